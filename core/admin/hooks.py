@@ -1,0 +1,72 @@
+"""The kernel's own registrations: the table of contents of core.admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.admin.permissions import PERMISSIONS, ROLES
+from core.admin.routes import routes
+from core.db import Base
+from core.hookspecs import hookimpl
+from core.i18n import N_
+from core.models import KERNEL_MODELS, AuditLog, User
+from core.permissions import Actor
+from core.registry import MenuItem, Panel, PermissionDecl, RoleDecl
+from core.web import AUTHENTICATED, Routes
+
+
+@hookimpl
+def register_models() -> list[type[Base]]:
+    return list(KERNEL_MODELS)
+
+
+@hookimpl
+def register_permissions() -> list[PermissionDecl]:
+    return PERMISSIONS
+
+
+@hookimpl
+def register_roles() -> list[RoleDecl]:
+    return ROLES
+
+
+@hookimpl
+def register_routes() -> Routes:
+    return routes
+
+
+@hookimpl
+def register_menu_items() -> list[MenuItem]:
+    return [
+        MenuItem("home", N_("Workbench"), "core:home", AUTHENTICATED, icon="home", order=0),
+        MenuItem("orgs", N_("Organisations"), "core:org_list", "core.org.read",
+                 icon="building", section=N_("Administration"), order=900),
+        MenuItem("departments", N_("Departments"), "core:department_list", "core.department.read",
+                 icon="sitemap", section=N_("Administration"), order=901),
+        MenuItem("users", N_("Users"), "core:user_list", "core.user.read",
+                 icon="users", section=N_("Administration"), order=902),
+        MenuItem("roles", N_("Roles"), "core:role_list", "core.role.read",
+                 icon="shield-lock", section=N_("Administration"), order=903),
+        MenuItem("plugins", N_("Plugins"), "core:plugin_list", "core.plugin.manage",
+                 icon="puzzle", section=N_("Administration"), order=904),
+        MenuItem("recycle", N_("Recycle bin"), "core:recycle_bin", "core.recycle.read",
+                 icon="trash", section=N_("Administration"), order=905),
+    ]
+
+
+@hookimpl
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    """The audit trail of any record, for those who may read it."""
+    if not actor.can("core.audit.read") or not getattr(record, "__audited__", False):
+        return []
+    rows = list(session.execute(
+        select(AuditLog, User.display_name).outerjoin(User, User.id == AuditLog.user_id)
+        .where(AuditLog.model == model_key, AuditLog.record_id == record.id)
+        .order_by(AuditLog.id.desc()).limit(50)
+    ))
+    hidden = actor.hidden_fields(type(record))
+    return [Panel("audit", N_("Change history"), "core/_audit_panel.html",
+                  {"rows": rows, "hidden": hidden}, order=900)]

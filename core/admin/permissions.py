@@ -1,0 +1,39 @@
+"""Permission codes and default roles of the kernel, as data."""
+
+from __future__ import annotations
+
+from core.i18n import N_
+from core.models import Department, Org, Role, User
+from core.registry import PermissionDecl, RoleDecl, model_permissions
+
+PERMISSIONS: list[PermissionDecl] = [
+    *model_permissions(Org, ("read", "create", "update")),
+    *model_permissions(Department, ("read", "create", "update", "delete")),
+    *model_permissions(User, ("read", "create", "update", "assign")),
+    *model_permissions(Role, ("read", "create", "update", "assign")),
+    PermissionDecl("core.plugin.manage", N_("Enable and disable plugins")),
+    PermissionDecl("core.recycle.read", N_("See the recycle bin")),
+    PermissionDecl("core.recycle.restore", N_("Restore deleted records")),
+    PermissionDecl("core.recycle.purge", N_("Purge deleted records")),
+    PermissionDecl("core.audit.read", N_("Read the audit trail")),
+]
+
+ROLES: list[RoleDecl] = [
+    RoleDecl("admin", "系统管理员", "Administrator", grants_all=True,
+             description=N_("Every permission of every enabled plugin, in all organisations.")),
+    RoleDecl(
+        "org_admin", "机构管理员", "Organisation administrator",
+        grants={
+            "core.org.read": "org", "core.org.update": "org",
+            "core.department.read": "org", "core.department.create": "org",
+            "core.department.update": "org", "core.department.delete": "org",
+            "core.user.read": "org", "core.user.create": "org", "core.user.update": "org",
+            "core.user.assign": "org", "core.role.read": "all", "core.recycle.read": "org",
+            "core.recycle.restore": "org", "core.audit.read": "org",
+        },
+    ),
+    RoleDecl(
+        "staff", "员工", "Staff",
+        grants={"core.org.read": "org", "core.department.read": "org", "core.user.read": "org"},
+    ),
+]

@@ -1,0 +1,470 @@
+"""The kernel's pages. Handlers parse, call a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.responses import RedirectResponse, Response
+
+from core import auth
+from core.admin import services
+from core.db import SoftDeleteMixin
+from core.errors import Conflict, ValidationError
+from core.i18n import N_
+from core.kit import Column, Crud, Filter, Form, FormField, ListView
+from core.models import (
+    SCOPE_LABELS,
+    SCOPES,
+    ApiToken,
+    AuditLog,
+    Department,
+    FieldRule,
+    Org,
+    Role,
+    RoleAssignment,
+    User,
+)
+from core.permissions import get_for, scope
+from core.registry import ACTION_LABELS
+from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
+
+routes = Routes(prefix="")
+
+
+# ------------------------------------------------------------------ choices
+
+
+def org_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    rows = ctx.db.execute(select(Org.id, Org.name).where(scope(ctx.user, Org)).order_by(Org.path))
+    return [(str(i), n) for i, n in rows]
+
+
+def department_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    rows = ctx.db.execute(
+        select(Department.id, Department.name, Org.name)
+        .join(Org, Org.id == Department.org_id)
+        .where(scope(ctx.user, Department)).order_by(Department.org_id, Department.path)
+    )
+    return [(str(i), f"{o} / {n}") for i, n, o in rows]
+
+
+def locale_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    return [("", ctx._("Browser default"))] + [
+        (loc, ctx.kernel.jinja.globals["locale_names"].get(loc, loc)) for loc in ctx.kernel.settings.locales
+    ]
+
+
+ACTIVE = {"1": N_("Active"), "0": N_("Inactive")}
+
+# ------------------------------------------------------------------ auth
+
+
+@routes.get("/login", name="login", permission=PUBLIC)
+def login_page(ctx: Ctx) -> Response:
+    return ctx.render("core/login.html", error=None, username="", next=ctx.query.get("next", "/"))
+
+
+@routes.post("/login", name="login_submit", permission=PUBLIC)
+def login_submit(ctx: Ctx) -> Response:
+    username = ctx.field("username").strip()[:80]
+    password = ctx.field("password")[:200]
+    target = ctx.field("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    ip = ctx.request.client.host if ctx.request.client else ""
+    keys = [f"user:{username.lower()}", f"ip:{ip}"]
+    kernel = ctx.kernel
+    ctx.commit_on_error = True  # keep the failure count even though we answer 4xx
+    if kernel.throttle.locked(ctx.db, keys):
+        return ctx.render("core/login.html", status=429, username=username, next=target,
+                          error=ctx._("Too many failed attempts. Try again in a few minutes."))
+    user = ctx.db.scalar(select(User).where(User.username == username))
+    ok = kernel.passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        kernel.throttle.fail(ctx.db, keys)
+        return ctx.render("core/login.html", status=401, username=username, next=target,
+                          error=ctx._("Wrong username or password."))
+    kernel.throttle.succeed(ctx.db, keys[0])
+    auth.end_session(ctx.db, ctx.request.cookies.get(auth.SESSION_COOKIE))
+    token = auth.create_session(
+        ctx.db, user, days=kernel.settings.session_days, ip=ip,
+        user_agent=ctx.request.headers.get("user-agent", ""),
+    )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=kernel.settings.secure_cookies,
+                        max_age=kernel.settings.session_days * 86400)
+    # A new CSRF token at login, so a token planted before login is useless.
+    response.set_cookie(auth.CSRF_COOKIE, auth.new_csrf_token(), samesite="lax",
+                        secure=kernel.settings.secure_cookies)
+    return response
+
+
+@routes.post("/logout", name="logout", permission=AUTHENTICATED)
+def logout(ctx: Ctx) -> Response:
+    auth.end_session(ctx.db, ctx.request.cookies.get(auth.SESSION_COOKIE))
+    response = RedirectResponse(ctx.url_for("core:login"), status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE)
+    return response
+
+
+@routes.post("/locale", name="locale_switch", permission=PUBLIC)
+def locale_switch(ctx: Ctx) -> Response:
+    locale = ctx.field("locale")
+    if locale not in ctx.kernel.settings.locales:
+        raise ValidationError({"locale": N_("Unknown language.")})
+    if ctx.actor is not None:
+        user = ctx.db.get(User, ctx.actor.user_id)
+        assert user is not None
+        user.locale = locale
+    back = ctx.request.headers.get("referer", "/")
+    response = RedirectResponse(back if back.startswith(str(ctx.request.base_url)) else "/",
+                                status_code=303)
+    response.set_cookie("suanpan_locale", locale, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+@routes.get("/", name="home", permission=AUTHENTICATED)
+def home(ctx: Ctx) -> Response:
+    stats = []
+    for key, model in ctx.kernel.registry.models.items():
+        code = f"{key}.read"
+        if ctx.user.can(code):
+            from sqlalchemy import func
+            n = ctx.db.scalar(select(func.count()).select_from(model).where(scope(ctx.user, model)))
+            stats.append((model.__label__, n))
+    return ctx.render("core/home.html", stats=stats)
+
+
+# ------------------------------------------------------------------ profile
+
+
+PASSWORD_FORM = Form([
+    FormField("current", N_("Current password"), "password", required=True),
+    FormField("new", N_("New password"), "password", required=True),
+    FormField("confirm", N_("Repeat the new password"), "password", required=True),
+])
+
+
+def _me(ctx: Ctx) -> User:
+    user = ctx.db.get(User, ctx.user.user_id)
+    assert user is not None
+    return user
+
+
+def _profile(ctx: Ctx, *, errors: dict[str, str] | None = None, new_token: str | None = None,
+             status: int = 200) -> Response:
+    me = _me(ctx)
+    tokens = ctx.db.scalars(select(ApiToken).where(
+        ApiToken.user_id == me.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id))
+    return ctx.render("core/profile.html", status=status, me=me, errors=errors or {},
+                      tokens=list(tokens), new_token=new_token, password_form=PASSWORD_FORM)
+
+
+@routes.get("/profile", name="profile", permission=AUTHENTICATED)
+def profile(ctx: Ctx) -> Response:
+    return _profile(ctx)
+
+
+@routes.post("/profile/password", name="password_change", permission=AUTHENTICATED)
+def password_change(ctx: Ctx) -> Response:
+    try:
+        values = PASSWORD_FORM.bind(ctx)
+        if values["new"] != values["confirm"]:
+            raise ValidationError({"confirm": ctx._("The two new passwords differ.")})
+        services.change_password(
+            ctx.db, _me(ctx), current=values["current"], new=values["new"],
+            passwords=ctx.kernel.passwords, keep_session=ctx.request.cookies.get(auth.SESSION_COOKIE),
+        )
+    except ValidationError as exc:
+        return _profile(ctx, errors={k: ctx._(v) for k, v in exc.errors.items()}, status=422)
+    return ctx.redirect("core:profile", flash="password_changed")
+
+
+@routes.post("/profile/tokens", name="token_create", permission=AUTHENTICATED)
+def token_create(ctx: Ctx) -> Response:
+    name = ctx.field("name").strip()[:100]
+    if not name:
+        return _profile(ctx, errors={"name": ctx._("{label} is required.", label=ctx._("Token name"))},
+                        status=422)
+    _, plain = auth.create_api_token(ctx.db, _me(ctx), name)
+    return _profile(ctx, new_token=plain)
+
+
+@routes.post("/profile/tokens/{id:int}/revoke", name="token_revoke", permission=AUTHENTICATED)
+def token_revoke(ctx: Ctx) -> Response:
+    from core.db import utcnow
+
+    token = ctx.db.get(ApiToken, ctx.params["id"])
+    if token is None or token.user_id != ctx.user.user_id:
+        from core.permissions import NotFound
+
+        raise NotFound()
+    token.revoked_at = utcnow()
+    return ctx.redirect("core:profile")
+
+
+# ------------------------------------------------------------------ organisations
+
+
+orgs = Crud(
+    model=Org, noun="org", path="admin/orgs", title=N_("Organisations"),
+    list_view=ListView(Org, [
+        Column("code", N_("Code"), link=True),
+        Column("name", N_("Name"), link=True),
+        Column("name_en", N_("English name")),
+        Column("parent_id", N_("Parent organisation"), kind="ref", ref=Org, sortable=False),
+        Column("phone", N_("Phone")),
+        Column("active", N_("Active"), kind="bool"),
+    ], search=("code", "name", "name_en"), default_sort="code", default_desc=False),
+    form=Form([
+        FormField("code", N_("Code"), required=True, max_length=40),
+        FormField("name", N_("Name"), required=True),
+        FormField("name_en", N_("English name")),
+        FormField("parent_id", N_("Parent organisation"), "select", choices=org_choices),
+        FormField("address", N_("Address"), max_length=400),
+        FormField("phone", N_("Phone"), max_length=40),
+        FormField("active", N_("Active"), "bool"),
+    ]),
+    create=services.create_org, update=services.update_org,
+    detail_fields=[
+        Column("code", N_("Code")), Column("name", N_("Name")), Column("name_en", N_("English name")),
+        Column("parent_id", N_("Parent organisation"), kind="ref", ref=Org),
+        Column("address", N_("Address")), Column("phone", N_("Phone")),
+        Column("active", N_("Active"), kind="bool"),
+    ],
+)
+orgs.register(routes)
+
+departments = Crud(
+    model=Department, noun="department", path="admin/departments", title=N_("Departments"),
+    list_view=ListView(Department, [
+        Column("name", N_("Name"), link=True),
+        Column("name_en", N_("English name")),
+        Column("org_id", N_("Organisation"), kind="ref", ref=Org),
+        Column("parent_id", N_("Parent department"), kind="ref", ref=Department, sortable=False),
+        Column("head_id", N_("Head"), kind="ref", ref=User, ref_label="display_name", sortable=False),
+    ], search=("name", "name_en"), filters=[Filter("org_id", N_("Organisation"), org_choices)],
+        default_sort="path", default_desc=False),
+    form=Form([
+        FormField("org_id", N_("Organisation"), "select", required=True, choices=org_choices),
+        FormField("name", N_("Name"), required=True),
+        FormField("name_en", N_("English name")),
+        FormField("parent_id", N_("Parent department"), "select", choices=department_choices),
+    ]),
+    create=services.create_department, update=services.update_department,
+    detail_fields=[
+        Column("name", N_("Name")), Column("name_en", N_("English name")),
+        Column("org_id", N_("Organisation"), kind="ref", ref=Org),
+        Column("parent_id", N_("Parent department"), kind="ref", ref=Department),
+        Column("head_id", N_("Head"), kind="ref", ref=User, ref_label="display_name"),
+    ],
+)
+departments.register(routes)
+
+
+users = Crud(
+    model=User, noun="user", path="admin/users", title=N_("Users"), title_attr="display_name",
+    list_view=ListView(User, [
+        Column("username", N_("Username"), link=True),
+        Column("display_name", N_("Name"), link=True),
+        Column("org_id", N_("Organisation"), kind="ref", ref=Org),
+        Column("department_id", N_("Department"), kind="ref", ref=Department),
+        Column("position", N_("Position")),
+        Column("phone", N_("Mobile")),
+        Column("email", N_("E-mail")),
+        Column("active", N_("Active"), kind="bool"),
+    ], search=("username", "display_name", "phone", "email"),
+        filters=[Filter("org_id", N_("Organisation"), org_choices),
+                 Filter("active", N_("Status"), [("1", N_("Active")), ("0", N_("Inactive"))])],
+        default_sort="username", default_desc=False),
+    form=Form([
+        FormField("username", N_("Username"), required=True, max_length=80),
+        FormField("display_name", N_("Name"), required=True),
+        FormField("org_id", N_("Organisation"), "select", required=True, choices=org_choices),
+        FormField("department_id", N_("Department"), "select", choices=department_choices),
+        FormField("position", N_("Position"), max_length=100),
+        FormField("phone", N_("Mobile"), max_length=40),
+        FormField("email", N_("E-mail"), "email"),
+        FormField("locale", N_("Language"), "select", choices=locale_choices),
+        FormField("active", N_("Active"), "bool"),
+    ]),
+    create=services.create_user, update=services.update_user,
+    detail_fields=[
+        Column("username", N_("Username")), Column("display_name", N_("Name")),
+        Column("org_id", N_("Organisation"), kind="ref", ref=Org),
+        Column("department_id", N_("Department"), kind="ref", ref=Department),
+        Column("position", N_("Position")), Column("phone", N_("Mobile")),
+        Column("email", N_("E-mail")), Column("active", N_("Active"), kind="bool"),
+    ],
+    detail_template="core/user_detail.html",
+    detail_context=lambda ctx, user: {
+        "assignments": user_roles(ctx, user),
+        "role_choices": [(r.id, r.name) for r in ctx.db.scalars(select(Role).order_by(Role.key))],
+        "org_choices": org_choices(ctx),
+    },
+)
+users.register(routes)
+
+
+@routes.post("/admin/users/{id:int}/roles", name="user_role_add", permission="core.user.assign")
+def user_role_add(ctx: Ctx) -> Response:
+    user = get_for(ctx.db, ctx.user, User, ctx.params["id"], "assign")
+    try:
+        role_id, org_id = int(ctx.field("role_id")), int(ctx.field("org_id"))
+    except ValueError:
+        raise ValidationError({"role_id": N_("Choose a role and an organisation.")}) from None
+    services.assign_role(ctx.db, ctx.user, user, role_id, org_id)
+    return ctx.redirect("user_detail", id=user.id)
+
+
+@routes.post("/admin/users/{id:int}/roles/{aid:int}/remove", name="user_role_remove",
+             permission="core.user.assign")
+def user_role_remove(ctx: Ctx) -> Response:
+    user = get_for(ctx.db, ctx.user, User, ctx.params["id"], "assign")
+    services.unassign_role(ctx.db, ctx.user, user, ctx.params["aid"])
+    return ctx.redirect("user_detail", id=user.id)
+
+
+@routes.post("/admin/users/{id:int}/password", name="user_password", permission="core.user.update")
+def user_password(ctx: Ctx) -> Response:
+    user = get_for(ctx.db, ctx.user, User, ctx.params["id"], "update")
+    services.set_password(ctx.db, user, ctx.field("password"), ctx.kernel.passwords)
+    return ctx.redirect("user_detail", id=user.id, flash="password_changed")
+
+
+# ------------------------------------------------------------------ roles
+
+
+roles = Crud(
+    model=Role, noun="role", path="admin/roles", title=N_("Roles"),
+    list_view=ListView(Role, [
+        Column("key", N_("Key"), link=True),
+        Column("name", N_("Name"), link=True),
+        Column("name_en", N_("English name")),
+        Column("grants_all", N_("All permissions"), kind="bool"),
+    ], search=("key", "name", "name_en"), default_sort="key", default_desc=False),
+    form=Form([
+        FormField("key", N_("Key"), required=True, max_length=80),
+        FormField("name", N_("Name"), required=True),
+        FormField("name_en", N_("English name")),
+        FormField("description", N_("Description"), "textarea", max_length=2000),
+    ]),
+    create=services.create_role, update=services.update_role,
+    detail_fields=[Column("key", N_("Key")), Column("name", N_("Name")),
+                   Column("name_en", N_("English name")), Column("description", N_("Description"))],
+    detail_template="core/role_detail.html",
+    detail_context=lambda ctx, role: role_matrix(ctx, role),
+)
+roles.register(routes)
+
+
+@routes.post("/admin/roles/{id:int}/grants", name="role_grants", permission="core.role.update")
+def role_grants(ctx: Ctx) -> Response:
+    role = get_for(ctx.db, ctx.user, Role, ctx.params["id"], "update")
+    if role.grants_all:
+        raise Conflict(N_("The administrator role always has every permission."))
+    grants = {}
+    for code in ctx.kernel.registry.permissions:
+        chosen = ctx.field(f"scope:{code}")
+        if chosen:
+            grants[code] = chosen
+    services.set_role_grants(ctx.db, role, grants, ctx.kernel.registry)
+    rules: dict[tuple[str, str], str] = {}
+    for key, value in ctx.form.items():
+        if key.startswith("field:") and value in ("hidden", "readonly"):
+            model, _, fname = key[6:].rpartition(".")
+            rules[(model, fname)] = value
+    services.set_field_rules(ctx.db, role, rules, ctx.kernel.registry)
+    return ctx.redirect("role_detail", id=role.id, flash="saved")
+
+
+# ------------------------------------------------------------------ plugins
+
+
+@routes.get("/admin/plugins", name="plugin_list", permission="core.plugin.manage")
+def plugin_list(ctx: Ctx) -> Response:
+    k = ctx.kernel
+    return ctx.render("core/plugins.html", installed=sorted(k.installed.values(), key=lambda m: m.name),
+                      enabled=set(k.enabled), errors=k.errors)
+
+
+@routes.post("/admin/plugins/{name}", name="plugin_toggle", permission="core.plugin.manage")
+def plugin_toggle(ctx: Ctx) -> Response:
+    name = ctx.params["name"]
+    if name not in ctx.kernel.installed:
+        from core.permissions import NotFound
+
+        raise NotFound()
+    services.set_plugin_enabled(ctx.db, name, ctx.field("enabled") == "1")
+    return ctx.redirect("plugin_list", flash="restart_needed")
+
+
+# ------------------------------------------------------------------ recycle bin
+
+
+def _deletable_models(ctx: Ctx) -> dict[str, Any]:
+    return {k: m for k, m in ctx.kernel.registry.models.items()
+            if issubclass(m, SoftDeleteMixin) and ctx.user.can(f"{k}.read")}
+
+
+@routes.get("/admin/recycle", name="recycle_bin", permission="core.recycle.read")
+def recycle_bin(ctx: Ctx) -> Response:
+    models = _deletable_models(ctx)
+    key = ctx.query.get("model") or next(iter(models), "")
+    page = None
+    if key in models:
+        model = models[key]
+        view = ListView(model, [Column("id", "ID"), Column("deleted_at", N_("Deleted at"), kind="datetime")],
+                        default_sort="deleted_at")
+        page = view.page(ctx, deleted=True)
+    return ctx.render("core/recycle.html", models=models, current=key, page=page)
+
+
+@routes.post("/admin/recycle/{model}/{id:int}/restore", name="recycle_restore",
+             permission="core.recycle.restore")
+def recycle_restore(ctx: Ctx) -> Response:
+    model = _model_or_404(ctx)
+    services.restore(ctx.db, ctx.user, model, ctx.params["id"])
+    return RedirectResponse(ctx.url_for("recycle_bin") + f"?model={model.__model_key__}", 303)
+
+
+@routes.post("/admin/recycle/{model}/{id:int}/purge", name="recycle_purge",
+             permission="core.recycle.purge")
+def recycle_purge(ctx: Ctx) -> Response:
+    model = _model_or_404(ctx)
+    services.purge(ctx.db, ctx.user, model, ctx.params["id"])
+    return RedirectResponse(ctx.url_for("recycle_bin") + f"?model={model.__model_key__}", 303)
+
+
+def _model_or_404(ctx: Ctx) -> Any:
+    from core.permissions import NotFound
+
+    model = _deletable_models(ctx).get(ctx.params["model"])
+    if model is None:
+        raise NotFound()
+    return model
+
+
+# ------------------------------------------------------------------ role detail context
+
+
+def role_matrix(ctx: Ctx, role: Role) -> dict[str, Any]:
+    """Permissions grouped by model for the role page, with current scopes."""
+    current = {p.code: p.scope for p in role.permissions}
+    groups: dict[str, list[Any]] = {}
+    for code, perm in sorted(ctx.kernel.registry.permissions.items()):
+        groups.setdefault(perm.model, []).append((perm, current.get(code, "")))
+    rules = {(r.model, r.field): r.mode for r in ctx.db.scalars(
+        select(FieldRule).where(FieldRule.role_id == role.id))}
+    return {"groups": groups, "scopes": SCOPES, "scope_labels": SCOPE_LABELS,
+            "action_labels": ACTION_LABELS, "field_rules": rules}
+
+
+def user_roles(ctx: Ctx, user: User) -> list[Any]:
+    return list(ctx.db.execute(
+        select(RoleAssignment.id, Role.name, Role.name_en, Org.name)
+        .join(Role, Role.id == RoleAssignment.role_id).join(Org, Org.id == RoleAssignment.org_id)
+        .where(RoleAssignment.user_id == user.id).order_by(Org.name, Role.name)
+    ))

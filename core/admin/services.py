@@ -1,0 +1,306 @@
+"""Business rules of the kernel's records: plain functions taking
+``(session, actor, ...)``; routes and the CLI both call them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.auth import Passwords, end_all_sessions, password_problems
+from core.db import Base, utcnow
+from core.errors import Conflict, ValidationError
+from core.i18n import N_
+from core.models import (
+    SCOPES,
+    Department,
+    ExternalId,
+    FieldRule,
+    Org,
+    PluginState,
+    Role,
+    RoleAssignment,
+    RolePermission,
+    User,
+)
+from core.permissions import Actor, get_for, scope
+from core.registry import Registry
+
+
+def _apply(record: Base, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        setattr(record, key, value)
+
+
+# ------------------------------------------------------------------ orgs
+
+
+def create_org(db: Session, actor: Actor | None, values: dict[str, Any]) -> Org:
+    _unique(db, Org, "code", values.get("code"))
+    parent = _parent(db, actor, Org, values.get("parent_id"))
+    org = Org(**{**values, "name_en": values.get("name_en") or ""})
+    db.add(org)
+    db.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    return org
+
+
+def update_org(db: Session, actor: Actor, org: Org, values: dict[str, Any]) -> None:
+    _unique(db, Org, "code", values.get("code"), exclude=org.id)
+    if "parent_id" in values and values["parent_id"] != org.parent_id:
+        parent = _parent(db, actor, Org, values["parent_id"])
+        _move(db, Org, org, parent)
+    _apply(org, values)
+
+
+# ------------------------------------------------------------------ departments
+
+
+def create_department(db: Session, actor: Actor, values: dict[str, Any]) -> Department:
+    org_id = values.pop("org_id", None) or actor.org_id
+    get_for(db, actor, Org, org_id)
+    parent = _parent(db, actor, Department, values.get("parent_id"))
+    if parent is not None and parent.org_id != org_id:
+        raise ValidationError({"parent_id": N_("The parent department belongs to another organisation.")})
+    dept = Department(org_id=org_id, **values)
+    db.add(dept)
+    db.flush()
+    dept.path = f"{parent.path if parent else '/'}{dept.id}/"
+    return dept
+
+
+def update_department(db: Session, actor: Actor, dept: Department, values: dict[str, Any]) -> None:
+    values.pop("org_id", None)  # a department does not move between organisations
+    if "parent_id" in values and values["parent_id"] != dept.parent_id:
+        parent = _parent(db, actor, Department, values["parent_id"])
+        if parent is not None and parent.org_id != dept.org_id:
+            raise ValidationError({"parent_id": N_("The parent department belongs to another organisation.")})
+        _move(db, Department, dept, parent)
+    _apply(dept, values)
+
+
+def _parent(db: Session, actor: Actor | None, model: type[Org] | type[Department], parent_id: Any) -> Any:
+    if not parent_id:
+        return None
+    if actor is None:
+        return db.get(model, parent_id)
+    found = db.scalars(select(model).where(model.id == parent_id, scope(actor, model, "read"))).first()
+    if found is None:
+        raise ValidationError({"parent_id": N_("Choose an existing parent.")})
+    return found
+
+
+def _move(db: Session, model: Any, record: Any, parent: Any) -> None:
+    """Re-parent a tree node, rewriting the materialised paths below it."""
+    if parent is not None and parent.path.startswith(record.path):
+        raise ValidationError({"parent_id": N_("A record cannot be moved below itself.")})
+    old = record.path
+    new = f"{parent.path if parent else '/'}{record.id}/"
+    for node in db.scalars(select(model).where(model.path.startswith(old))):
+        node.path = new + node.path[len(old):]
+
+
+# ------------------------------------------------------------------ users
+
+
+def create_user(
+    db: Session, actor: Actor | None, values: dict[str, Any], *, passwords: Passwords | None = None
+) -> User:
+    password = values.pop("password", "") or ""
+    _unique(db, User, "username", values.get("username"))
+    if actor is not None:
+        org_id = values.get("org_id") or actor.org_id
+        get_for(db, actor, Org, org_id)
+        values["org_id"] = org_id
+    _check_department(db, values.get("department_id"), values["org_id"])
+    user = User(**values)
+    if password:
+        _set_password(user, password, passwords)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def update_user(db: Session, actor: Actor, user: User, values: dict[str, Any]) -> None:
+    _unique(db, User, "username", values.get("username"), exclude=user.id)
+    if "org_id" in values and values["org_id"] != user.org_id:
+        get_for(db, actor, Org, values["org_id"])
+    _check_department(db, values.get("department_id"), values.get("org_id", user.org_id))
+    was_active = user.active
+    _apply(user, values)
+    if was_active and not user.active:
+        end_all_sessions(db, user.id)
+
+
+def _check_department(db: Session, dept_id: Any, org_id: int) -> None:
+    if dept_id:
+        dept = db.get(Department, dept_id)
+        if dept is None or dept.org_id != org_id:
+            raise ValidationError({"department_id": N_("The department belongs to another organisation.")})
+
+
+def _set_password(user: User, password: str, passwords: Passwords | None) -> None:
+    problems = password_problems(password, username=user.username)
+    if problems:
+        raise ValidationError({"password": problems[0]})
+    assert passwords is not None, "a password needs the hasher"
+    user.password_hash = passwords.hash(password)
+    user.password_changed_at = utcnow()
+
+
+def change_password(
+    db: Session, user: User, *, current: str, new: str, passwords: Passwords, keep_session: str | None
+) -> None:
+    if not passwords.verify(user.password_hash, current):
+        raise ValidationError({"current": N_("The current password is wrong.")})
+    _set_password(user, new, passwords)
+    end_all_sessions(db, user.id, keep=keep_session)
+
+
+def set_password(db: Session, user: User, new: str, passwords: Passwords) -> None:
+    _set_password(user, new, passwords)
+    end_all_sessions(db, user.id)
+
+
+def assign_role(db: Session, actor: Actor, user: User, role_id: int, org_id: int) -> None:
+    get_for(db, actor, Org, org_id)
+    role = get_for(db, actor, Role, role_id)
+    if role.grants_all and not actor.can("core.role.assign"):
+        raise Conflict(N_("Only an administrator can grant the administrator role."))
+    exists = db.scalar(select(RoleAssignment.id).where(
+        RoleAssignment.user_id == user.id, RoleAssignment.role_id == role.id,
+        RoleAssignment.org_id == org_id))
+    if exists is None:
+        db.add(RoleAssignment(user_id=user.id, role_id=role.id, org_id=org_id))
+
+
+def unassign_role(db: Session, actor: Actor, user: User, assignment_id: int) -> None:
+    row = db.get(RoleAssignment, assignment_id)
+    if row is None or row.user_id != user.id:
+        raise ValidationError({"assignment": N_("No such role assignment.")})
+    get_for(db, actor, Org, row.org_id)
+    db.delete(row)
+
+
+# ------------------------------------------------------------------ roles
+
+
+def create_role(db: Session, actor: Actor, values: dict[str, Any]) -> Role:
+    _unique(db, Role, "key", values.get("key"))
+    role = Role(**values)
+    db.add(role)
+    db.flush()
+    return role
+
+
+def update_role(db: Session, actor: Actor, role: Role, values: dict[str, Any]) -> None:
+    _unique(db, Role, "key", values.get("key"), exclude=role.id)
+    _apply(role, values)
+
+
+def set_role_grants(
+    db: Session, role: Role, grants: dict[str, str], registry: Registry
+) -> None:
+    """Replace a role's grants: ``{code: scope}``; unknown codes or scopes are refused."""
+    for code, sc in grants.items():
+        if code not in registry.permissions:
+            raise ValidationError({code: N_("Unknown permission.")})
+        if sc not in SCOPES:
+            raise ValidationError({code: N_("Unknown scope.")})
+    current = {p.code: p for p in role.permissions}
+    for code, perm in current.items():
+        if code not in grants and code in registry.permissions:
+            role.permissions.remove(perm)
+    for code, sc in grants.items():
+        if code in current:
+            current[code].scope = sc
+        else:
+            role.permissions.append(RolePermission(code=code, scope=sc))
+
+
+def set_field_rules(db: Session, role: Role, rules: dict[tuple[str, str], str], registry: Registry) -> None:
+    """Replace a role's field rules: ``{(model, field): "hidden" | "readonly"}``."""
+    for (model, fname), mode in rules.items():
+        cls = registry.models.get(model)
+        if cls is None or fname not in cls.__table__.columns:  # type: ignore[attr-defined]
+            raise ValidationError({f"{model}.{fname}": N_("Unknown field.")})
+        if mode not in ("hidden", "readonly"):
+            raise ValidationError({f"{model}.{fname}": N_("Unknown field rule.")})
+    for rule in db.scalars(select(FieldRule).where(FieldRule.role_id == role.id)):
+        db.delete(rule)
+    db.flush()
+    for (model, fname), mode in rules.items():
+        db.add(FieldRule(role_id=role.id, model=model, field=fname, mode=mode))
+
+
+def sync_shipped_roles(db: Session, registry: Registry) -> None:
+    """Create or update the roles plugins ship (rule 2: by external id)."""
+    for (plugin, key), decl in registry.roles.items():
+        ext = db.scalar(select(ExternalId).where(ExternalId.plugin == plugin, ExternalId.key == f"role.{key}"))
+        role = db.get(Role, ext.record_id) if ext else None
+        if role is None:
+            role_key = key if plugin == "core" else f"{plugin}.{key}"
+            role = db.scalar(select(Role).where(Role.key == role_key)) or Role(
+                key=role_key, name=decl.name)
+            db.add(role)
+            role.plugin = plugin
+            db.flush()
+            if ext is None:
+                db.add(ExternalId(plugin=plugin, key=f"role.{key}", model="core.role", record_id=role.id))
+            else:
+                ext.record_id = role.id
+        role.name, role.name_en, role.grants_all = decl.name, decl.name_en, decl.grants_all
+        role.description = decl.description
+        have = {p.code for p in role.permissions}
+        for code, sc in decl.grants.items():
+            if code not in have:
+                role.permissions.append(RolePermission(code=code, scope=sc))
+
+
+# ------------------------------------------------------------------ plugins
+
+
+def set_plugin_enabled(db: Session, name: str, enabled: bool) -> None:
+    row = db.get(PluginState, name)
+    if row is None:
+        db.add(PluginState(name=name, enabled=enabled))
+    else:
+        row.enabled = enabled
+
+
+# ------------------------------------------------------------------ recycle bin
+
+
+def restore(db: Session, actor: Actor, model: type[Base], record_id: Any) -> Base:
+    actor.require("core.recycle.restore")
+    record = get_for(db, actor, model, record_id, "read", include_deleted=True)
+    if getattr(record, "deleted_at", None) is None:
+        raise Conflict(N_("This record is not deleted."))
+    record.deleted_at = None  # type: ignore[attr-defined]
+    return record
+
+
+def purge(db: Session, actor: Actor, model: type[Base], record_id: Any) -> None:
+    actor.require("core.recycle.purge")
+    record = get_for(db, actor, model, record_id, "read", include_deleted=True)
+    if getattr(record, "deleted_at", None) is None:
+        raise Conflict(N_("Only deleted records can be purged."))
+    db.delete(record)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _unique(db: Session, model: Any, column: str, value: Any, *, exclude: int | None = None) -> None:
+    if value in (None, ""):
+        return
+    stmt = select(model.id).where(getattr(model, column) == value)
+    if exclude is not None:
+        stmt = stmt.where(model.id != exclude)
+    if db.scalar(stmt) is not None:
+        raise ValidationError({column: N_("This value is already used.")})
+
+
+def touch_users_org(db: Session, user_ids: list[int], org_id: int) -> None:
+    db.execute(update(User).where(User.id.in_(user_ids)).values(org_id=org_id))

@@ -1,0 +1,300 @@
+"""The application factory: settings, database, plugins, registry, web app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from core import audit
+from core.auth import Passwords, Throttle
+from core.config import Settings, load_settings
+from core.db import Base, Database
+from core.i18n import LOCALE_NAMES, Catalogs
+from core.models import PluginState
+from core.plugins import KERNEL, Manifest, PluginManager, discover, resolve
+from core.registry import DeclarationError, Registry
+from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem
+
+log = logging.getLogger("suanpan")
+ROOT = Path(__file__).resolve().parent.parent
+CORE_DIR = Path(__file__).resolve().parent
+VENDOR = {
+    "htmx": "htmx.org/dist",
+    "tabler": "@tabler/core/dist",
+    "tabler-icons": "@tabler/icons-webfont/dist",
+}
+
+KERNEL_MANIFEST = Manifest(
+    name=KERNEL,
+    module="core.admin",
+    path=CORE_DIR,
+    label={"zh_CN": "系统内核", "en": "Kernel"},
+    version="0.1.0",
+)
+
+
+class StartupError(Exception):
+    """The kernel itself cannot start (a kernel bug, never a plugin's)."""
+
+
+class Kernel:
+    """One installation: settings, database, the plugin manager and what the
+    enabled plugins declared."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        plugins: Iterable[str] | None = None,
+        extra_plugins: Sequence[tuple[Manifest, ModuleType]] = (),
+    ) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.passwords = Passwords(settings)
+        self.throttle = Throttle.from_settings(settings)
+        audit.install()
+        self.pm = PluginManager()
+        self.registry = Registry()
+        self.routes: dict[str, Routes] = {}
+        installed, self.discovery_errors = discover()
+        for manifest, _module in extra_plugins:
+            installed[manifest.name] = manifest
+        self.installed = installed
+        wanted = set(plugins) if plugins is not None else self._enabled_names(installed)
+        order, errors = resolve(installed, wanted)
+        self.pm.register_plugin(KERNEL_MANIFEST)
+        extra = {m.name: mod for m, mod in extra_plugins}
+        for name in order:
+            if name in extra:
+                try:
+                    self.pm.register_plugin(installed[name], hooks=extra[name])
+                except Exception as exc:  # noqa: BLE001
+                    errors[name] = f"failed to import: {exc}"
+            else:
+                self.pm.load(installed, [name])
+        errors.update(self.pm.errors)
+        self.errors = {**self.discovery_errors, **errors}
+        for name, reason in self.errors.items():
+            log.error("plugin %s not loaded: %s", name, reason)
+        self.pm.check_pending()
+        self._collect()
+        self.catalogs = self._catalogs()
+        self.jinja = self._jinja()
+
+    # -- plugins -------------------------------------------------------------
+
+    def _enabled_names(self, installed: dict[str, Manifest]) -> set[str]:
+        states: dict[str, bool] = {}
+        try:
+            if sa_inspect(self.db.engine).has_table(PluginState.__tablename__):
+                with self.db.session(write=False) as s:
+                    states = dict(s.execute(select(PluginState.name, PluginState.enabled)).tuples())
+        except Exception:  # noqa: BLE001 - a database that is not migrated yet
+            states = {}
+        return {n for n, m in installed.items() if states.get(n, m.default_enabled)}
+
+    @property
+    def enabled(self) -> list[str]:
+        return [n for n in self.pm.manifests if n != KERNEL]
+
+    def _impls(self, hook: str) -> list[tuple[str, Any]]:
+        caller = getattr(self.pm.hook, hook)
+        order = list(self.pm.manifests)
+        impls = sorted(caller.get_hookimpls(), key=lambda i: order.index(i.plugin_name))
+        return [(i.plugin_name, i.function) for i in impls]
+
+    def _drop(self, name: str, reason: str) -> None:
+        log.error("plugin %s not loaded: %s", name, reason)
+        self.errors[name] = reason
+        self.pm.unregister(name=name)
+        self.pm.manifests.pop(name, None)
+
+    def _collect(self) -> None:
+        """Ask every enabled plugin for its declarations and check them."""
+        for name, fn in self._impls("register_models"):
+            for model in fn() or ():
+                self.registry.models[model.__model_key__] = model
+                self.registry.model_plugin[model.__model_key__] = name
+        for _name, fn in self._impls("register_permissions"):
+            for perm in fn() or ():
+                self.registry.permissions[perm.code] = perm
+        for name, fn in self._impls("register_roles"):
+            for role in fn() or ():
+                self.registry.roles[(name, role.key)] = role
+        for name, fn in self._impls("register_routes"):
+            table = fn()
+            if table is None:
+                continue
+            unknown = [
+                s.name for s in table.specs
+                if s.permission not in (PUBLIC, AUTHENTICATED)
+                and s.permission not in self.registry.permissions
+            ]
+            if unknown:
+                reason = f"routes without a declared permission: {', '.join(unknown)}"
+                if name == KERNEL:
+                    raise StartupError(reason)
+                self._drop(name, reason)
+                continue
+            self.routes[name] = table
+        for _name, fn in self._impls("register_menu_items"):
+            self.registry.menu.extend(fn() or ())
+        self.registry.menu.sort(key=lambda m: (m.order, m.key))
+        for name, fn in self._impls("register_workflows"):
+            for wf in fn() or ():
+                try:
+                    wf.validate()
+                except DeclarationError as exc:
+                    raise StartupError(f"plugin {name}: {exc}") from exc
+                self.registry.workflows[wf.model] = wf
+        for name, fn in self._impls("register_report_datasets"):
+            for ds in fn() or ():
+                try:
+                    ds.validate()
+                except DeclarationError as exc:
+                    raise StartupError(f"plugin {name}: {exc}") from exc
+                self.registry.datasets[ds.key] = ds
+        for name, fn in self._impls("register_jobs"):
+            for job in fn() or ():
+                try:
+                    job.validate()
+                except DeclarationError as exc:
+                    raise StartupError(f"plugin {name}: {exc}") from exc
+                self.registry.jobs[job.name] = job
+
+    # -- templates and translations ------------------------------------------
+
+    def plugin_dirs(self, sub: str) -> list[Path]:
+        dirs = []
+        for manifest in reversed(list(self.pm.manifests.values())):
+            path = manifest.path / sub
+            if path.is_dir():
+                dirs.append(path)
+        return dirs
+
+    def _catalogs(self) -> Catalogs:
+        catalogs = Catalogs(self.settings.locales, self.settings.default_locale)
+        theme_locale = ROOT / "themes" / self.settings.theme / "locale"
+        for path in [theme_locale, *reversed(self.plugin_dirs("locale"))]:
+            if path.is_dir():
+                catalogs.load_dir(path)
+        return catalogs
+
+    def _jinja(self) -> Environment:
+        theme = ROOT / "themes" / self.settings.theme / "templates"
+        default = ROOT / "themes" / "default" / "templates"
+        loaders = [FileSystemLoader(str(p)) for p in dict.fromkeys([theme, default])]
+        loaders += [FileSystemLoader(str(p)) for p in self.plugin_dirs("templates")]
+        env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(["html", "xml", "svg"], default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.globals.update(locale_names=LOCALE_NAMES)
+        return env
+
+    def render(self, template: str, ctx: Ctx, **context: Any) -> str:
+        t = ctx.t
+        base = {
+            "ctx": ctx,
+            "request": ctx.request,
+            "actor": ctx.actor,
+            "_": t.gettext,
+            "ngettext": t.ngettext,
+            "t": t,
+            "url_for": ctx.url_for,
+            "csrf_token": ctx.csrf,
+            "menu": self.menu_for(ctx),
+            "flash": ctx.request.cookies.get("suanpan_flash"),
+            "kernel": self,
+        }
+        return self.jinja.get_template(template).render({**base, **context})
+
+    def menu_for(self, ctx: Ctx) -> list[dict[str, Any]]:
+        if ctx.actor is None:
+            return []
+        out = []
+        for item in self.registry.menu:
+            if ctx.actor.can(item.permission) or item.permission == AUTHENTICATED:
+                out.append({"item": item, "url": ctx.url_for(item.route)})
+        return out
+
+    def error_response(
+        self, request: Request, status: int, message: str, *, ctx: Ctx | None = None, **extra: Any
+    ) -> Response:
+        translator = ctx.t if ctx else self.catalogs.translator(self.catalogs.negotiate(
+            [request.cookies.get("suanpan_locale")]))
+        title = translator.gettext(message)
+        if request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+            "accept", ""
+        ):
+            return problem(status, title, **extra)
+        if ctx is not None and ctx.actor is not None:
+            try:
+                html = self.render("error.html", ctx, status=status, message=title, extra=extra)
+                return HTMLResponse(html, status_code=status)
+            except Exception:  # noqa: BLE001 - never fail while reporting a failure
+                log.exception("error page failed")
+        return HTMLResponse(
+            Markup("<!doctype html><meta charset=utf-8><title>{0}</title><h1>{0}</h1>"
+                   "<p>{1}</p>").format(status, title),
+            status_code=status,
+        )
+
+    def url_path(self, request: Request, name: str, **params: Any) -> str:
+        return str(request.app.url_path_for(name, **params))
+
+    # -- ASGI ----------------------------------------------------------------
+
+    def starlette_routes(self) -> list[BaseRoute]:
+        routes: list[BaseRoute] = []
+        static = ROOT / "node_modules"
+        for name, sub in VENDOR.items():
+            routes.append(Mount(f"/static/vendor/{name}",
+                                StaticFiles(directory=static / sub, check_dir=False), name=f"vendor-{name}"))
+        theme_static = ROOT / "themes" / self.settings.theme / "static"
+        routes.append(Mount("/static/theme", StaticFiles(directory=theme_static, check_dir=False),
+                            name="theme-static"))
+        mounted: list[tuple[str, Routes]] = []
+        for name, table in self.routes.items():
+            prefix = table.prefix if table.prefix is not None else f"/{name}"
+            mounted.append((name, table))
+            inner = [
+                Route(s.path, make_endpoint(self, s, name), name=s.name, methods=list(s.methods))
+                for s in table.specs
+            ]
+            routes.append(Mount(prefix, routes=inner, name=name))
+        # The kernel's root mount ("") matches everything: keep it last.
+        routes.sort(key=lambda r: isinstance(r, Mount) and r.path == "")
+        return routes
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugins: Iterable[str] | None = None,
+    extra_plugins: Sequence[tuple[Manifest, ModuleType]] = (),
+) -> Starlette:
+    """Build the ASGI application. ``plugins`` overrides the stored enabled set."""
+    kernel = Kernel(settings or load_settings(), plugins=plugins, extra_plugins=extra_plugins)
+    app = Starlette(routes=kernel.starlette_routes())
+    app.state.kernel = kernel
+    return app
+
+
+__all__ = ["Base", "Kernel", "create_app"]

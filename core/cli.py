@@ -1,0 +1,238 @@
+"""The ``suanpan`` command: serve, setup, migrate, createuser, plugins, demo,
+backup and restore."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from core import setup as setup_
+from core.app import Kernel
+from core.config import load_settings
+from core.models import PluginState
+
+
+def _kernel() -> Kernel:
+    return Kernel(load_settings())
+
+
+@click.group()
+def main() -> None:
+    """Suanpan (算盘) business suite."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the suite over HTTP."""
+    import uvicorn
+
+    uvicorn.run("core.app:create_app", factory=True, host=host, port=port, workers=workers,
+                reload=reload, proxy_headers=True, log_level="info")
+
+
+@main.command()
+@click.option("--demo/--no-demo", default=True, help="Load demo data on first run.")
+def setup(demo: bool) -> None:
+    """Migrate, create the administrator and (first run) load demo data."""
+    kernel = _kernel()
+    setup_.migrate_and_sync(kernel)
+    kernel = _kernel()  # plugins enabled by the migration are now known
+    password = os.environ.get("SUANPAN_ADMIN_PASSWORD")
+    generated = setup_.ensure_admin(kernel, password)
+    if generated:
+        click.echo("=" * 60)
+        click.echo("Administrator created / 已创建管理员:")
+        click.echo("  username / 用户名: admin")
+        click.echo(f"  password / 密码:   {generated}")
+        click.echo("Shown once; change it after logging in. / 仅显示一次，请登录后修改。")
+        click.echo("=" * 60)
+    if demo:
+        demo_password = os.environ.get("SUANPAN_DEMO_PASSWORD") or password or generated
+        if demo_password and setup_.load_demo(kernel, demo_password):
+            click.echo("Demo data loaded; demo users (zhangwei, lina, ...) share the "
+                       "administrator's first password. / 已加载演示数据。")
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the kernel and every enabled plugin to its newest migration."""
+    setup_.migrate_and_sync(_kernel())
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.argument("username")
+@click.option("--name", default="", help="Display name.")
+@click.option("--org", "org_code", default="HQ", show_default=True)
+@click.option("--role", default="staff", show_default=True)
+@click.password_option()
+def createuser(username: str, name: str, org_code: str, role: str, password: str) -> None:
+    """Create a user with a role in an organisation."""
+    from core.admin import services
+    from core.models import Org, Role, RoleAssignment
+
+    kernel = _kernel()
+    with kernel.db.session() as db:
+        org = db.scalar(select(Org).where(Org.code == org_code))
+        role_row = db.scalar(select(Role).where(Role.key == role))
+        if org is None or role_row is None:
+            raise click.ClickException(f"unknown organisation {org_code!r} or role {role!r}")
+        try:
+            user = services.create_user(db, None, {
+                "username": username, "display_name": name or username, "org_id": org.id,
+                "password": password}, passwords=kernel.passwords)
+        except Exception as exc:  # ValidationError carries the field
+            raise click.ClickException(str(exc)) from exc
+        db.add(RoleAssignment(user_id=user.id, role_id=role_row.id, org_id=org.id))
+    click.echo(f"User {username} created.")
+
+
+@main.group()
+def plugins() -> None:
+    """List, enable and disable plugins."""
+
+
+@plugins.command("list")
+def plugins_list() -> None:
+    kernel = _kernel()
+    for name, m in sorted(kernel.installed.items()):
+        state = "enabled" if name in kernel.enabled else "disabled"
+        error = f"  ERROR: {kernel.errors[name]}" if name in kernel.errors else ""
+        click.echo(f"{name:16} {m.version:10} {state:9} {m.label_for('en')}{error}")
+    for name, reason in kernel.errors.items():
+        if name not in kernel.installed:
+            click.echo(f"{name:16} {'?':10} {'broken':9} {reason}")
+
+
+def _set_enabled(names: tuple[str, ...], enabled: bool) -> None:
+    from core.admin.services import set_plugin_enabled
+    from core.plugins import resolve
+
+    kernel = _kernel()
+    unknown = [n for n in names if n not in kernel.installed]
+    if unknown:
+        raise click.ClickException(f"not installed: {', '.join(unknown)}")
+    wanted = set(kernel.enabled)
+    if enabled:
+        # enable the dependencies too, in topological order
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name in wanted:
+                continue
+            wanted.add(name)
+            todo.extend(d for d in kernel.installed[name].depends if d != "core")
+    else:
+        wanted -= set(names)
+        dependants = [n for n in wanted if set(kernel.installed[n].depends) & set(names)]
+        if dependants:
+            raise click.ClickException(f"still needed by: {', '.join(sorted(dependants))}")
+    _order, errors = resolve(kernel.installed, wanted)
+    if errors:
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    with kernel.db.session() as db:
+        for name in kernel.installed:
+            current = db.get(PluginState, name)
+            if (name in wanted) != (current.enabled if current else None):
+                set_plugin_enabled(db, name, name in wanted)
+    setup_.migrate_and_sync(_kernel())
+    click.echo(("Enabled: " if enabled else "Disabled: ") + ", ".join(names))
+
+
+@plugins.command("enable")
+@click.argument("names", nargs=-1, required=True)
+def plugins_enable(names: tuple[str, ...]) -> None:
+    """Enable plugins (and what they depend on) and migrate them."""
+    _set_enabled(names, True)
+
+
+@plugins.command("disable")
+@click.argument("names", nargs=-1, required=True)
+def plugins_disable(names: tuple[str, ...]) -> None:
+    """Disable plugins; their data stays in the database."""
+    _set_enabled(names, False)
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo data (once)."""
+    kernel = _kernel()
+    password = os.environ.get("SUANPAN_DEMO_PASSWORD") or os.environ.get("SUANPAN_ADMIN_PASSWORD")
+    if not password:
+        raise click.ClickException("set SUANPAN_DEMO_PASSWORD for the demo users")
+    click.echo("Loaded." if setup_.load_demo(kernel, password) else "Demo data already present.")
+
+
+@main.command()
+@click.argument("target", required=False, type=click.Path(path_type=Path))
+def backup(target: Path | None) -> None:
+    """Write a consistent copy of the database (safe while serving)."""
+    settings = load_settings()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    url = make_url(settings.database_url)
+    if settings.is_sqlite:
+        target = target or Path(settings.var_dir) / "backups" / f"suanpan-{stamp}.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        src = sqlite3.connect(url.database or "")
+        dst = sqlite3.connect(target)
+        with dst:
+            src.backup(dst)  # the backup API: consistent under concurrent writes
+        dst.close()
+        src.close()
+    else:
+        target = target or Path(settings.var_dir) / "backups" / f"suanpan-{stamp}.dump"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["pg_dump", "--format=custom", "--file", str(target), *_pg_args(url)],
+                       check=True, env=_pg_env(url))
+    click.echo(str(target))
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.confirmation_option(prompt="Replace the current database with this backup?")
+def restore(source: Path) -> None:
+    """Replace the database with a backup (stop the server first)."""
+    settings = load_settings()
+    url = make_url(settings.database_url)
+    if settings.is_sqlite:
+        src = sqlite3.connect(source)
+        dst = sqlite3.connect(url.database or "")
+        with dst:
+            src.backup(dst)
+        dst.close()
+        src.close()
+    else:
+        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner",
+                        *_pg_args(url, dbflag=True), str(source)], check=True, env=_pg_env(url))
+    click.echo("Restored.")
+
+
+def _pg_args(url: object, *, dbflag: bool = False) -> list[str]:
+    u = url  # sqlalchemy URL
+    args = ["--host", u.host or "127.0.0.1", "--port", str(u.port or 5432),  # type: ignore[attr-defined]
+            "--username", u.username or "postgres"]  # type: ignore[attr-defined]
+    db = u.database or "postgres"  # type: ignore[attr-defined]
+    return [*args, "--dbname", db] if dbflag else [*args, db]
+
+
+def _pg_env(url: object) -> dict[str, str]:
+    env = dict(os.environ)
+    if getattr(url, "password", None):
+        env["PGPASSWORD"] = url.password  # type: ignore[attr-defined]
+    return env
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Database: one declarative ``Base``, engines tuned for SQLite and PostgreSQL,
+transactional sessions, and the mixins every plugin model builds on.
+
+Rule 11 of the design: SQLite writes begin with ``BEGIN IMMEDIATE`` and one
+writer at a time in the process, so a deferred transaction never has to
+upgrade its lock (which skips the busy handler and fails under load).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    TypeDecorator,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and always returned timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+# Integer primary keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+intpk = Annotated[int, mapped_column(BigId, primary_key=True)]
+str40 = Annotated[str, mapped_column(String(40))]
+str200 = Annotated[str, mapped_column(String(200))]
+Money = Annotated[Decimal, mapped_column(Numeric(18, 2))]
+Timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+    #: permission/model key, ``<plugin>.<noun>``; derived from the table name.
+    __model_key__: ClassVar[str]
+    #: translatable singular label, marked with ``N_`` for extraction.
+    __label__: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        table = cls.__dict__.get("__tablename__")
+        if table and "__model_key__" not in cls.__dict__:
+            cls.__model_key__ = table.replace("_", ".", 1)
+
+
+def model_key(model: type[Base] | Base) -> str:
+    return model.__model_key__
+
+
+# ---------------------------------------------------------------- mixins
+
+
+class IdMixin:
+    id: Mapped[intpk]
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class OrgScopedMixin:
+    """Rows that belong to an organisation, an owner and a department.
+
+    The permission predicate reads these three columns; they never bind from
+    request input (rule 8): services set them from the actor.
+    """
+
+    @declared_attr
+    def org_id(cls) -> Mapped[int]:
+        return mapped_column(BigId, ForeignKey("core_org.id"), index=True)
+
+    @declared_attr
+    def owner_id(cls) -> Mapped[int | None]:
+        return mapped_column(BigId, ForeignKey("core_user.id"), index=True)
+
+    @declared_attr
+    def department_id(cls) -> Mapped[int | None]:
+        return mapped_column(BigId, ForeignKey("core_department.id"), index=True)
+
+
+class SoftDeleteMixin:
+    """Deleted rows stay in the table (the recycle bin) until purged."""
+
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class VersionedMixin:
+    """Optimistic locking: a stale save raises a conflict instead of overwriting."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class AuditedMixin:
+    """Marker: every insert, update and delete writes a ``core_audit`` row."""
+
+    __audited__: ClassVar[bool] = True
+
+
+# ---------------------------------------------------------------- engine
+
+
+class Database:
+    """An engine plus the transaction discipline of the suite."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self._write_lock = threading.Lock()
+        if self.is_sqlite:
+            self.engine = create_engine(
+                url,
+                echo=echo,
+                connect_args={"check_same_thread": False, "timeout": 30},
+            )
+            _tune_sqlite(self.engine)
+            self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        else:
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+            self._write_engine = self.engine
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: commit when the block ends, roll back on any error."""
+        maker = self._write_sessions if write else self._read_sessions
+        lock = self._write_lock if (write and self.is_sqlite) else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with maker() as session, session.begin():
+                yield session
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Driver-level autocommit: SQLAlchemy's "begin" event below emits BEGIN.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,23 @@
+"""Errors a service raises; the web layer turns each into one HTTP answer."""
+
+from __future__ import annotations
+
+from core.permissions import Forbidden, NotFound
+
+__all__ = ["Conflict", "Forbidden", "NotFound", "ValidationError", "BadRequest"]
+
+
+class ValidationError(Exception):
+    """Input was wrong; ``errors`` maps each field name to a message (422)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Conflict(Exception):
+    """A stale save or a state clash (409); the message is a translatable id."""
+
+
+class BadRequest(Exception):
+    """Malformed request (400)."""

@@ -1,0 +1,146 @@
+"""The hook contract between the kernel and its plugins.
+
+Every hook a plugin may implement is declared here, grouped by family:
+
+* ``register_*`` hooks return declarations (data); the kernel collects the
+  results of every enabled plugin and does the work.
+* ``*_panels`` and ``*_menu_items`` hooks fill UI slots.
+* ``on_*`` hooks are events; handlers run inside the request's database
+  transaction, so they must not do anything outside the database (send
+  e-mail through the job outbox instead).
+
+Service plugins declare hooks of their own in a ``hookspecs.py`` module of
+their package, names prefixed with the plugin's name; the kernel adds those
+specifications before it registers any implementation.
+
+Each hook is documented in ``docs/plugins.md`` with its exact signature; a
+test fails when one is missing there or has no test.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.db import Base
+    from core.permissions import Actor
+    from core.registry import (
+        DatasetDecl,
+        JobDecl,
+        MenuItem,
+        Panel,
+        PermissionDecl,
+        RoleDecl,
+        WorkflowDecl,
+    )
+    from core.web import Routes
+
+hookspec = pluggy.HookspecMarker("suanpan")
+hookimpl = pluggy.HookimplMarker("suanpan")
+
+# ----------------------------------------------------------------- declarations
+
+
+@hookspec
+def register_models() -> list[type[Base]]:
+    """Return the SQLAlchemy model classes this plugin owns.
+
+    The kernel uses them for permission keys, the recycle bin, the audit
+    trail and the migration check. Tables are named ``<plugin>_<noun>``.
+    """
+
+
+@hookspec
+def register_permissions() -> list[PermissionDecl]:
+    """Return the permission codes this plugin defines, as data.
+
+    Codes are ``<plugin>.<model>.<action>`` with the actions read, create,
+    update, delete, export, import, print, approve, assign, share. Every code
+    a route or service checks must be declared here (deny by default).
+    """
+
+
+@hookspec
+def register_roles() -> list[RoleDecl]:
+    """Return the default roles this plugin ships, with their grants and scopes.
+
+    Roles are registered under ``(plugin, key)``: an upgrade updates what the
+    plugin shipped and never a role an administrator created.
+    """
+
+
+@hookspec
+def register_routes() -> Routes | None:
+    """Return the plugin's route table; the kernel mounts it once.
+
+    Every route names the permission it needs (or says it is public); a route
+    without one makes the application refuse to start.
+    """
+
+
+@hookspec
+def register_menu_items() -> list[MenuItem]:
+    """Return entries for the left navigation; each names its permission."""
+
+
+@hookspec
+def register_workflows() -> list[WorkflowDecl]:
+    """Return the state machines of the plugin's document types, as data."""
+
+
+@hookspec
+def register_report_datasets() -> list[DatasetDecl]:
+    """Return report datasets: a model, its dimensions, measures and filters."""
+
+
+@hookspec
+def register_jobs() -> list[JobDecl]:
+    """Return scheduled jobs: a name, a callable and a cron-like schedule."""
+
+
+# ----------------------------------------------------------------- UI slots
+
+
+@hookspec
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    """Return panels to show on a record's detail page (timeline, audit, ...).
+
+    Called for every detail page; return an empty list for models you do not
+    extend. Panels render their own template with the record in context.
+    """
+
+
+# ----------------------------------------------------------------- data
+
+
+@hookspec
+def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
+    """Insert demo records on the first ``make run``.
+
+    ``orgs`` and ``users`` map the kernel's demo keys to ids, so a plugin can
+    give its records an organisation and an owner.
+    """
+
+
+# ----------------------------------------------------------------- events
+
+
+@hookspec
+def on_record_created(session: Session, actor: Actor | None, record: Any) -> None:
+    """A record of an audited model was inserted (inside the transaction)."""
+
+
+@hookspec
+def on_record_updated(
+    session: Session, actor: Actor | None, record: Any, changes: dict[str, list[Any]]
+) -> None:
+    """A record was updated; ``changes`` maps each field to ``[old, new]``."""
+
+
+@hookspec
+def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: bool) -> None:
+    """A record was deleted: moved to the recycle bin (``soft``) or purged."""

@@ -1,0 +1,274 @@
+"""The kernel's own tables: organisations, users, roles, sessions, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import (
+    AuditedMixin,
+    Base,
+    BigId,
+    IdMixin,
+    SoftDeleteMixin,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    utcnow,
+)
+from core.i18n import N_
+
+SCOPES = ("own", "department", "department_tree", "org", "all")
+SCOPE_LABELS = {
+    "own": N_("Own records"),
+    "department": N_("Own department"),
+    "department_tree": N_("Department and below"),
+    "org": N_("Whole organisation"),
+    "all": N_("All organisations"),
+}
+
+
+class Org(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
+    """An organisation (company, branch) in a tree."""
+
+    __tablename__ = "core_org"
+    __label__ = N_("Organisation")
+    __scope_columns__: ClassVar[dict[str, str]] = {"org": "id"}
+
+    code: Mapped[str] = mapped_column(String(40), unique=True, info={"label": N_("Code")})
+    name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
+    name_en: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("English name")})
+    parent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_org.id"), index=True, info={"label": N_("Parent organisation")}
+    )
+    path: Mapped[str] = mapped_column(String(400), default="/", index=True)
+    address: Mapped[str] = mapped_column(String(400), default="", info={"label": N_("Address")})
+    phone: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("Phone")})
+    active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
+
+
+class Department(IdMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, AuditedMixin, Base):
+    """A department in an organisation's tree; ``path`` is ``/1/4/9/``."""
+
+    __tablename__ = "core_department"
+    __label__ = N_("Department")
+    __scope_columns__: ClassVar[dict[str, str]] = {"org": "org_id", "department": "id"}
+
+    org_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_org.id"), index=True, info={"label": N_("Organisation")}
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_department.id"), index=True, info={"label": N_("Parent department")}
+    )
+    name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
+    name_en: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("English name")})
+    path: Mapped[str] = mapped_column(String(400), default="/", index=True)
+    head_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_user.id", use_alter=True), info={"label": N_("Head")}
+    )
+
+
+class User(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
+    __tablename__ = "core_user"
+    __label__ = N_("User")
+    __scope_columns__: ClassVar[dict[str, str]] = {
+        "org": "org_id",
+        "owner": "id",
+        "department": "department_id",
+    }
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"password_hash"})
+
+    username: Mapped[str] = mapped_column(String(80), unique=True, info={"label": N_("Username")})
+    display_name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
+    email: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("E-mail")})
+    phone: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("Mobile")})
+    password_hash: Mapped[str] = mapped_column(String(200), default="")
+    locale: Mapped[str] = mapped_column(String(10), default="", info={"label": N_("Language")})
+    active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
+    org_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_org.id"), index=True, info={"label": N_("Organisation")}
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_department.id"), index=True, info={"label": N_("Department")}
+    )
+    position: Mapped[str] = mapped_column(String(100), default="", info={"label": N_("Position")})
+    manager_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_user.id"), info={"label": N_("Manager")}
+    )
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Membership(IdMixin, Base):
+    """A user's position in an organisation other than (or as well as) the home one."""
+
+    __tablename__ = "core_membership"
+    __table_args__ = (UniqueConstraint("user_id", "org_id"),)
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_org.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_department.id"))
+    position: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Role(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
+    __tablename__ = "core_role"
+    __label__ = N_("Role")
+
+    key: Mapped[str] = mapped_column(String(80), unique=True, info={"label": N_("Key")})
+    name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
+    name_en: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("English name")})
+    description: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Description")})
+    #: the administrator role: every permission of every enabled plugin, scope "all".
+    grants_all: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ``plugin`` that ships this role (rule 2: external ids), or None if user-made.
+    plugin: Mapped[str | None] = mapped_column(String(80))
+
+    permissions: Mapped[list[RolePermission]] = relationship(
+        back_populates="role", cascade="all, delete-orphan", order_by="RolePermission.code"
+    )
+
+
+class RolePermission(IdMixin, Base):
+    """A permission code granted by a role, with the row scope it applies to."""
+
+    __tablename__ = "core_role_permission"
+    __table_args__ = (UniqueConstraint("role_id", "code"),)
+
+    role_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_role.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(120), index=True)
+    scope: Mapped[str] = mapped_column(String(20), default="org")
+
+    role: Mapped[Role] = relationship(back_populates="permissions")
+
+
+class RoleAssignment(IdMixin, Base):
+    """User holds role in org: the matrix of regional and business-line roles."""
+
+    __tablename__ = "core_role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "role_id", "org_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_user.id", ondelete="CASCADE"), index=True
+    )
+    role_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_role.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_org.id"))
+
+
+class FieldRule(IdMixin, Base):
+    """A field of a model hidden or read-only for a role."""
+
+    __tablename__ = "core_field_rule"
+    __table_args__ = (UniqueConstraint("role_id", "model", "field"),)
+
+    role_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_role.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(120))
+    field: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(20))  # "hidden" | "readonly"
+
+
+class RecordShare(IdMixin, Base):
+    """A record shared explicitly with one user, beyond their role's scope."""
+
+    __tablename__ = "core_record_share"
+    __table_args__ = (
+        UniqueConstraint("model", "record_id", "user_id"),
+        Index("ix_core_record_share_user_model", "user_id", "model"),
+    )
+
+    model: Mapped[str] = mapped_column(String(120))
+    record_id: Mapped[int] = mapped_column(BigId)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="CASCADE"))
+    can_write: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuthSession(Base):
+    """A server-side login session; the cookie holds a token, we keep its hash."""
+
+    __tablename__ = "core_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ApiToken(IdMixin, Base):
+    __tablename__ = "core_api_token"
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_user.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(Base):
+    """Failed logins per account (``user:<name>``) and per address (``ip:<addr>``)."""
+
+    __tablename__ = "core_login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditLog(IdMixin, Base):
+    """Who changed what and when, field by field. Never soft-deleted."""
+
+    __tablename__ = "core_audit"
+    __table_args__ = (Index("ix_core_audit_record", "model", "record_id", "id"),)
+
+    model: Mapped[str] = mapped_column(String(120))
+    record_id: Mapped[int] = mapped_column(BigId)
+    action: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PluginState(Base):
+    """Which plugins this installation has enabled."""
+
+    __tablename__ = "core_plugin_state"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ExternalId(IdMixin, Base):
+    """Rule 2: records a plugin ships are registered under ``(plugin, key)``."""
+
+    __tablename__ = "core_external_id"
+    __table_args__ = (UniqueConstraint("plugin", "key"),)
+
+    plugin: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(120))
+    record_id: Mapped[int] = mapped_column(BigId)
+
+
+KERNEL_MODELS: tuple[type[Base], ...] = (Org, Department, User, Role)

@@ -1,0 +1,273 @@
+"""Permissions, enforced in one place.
+
+An :class:`Actor` is loaded once per request from the user's role
+assignments. :func:`scope` compiles the actor's row scope for a model and an
+action into one SQLAlchemy expression; lists, counts, exports, reports and
+single-record access all use it (design rule 3), so a record outside the
+scope is simply not found: 404.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from core.db import Base, SoftDeleteMixin
+from core.models import (
+    Department,
+    FieldRule,
+    RecordShare,
+    Role,
+    RoleAssignment,
+    RolePermission,
+    User,
+)
+
+T = TypeVar("T", bound=Base)
+SCOPE_RANK = {"own": 1, "department": 2, "department_tree": 3, "org": 4, "all": 5}
+
+
+class Forbidden(Exception):
+    """The actor lacks the permission code (HTTP 403)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class NotFound(Exception):
+    """No such record within the actor's scope (HTTP 404)."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    org_id: int
+    scope: str
+    department_id: int | None
+    department_path: str | None
+
+
+@dataclass
+class Actor:
+    """The user a request acts for, with their grants in every org."""
+
+    user_id: int
+    username: str
+    display_name: str
+    locale: str
+    org_id: int
+    department_id: int | None
+    grants: dict[str, list[Grant]] = field(default_factory=dict)
+    #: model key -> field -> "hidden" | "readonly"
+    field_modes: dict[str, dict[str, str]] = field(default_factory=dict)
+    org_ids: frozenset[int] = frozenset()
+
+    def can(self, code: str) -> bool:
+        return code in self.grants
+
+    def require(self, code: str) -> None:
+        if code not in self.grants:
+            raise Forbidden(code)
+
+    def hidden_fields(self, model: type[Base]) -> set[str]:
+        modes = self.field_modes.get(model.__model_key__, {})
+        return {f for f, m in modes.items() if m == "hidden"}
+
+    def readonly_fields(self, model: type[Base]) -> set[str]:
+        modes = self.field_modes.get(model.__model_key__, {})
+        return set(modes)
+
+
+def load_actor(
+    session: Session, user: User, *, all_codes: set[str], org_id: int | None = None
+) -> Actor:
+    """Build the actor of ``user``: grants per code, field rules per model.
+
+    ``all_codes`` are the permission codes of the enabled plugins, which a
+    role with ``grants_all`` receives with scope "all".
+    """
+    rows = session.execute(
+        select(RoleAssignment.org_id, Role.id, Role.grants_all, Membership_dept(user))
+        .join(Role, Role.id == RoleAssignment.role_id)
+        .where(RoleAssignment.user_id == user.id)
+    ).all()
+    dept_paths = _department_paths(session, {r[3] for r in rows if r[3]})
+    grants: dict[str, list[Grant]] = defaultdict(list)
+    role_ids = [r[1] for r in rows]
+    perms_by_role: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if role_ids:
+        for role_id, code, scope in session.execute(
+            select(RolePermission.role_id, RolePermission.code, RolePermission.scope).where(
+                RolePermission.role_id.in_(role_ids)
+            )
+        ):
+            perms_by_role[role_id].append((code, scope))
+    granting_roles: dict[str, set[int]] = defaultdict(set)
+    for assigned_org, role_id, grants_all, dept_id in rows:
+        path = dept_paths.get(dept_id) if dept_id else None
+        pairs = [(c, "all") for c in all_codes] if grants_all else perms_by_role[role_id]
+        for code, scope in pairs:
+            if code not in all_codes:
+                continue  # a disabled plugin's permission grants nothing
+            grants[code].append(Grant(assigned_org, scope, dept_id, path))
+            granting_roles[code].add(role_id)
+    field_modes = _field_modes(session, role_ids, granting_roles, rows)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        locale=user.locale,
+        org_id=org_id or user.org_id,
+        department_id=user.department_id,
+        grants=dict(grants),
+        field_modes=field_modes,
+        org_ids=frozenset(r[0] for r in rows) | {user.org_id},
+    )
+
+
+def Membership_dept(user: User) -> Any:  # noqa: N802 - reads like a column
+    """The user's department in the assignment's org (home department at home)."""
+    from core.models import Membership
+
+    member_dept = (
+        select(Membership.department_id)
+        .where(Membership.user_id == user.id, Membership.org_id == RoleAssignment.org_id)
+        .scalar_subquery()
+    )
+    from sqlalchemy import case
+
+    return case(
+        (RoleAssignment.org_id == user.org_id, user.department_id), else_=member_dept
+    ).label("department_id")
+
+
+def _department_paths(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Department.id, Department.path).where(Department.id.in_(ids))).tuples())
+
+
+def _field_modes(
+    session: Session,
+    role_ids: list[int],
+    granting_roles: dict[str, set[int]],
+    rows: list[Any],
+) -> dict[str, dict[str, str]]:
+    """A field is hidden (read-only) when every role that grants the actor
+    read (update) on its model hides it (or makes it read-only)."""
+    if not role_ids:
+        return {}
+    unrestricted = {r[1] for r in rows if r[2]}  # grants_all roles see everything
+    rules: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
+    for role_id, model, fname, mode in session.execute(
+        select(FieldRule.role_id, FieldRule.model, FieldRule.field, FieldRule.mode).where(
+            FieldRule.role_id.in_(role_ids)
+        )
+    ):
+        rules[(model, fname)][role_id] = mode
+    result: dict[str, dict[str, str]] = defaultdict(dict)
+    for (model, fname), by_role in rules.items():
+        readers = granting_roles.get(f"{model}.read", set()) - unrestricted
+        writers = granting_roles.get(f"{model}.update", set()) - unrestricted
+        if readers and not (readers - {r for r, m in by_role.items() if m == "hidden"}) and not (
+            granting_roles.get(f"{model}.read", set()) & unrestricted
+        ):
+            result[model][fname] = "hidden"
+        elif writers and not (writers - set(by_role)) and not (
+            granting_roles.get(f"{model}.update", set()) & unrestricted
+        ):
+            result[model][fname] = "readonly"
+    return dict(result)
+
+
+# ------------------------------------------------------------------ predicate
+
+
+def _col(model: type[Base], role: str) -> Any:
+    columns: dict[str, str] = getattr(model, "__scope_columns__", None) or {
+        "org": "org_id",
+        "owner": "owner_id",
+        "department": "department_id",
+    }
+    name = columns.get(role)
+    if name is None or not hasattr(model, name):
+        return None
+    return getattr(model, name)
+
+
+def scope(
+    actor: Actor, model: type[Base], action: str = "read", *, include_deleted: bool = False
+) -> ColumnElement[bool]:
+    """The rows of ``model`` that ``actor`` may ``action``, as one expression."""
+    code = f"{model.__model_key__}.{action}"
+    clauses: list[ColumnElement[bool]] = []
+    org_col = _col(model, "org")
+    for grant in actor.grants.get(code, ()):
+        if grant.scope == "all" or org_col is None:
+            clauses = [true()]
+            break
+        in_org = org_col == grant.org_id
+        if grant.scope == "org":
+            clauses.append(in_org)
+        elif grant.scope in ("department", "department_tree"):
+            dept_col = _col(model, "department")
+            if dept_col is None or grant.department_id is None:
+                continue
+            if grant.scope == "department":
+                clauses.append(and_(in_org, dept_col == grant.department_id))
+            else:
+                subtree = select(Department.id).where(
+                    Department.path.startswith(grant.department_path or "/-/")
+                )
+                clauses.append(and_(in_org, dept_col.in_(subtree)))
+        elif grant.scope == "own":
+            owner_col = _col(model, "owner")
+            if owner_col is not None:
+                clauses.append(and_(in_org, owner_col == actor.user_id))
+    if action in ("read", "update") and getattr(model, "__shareable__", True):
+        share = select(RecordShare.id).where(
+            RecordShare.model == model.__model_key__,
+            RecordShare.record_id == model.id,  # type: ignore[attr-defined]
+            RecordShare.user_id == actor.user_id,
+        )
+        if action == "update":
+            share = share.where(RecordShare.can_write.is_(True))
+        clauses.append(exists(share))
+    predicate = or_(*clauses) if clauses else false()
+    if issubclass(model, SoftDeleteMixin) and not include_deleted:
+        predicate = and_(predicate, model.deleted_at.is_(None))
+    return predicate
+
+
+def get_for(
+    session: Session,
+    actor: Actor,
+    model: type[T],
+    record_id: Any,
+    action: str = "read",
+    *,
+    include_deleted: bool = False,
+) -> T:
+    """Fetch one record through the same predicate as lists; NotFound otherwise."""
+    actor.require(f"{model.__model_key__}.{action}")
+    try:
+        key = int(record_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    row = session.scalars(
+        select(model).where(
+            model.id == key,  # type: ignore[attr-defined]
+            scope(actor, model, action, include_deleted=include_deleted),
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def visible_org_ids(actor: Actor) -> frozenset[int]:
+    return actor.org_ids

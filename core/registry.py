@@ -1,0 +1,174 @@
+"""Declarations plugins return from ``register_*`` hooks, and the registry
+the kernel builds from them at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.db import Base
+from core.i18n import N_
+
+ACTIONS = (
+    "read", "create", "update", "delete", "export",
+    "import", "print", "approve", "assign", "share",
+)
+ACTION_LABELS = {
+    "read": N_("Read"),
+    "create": N_("Create"),
+    "update": N_("Update"),
+    "delete": N_("Delete"),
+    "export": N_("Export"),
+    "import": N_("Import"),
+    "print": N_("Print"),
+    "approve": N_("Approve"),
+    "assign": N_("Assign"),
+    "share": N_("Share"),
+}
+
+
+class DeclarationError(Exception):
+    """A plugin declared something the kernel cannot accept."""
+
+
+@dataclass(frozen=True)
+class PermissionDecl:
+    code: str
+    label: str = ""
+
+    @property
+    def model(self) -> str:
+        return self.code.rsplit(".", 1)[0]
+
+    @property
+    def action(self) -> str:
+        return self.code.rsplit(".", 1)[1]
+
+
+def model_permissions(model: type[Base], actions: Sequence[str] = ACTIONS) -> list[PermissionDecl]:
+    """The permission codes of ``model`` for ``actions``."""
+    return [PermissionDecl(f"{model.__model_key__}.{a}", model.__label__) for a in actions]
+
+
+@dataclass(frozen=True)
+class RoleDecl:
+    key: str
+    name: str
+    name_en: str
+    grants: dict[str, str] = field(default_factory=dict)  # code -> scope
+    description: str = ""
+    grants_all: bool = False
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    label: str
+    route: str
+    permission: str
+    icon: str = "circle"
+    section: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: tuple[str, ...]
+    target: str
+    permission: str
+    guard: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowDecl:
+    """A document type's state machine. Validated at start-up."""
+
+    model: str
+    states: tuple[str, ...]
+    initial: str
+    transitions: tuple[Transition, ...]
+    locked: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        known = set(self.states)
+        if self.initial not in known:
+            raise DeclarationError(f"workflow {self.model}: unknown initial state {self.initial!r}")
+        for state in self.locked:
+            if state not in known:
+                raise DeclarationError(f"workflow {self.model}: unknown locked state {state!r}")
+        for t in self.transitions:
+            for state in (*t.source, t.target):
+                if state not in known:
+                    raise DeclarationError(
+                        f"workflow {self.model}: transition {t.name!r} names unknown state {state!r}"
+                    )
+        reachable = {self.initial}
+        frontier = [self.initial]
+        while frontier:
+            here = frontier.pop()
+            for t in self.transitions:
+                if here in t.source and t.target not in reachable:
+                    reachable.add(t.target)
+                    frontier.append(t.target)
+        for t in self.transitions:
+            if not reachable.intersection(t.source):
+                raise DeclarationError(
+                    f"workflow {self.model}: transition {t.name!r} can never fire"
+                )
+
+
+@dataclass(frozen=True)
+class DatasetDecl:
+    key: str
+    label: str
+    model: type[Base]
+    dimensions: tuple[str, ...]
+    measures: dict[str, str]  # name -> aggregate "sum:amount" / "count"
+
+    def validate(self) -> None:
+        columns = set(self.model.__table__.columns.keys())  # type: ignore[attr-defined]
+        for dim in self.dimensions:
+            if dim not in columns:
+                raise DeclarationError(f"dataset {self.key}: unknown dimension {dim!r}")
+        for name, spec in self.measures.items():
+            func, _, col = spec.partition(":")
+            if func not in {"count", "sum", "avg", "min", "max"}:
+                raise DeclarationError(f"dataset {self.key}: measure {name!r} has bad aggregate")
+            if func != "count" and col not in columns:
+                raise DeclarationError(f"dataset {self.key}: measure {name!r} unknown column")
+
+
+@dataclass(frozen=True)
+class JobDecl:
+    name: str
+    func: Callable[..., Any]
+    schedule: str  # cron expression, "*/5 * * * *"
+
+    def validate(self) -> None:
+        if len(self.schedule.split()) != 5:
+            raise DeclarationError(f"job {self.name}: schedule needs 5 cron fields")
+
+
+@dataclass
+class Registry:
+    """Everything the enabled plugins declared, collected once at start-up."""
+
+    models: dict[str, type[Base]] = field(default_factory=dict)
+    model_plugin: dict[str, str] = field(default_factory=dict)
+    permissions: dict[str, PermissionDecl] = field(default_factory=dict)
+    roles: dict[tuple[str, str], RoleDecl] = field(default_factory=dict)
+    menu: list[MenuItem] = field(default_factory=list)
+    workflows: dict[str, WorkflowDecl] = field(default_factory=dict)
+    datasets: dict[str, DatasetDecl] = field(default_factory=dict)
+    jobs: dict[str, JobDecl] = field(default_factory=dict)

@@ -1,0 +1,285 @@
+"""The web kit: route tables, the per-request context, and the one wrapper
+that opens the transaction, authenticates, checks CSRF and permissions.
+
+Every route goes through :func:`_endpoint`; there is no other way for a
+plugin to reach the database from a request, so one transaction per request,
+CSRF on unsafe methods and deny-by-default hold everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from core import auth
+from core.errors import BadRequest, Conflict, ValidationError
+from core.i18n import Translator
+from core.permissions import Actor, Forbidden, NotFound, load_actor
+
+if TYPE_CHECKING:
+    from core.app import Kernel
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+Handler = Callable[["Ctx"], Response]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    handler: Handler
+    name: str
+    methods: tuple[str, ...]
+    permission: str
+
+
+@dataclass
+class Routes:
+    """A plugin's route table. ``prefix`` defaults to ``/<plugin>``."""
+
+    prefix: str | None = None
+    specs: list[RouteSpec] = field(default_factory=list)
+
+    def route(
+        self, path: str, *, name: str, permission: str, methods: tuple[str, ...] = ("GET",)
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.specs.append(RouteSpec(path, handler, name, methods, permission))
+            return handler
+
+        return register
+
+    def get(self, path: str, *, name: str, permission: str) -> Callable[[Handler], Handler]:
+        return self.route(path, name=name, permission=permission)
+
+    def post(self, path: str, *, name: str, permission: str) -> Callable[[Handler], Handler]:
+        return self.route(path, name=name, permission=permission, methods=("POST",))
+
+
+class _Rollback(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+class Ctx:
+    """What a handler gets: the request, its transaction, its actor."""
+
+    def __init__(
+        self, kernel: Kernel, request: Request, db: Session, actor: Actor | None,
+        translator: Translator, form: Mapping[str, Any], csrf: str, mount: str,
+    ) -> None:
+        self.kernel = kernel
+        self.mount = mount
+        self.request = request
+        self.db = db
+        self.actor = actor
+        self.t = translator
+        self.form = form
+        self.csrf = csrf
+        self.params = request.path_params
+        self.query = request.query_params
+        self.commit_on_error = False
+        self.cookies: list[tuple[str, str, dict[str, Any]]] = []
+
+    # -- convenience -------------------------------------------------------
+
+    @property
+    def user(self) -> Actor:
+        assert self.actor is not None, "route declared public but needs a user"
+        return self.actor
+
+    @property
+    def is_htmx(self) -> bool:
+        return self.request.headers.get("hx-request") == "true"
+
+    def _(self, message: str, **params: object) -> str:
+        return self.t.gettext(message, **params)
+
+    def url_for(self, name: str, **params: Any) -> str:
+        """URL of a named route; a name without ``mount:`` is in this plugin."""
+        if ":" not in name:
+            name = f"{self.mount}:{name}"
+        return str(self.request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+    def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.kernel.render(template, self, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def redirect(self, name: str, *, flash: str | None = None, **params: Any) -> Response:
+        url = self.url_for(name, **params)
+        if flash:
+            self.set_cookie("suanpan_flash", flash, max_age=30)
+        if self.is_htmx:
+            return Response(status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+    def set_cookie(self, key: str, value: str, **kw: Any) -> None:
+        self.cookies.append((key, value, kw))
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name, default)
+        return value if isinstance(value, str) else default
+
+
+async def _read_form(request: Request, max_bytes: int, max_chars: int) -> dict[str, Any]:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > max_bytes:
+        raise HTTPException(413, "request body too large")
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("application/json"):
+        body = await request.body()
+        if len(body) > max_bytes:
+            raise HTTPException(413, "request body too large")
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            raise BadRequest("body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadRequest("body must be a JSON object")
+        return data
+    if not (ctype.startswith("application/x-www-form-urlencoded")
+            or ctype.startswith("multipart/form-data")):
+        return {}
+    try:
+        form: FormData = await request.form(max_files=20, max_fields=500, max_part_size=max_bytes)
+    except MultiPartException as exc:
+        raise BadRequest(str(exc)) from None
+    out: dict[str, Any] = {}
+    for key in form.keys():
+        values = form.getlist(key)
+        for v in values:
+            if isinstance(v, str) and len(v) > max_chars:
+                raise ValidationError({key: "too_long"})
+        out[key] = values[0] if len(values) == 1 else values
+        if key.endswith("[]"):
+            out[key] = [v for v in values if not isinstance(v, UploadFile) or v.filename]
+    return out
+
+
+def make_endpoint(kernel: Kernel, spec: RouteSpec, mount: str) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        settings = kernel.settings
+        form: dict[str, Any] = {}
+        try:
+            if request.method in UNSAFE:
+                form = await _read_form(request, settings.max_form_bytes, settings.max_field_chars)
+        except ValidationError as exc:
+            return kernel.error_response(request, 413, "A field is too long.", fields=exc.errors)
+        except BadRequest as exc:
+            return kernel.error_response(request, 400, "The request is malformed.", detail=str(exc))
+        return await run_in_threadpool(_handle, kernel, spec, mount, request, form)
+
+    endpoint.__name__ = spec.name
+    return endpoint
+
+
+def _handle(
+    kernel: Kernel, spec: RouteSpec, mount: str, request: Request, form: dict[str, Any]
+) -> Response:
+    unsafe = request.method in UNSAFE
+    bearer = _bearer(request)
+    cookie_csrf = request.cookies.get(auth.CSRF_COOKIE)
+    if unsafe and bearer is None:
+        submitted = request.headers.get(auth.CSRF_HEADER) or form.get(auth.CSRF_FIELD)
+        if not auth.csrf_ok(cookie_csrf, submitted if isinstance(submitted, str) else None):
+            return kernel.error_response(
+                request, 403, "The form expired or was sent from another site. Reload the page and try again."
+            )
+    csrf = cookie_csrf or auth.new_csrf_token()
+    try:
+        with kernel.db.session(write=unsafe) as db:
+            response = _run(kernel, spec, mount, request, db, form, csrf, bearer)
+            if response.status_code >= 400 and not getattr(response, "_commit", False):
+                raise _Rollback(response)
+    except _Rollback as rb:
+        response = rb.response
+    except StaleDataError:
+        response = kernel.error_response(
+            request, 409, "Someone else changed this record meanwhile. Reload it and apply your change again."
+        )
+    if not cookie_csrf:
+        response.set_cookie(auth.CSRF_COOKIE, csrf, httponly=False, samesite="lax",
+                            secure=kernel.settings.secure_cookies)
+    return response
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None
+
+
+def _run(
+    kernel: Kernel, spec: RouteSpec, mount: str, request: Request, db: Session,
+    form: dict[str, Any], csrf: str, bearer: str | None,
+) -> Response:
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    user = auth.api_token_user(db, bearer) if bearer else auth.session_user(db, token)
+    actor = None
+    if user is not None:
+        actor = load_actor(db, user, all_codes=set(kernel.registry.permissions))
+    locale = kernel.catalogs.negotiate(
+        [actor.locale if actor else None, request.cookies.get("suanpan_locale"),
+         *_accept_languages(request)]
+    )
+    ctx = Ctx(kernel, request, db, actor, kernel.catalogs.translator(locale), form, csrf, mount)
+    db.info["actor"] = actor
+    db.info["hook"] = kernel.pm.hook
+    if spec.permission != PUBLIC and actor is None:
+        if bearer is not None or _wants_json(request):
+            return kernel.error_response(request, 401, "Please log in.")
+        target = kernel.url_path(request, "core:login") + "?next=" + request.url.path
+        return RedirectResponse(target, status_code=303)
+    try:
+        if spec.permission not in (PUBLIC, AUTHENTICATED):
+            ctx.user.require(spec.permission)
+        response = spec.handler(ctx)
+    except Forbidden:
+        response = kernel.error_response(request, 403, "You do not have permission to do this.", ctx=ctx)
+    except NotFound:
+        response = kernel.error_response(request, 404, "Not found.", ctx=ctx)
+    except Conflict as exc:
+        response = kernel.error_response(request, 409, str(exc), ctx=ctx)
+    except ValidationError as exc:
+        response = kernel.error_response(request, 422, "Please correct the marked fields.",
+                                         ctx=ctx, fields=exc.errors)
+    if ctx.commit_on_error:
+        response._commit = True  # type: ignore[attr-defined]
+    for key, value, kw in ctx.cookies:
+        response.set_cookie(key, value, samesite="lax", secure=kernel.settings.secure_cookies,
+                            **{"httponly": True, **kw})
+    return response
+
+
+def _accept_languages(request: Request) -> list[str]:
+    header = request.headers.get("accept-language", "")
+    return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def problem(status: int, title: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem-details answer for the API."""
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, **extra},
+        status_code=status,
+        media_type="application/problem+json",
+    )
