@@ -101,7 +101,8 @@ class Kernel:
         try:
             if sa_inspect(self.db.engine).has_table(PluginState.__tablename__):
                 with self.db.session(write=False) as s:
-                    states = dict(s.execute(select(PluginState.name, PluginState.enabled)).tuples())
+                    stmt = select(PluginState.name, PluginState.enabled)
+                    states = {name: on for name, on in s.execute(stmt)}
         except Exception:  # noqa: BLE001 - a database that is not migrated yet
             states = {}
         return {n for n, m in installed.items() if states.get(n, m.default_enabled)}
@@ -261,6 +262,11 @@ class Kernel:
 
     # -- ASGI ----------------------------------------------------------------
 
+    def asgi(self) -> Starlette:
+        app = Starlette(routes=self.starlette_routes())
+        app.state.kernel = self
+        return app
+
     def starlette_routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = []
         static = ROOT / "node_modules"
@@ -292,9 +298,7 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI application. ``plugins`` overrides the stored enabled set."""
     kernel = Kernel(settings or load_settings(), plugins=plugins, extra_plugins=extra_plugins)
-    app = Starlette(routes=kernel.starlette_routes())
-    app.state.kernel = kernel
-    return app
+    return kernel.asgi()
 
 
 __all__ = ["Base", "Kernel", "create_app"]

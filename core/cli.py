@@ -73,6 +73,19 @@ def migrate() -> None:
 
 
 @main.command()
+@click.argument("plugin")
+@click.argument("message")
+def makemigration(plugin: str, message: str) -> None:
+    """Autogenerate a plugin's next migration from its models (developers)."""
+    from core import migrate as migrate_
+
+    kernel = _kernel()
+    if plugin != "core" and plugin not in kernel.enabled:
+        raise click.ClickException(f"enable {plugin!r} first")
+    migrate_.new_revision(kernel, plugin, message)
+
+
+@main.command()
 @click.argument("username")
 @click.option("--name", default="", help="Display name.")
 @click.option("--org", "org_code", default="HQ", show_default=True)

@@ -200,9 +200,8 @@ def load_refs(db: Session, columns: Sequence[Column], rows: Sequence[Any]) -> di
         ids = {getattr(r, col.name) for r in rows} - {None}
         if ids:
             label = getattr(col.ref, col.ref_label)
-            refs[col.name] = dict(db.execute(
-                select(col.ref.id, label).where(col.ref.id.in_(ids))  # type: ignore[attr-defined]
-            ).tuples())
+            stmt = select(col.ref.id, label).where(col.ref.id.in_(ids))  # type: ignore[attr-defined]
+            refs[col.name] = {key: text for key, text in db.execute(stmt)}
     return refs
 
 
@@ -340,15 +339,16 @@ class Crud:
         return self.model.__model_key__
 
     def register(self, routes: Routes) -> None:
-        n, p, k = self.noun, self.path, self.key
-        routes.get(f"/{p}", name=f"{n}_list", permission=f"{k}.read")(self.list)
-        routes.get(f"/{p}/new", name=f"{n}_new", permission=f"{k}.create")(self.new)
-        routes.post(f"/{p}", name=f"{n}_create", permission=f"{k}.create")(self.create_)
-        routes.get(f"/{p}/{{id:int}}", name=f"{n}_detail", permission=f"{k}.read")(self.detail)
-        routes.get(f"/{p}/{{id:int}}/edit", name=f"{n}_edit", permission=f"{k}.update")(self.edit)
-        routes.post(f"/{p}/{{id:int}}", name=f"{n}_update", permission=f"{k}.update")(self.update_)
+        n, k = self.noun, self.key
+        p = "/" + self.path.strip("/") if self.path.strip("/") else ""
+        routes.get(p or "/", name=f"{n}_list", permission=f"{k}.read")(self.list)
+        routes.get(f"{p}/new", name=f"{n}_new", permission=f"{k}.create")(self.new)
+        routes.post(p or "/", name=f"{n}_create", permission=f"{k}.create")(self.create_)
+        routes.get(f"{p}/{{id:int}}", name=f"{n}_detail", permission=f"{k}.read")(self.detail)
+        routes.get(f"{p}/{{id:int}}/edit", name=f"{n}_edit", permission=f"{k}.update")(self.edit)
+        routes.post(f"{p}/{{id:int}}", name=f"{n}_update", permission=f"{k}.update")(self.update_)
         if issubclass(self.model, SoftDeleteMixin):
-            routes.post(f"/{p}/{{id:int}}/delete", name=f"{n}_delete",
+            routes.post(f"{p}/{{id:int}}/delete", name=f"{n}_delete",
                         permission=f"{k}.delete")(self.delete)
 
     def _ctx(self, ctx: Ctx, **extra: Any) -> dict[str, Any]:

@@ -90,3 +90,26 @@ def pending(kernel: Kernel) -> bool:
         ):
             return True
     return False
+
+
+def new_revision(kernel: Kernel, plugin: str, message: str) -> None:
+    """Autogenerate the next migration of ``plugin`` from its models.
+
+    Only the plugin's own tables are compared, so the revision never touches
+    another branch. A plugin's first revision depends on the kernel's head.
+    """
+    if plugin == KERNEL:
+        path = ROOT / "migrations" / "versions"
+    else:
+        path = kernel.installed[plugin].path / "migrations" / "versions"
+        path.mkdir(parents=True, exist_ok=True)
+    cfg = config(kernel)
+    cfg.attributes["tables"] = {t for t in enabled_tables(kernel) if t.split("_", 1)[0] == plugin}
+    script = ScriptDirectory.from_config(cfg)
+    try:
+        script.get_revision(f"{plugin}@head")
+        command.revision(cfg, message, autogenerate=True, head=f"{plugin}@head")
+    except Exception:  # noqa: BLE001 - the branch does not exist yet: start it
+        core_head = script.get_revision(f"{KERNEL}@head")
+        command.revision(cfg, message, autogenerate=True, head="base", branch_label=plugin,
+                         version_path=str(path), depends_on=core_head.revision if core_head else None)

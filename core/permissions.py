@@ -148,7 +148,8 @@ def Membership_dept(user: User) -> Any:  # noqa: N802 - reads like a column
 def _department_paths(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Department.id, Department.path).where(Department.id.in_(ids))).tuples())
+    stmt = select(Department.id, Department.path).where(Department.id.in_(ids))
+    return {dept_id: path for dept_id, path in session.execute(stmt)}
 
 
 def _field_modes(

@@ -1,0 +1,46 @@
+# Suanpan: `make run` serves the suite with demo data; `make test` runs the tests.
+# Set SUANPAN_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test for PostgreSQL.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY_STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test setup system-deps lint messages bench clean
+
+run: setup
+	$(BIN)/suanpan setup
+	$(BIN)/suanpan serve
+
+test: setup system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet --no-build-isolation --config-settings editable_mode=compat -e '.[test]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Chromium (browser tests), poppler (PDF text) and a CJK font; installed when missing and root.
+system-deps:
+	@scripts/system-deps
+
+lint: setup
+	$(BIN)/ruff check core tests
+	$(BIN)/mypy core
+
+messages: setup
+	$(BIN)/python scripts/messages.py
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules build *.egg-info

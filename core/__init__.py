@@ -1,0 +1,48 @@
+"""The kernel's public surface: what a plugin may import.
+
+Plugins import from ``core`` only, never from its private modules (house
+style, habit 3). Everything re-exported here is covered by the plugin guide
+(docs/plugins.md).
+"""
+
+from core.db import (
+    AuditedMixin,
+    Base,
+    BigId,
+    IdMixin,
+    Money,
+    OrgScopedMixin,
+    SoftDeleteMixin,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    utcnow,
+)
+from core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationError
+from core.hookspecs import hookimpl, hookspec
+from core.i18n import N_
+from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version
+from core.permissions import Actor, get_for, scope
+from core.registry import (
+    ACTIONS,
+    DatasetDecl,
+    JobDecl,
+    MenuItem,
+    Panel,
+    PermissionDecl,
+    RoleDecl,
+    Transition,
+    WorkflowDecl,
+    model_permissions,
+)
+from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
+
+__all__ = [
+    "ACTIONS", "AUTHENTICATED", "PUBLIC", "N_",
+    "Actor", "AuditedMixin", "BadRequest", "Base", "BigId", "Column", "Conflict", "Crud", "Ctx",
+    "DatasetDecl", "Filter", "Forbidden", "Form", "FormField", "IdMixin", "JobDecl", "ListView",
+    "MenuItem", "Money", "NotFound", "OrgScopedMixin", "Panel", "PermissionDecl", "RoleDecl",
+    "Routes", "SoftDeleteMixin", "TimestampMixin", "Transition", "UTCDateTime", "ValidationError",
+    "VersionedMixin", "WorkflowDecl", "check_version", "get_for", "hookimpl", "hookspec",
+    "model_permissions", "scope", "utcnow",
+]

@@ -1,0 +1,211 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL when
+SUANPAN_DATABASE_URL says so), a fresh kernel per test, factories, and an
+in-process browser-like client."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+from starlette.testclient import TestClient
+
+from core import migrate
+from core.admin import services
+from core.app import Kernel
+from core.auth import CSRF_COOKIE
+from core.config import Settings, load_settings
+from core.models import Department, Org, Role, RoleAssignment, User
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+_seq = count(1)
+
+
+def database_url(tmp: Path) -> str:
+    return os.environ.get("SUANPAN_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def example_plugin() -> Path:
+    """Install the example third-party plugin as its own distribution, into a
+    folder on sys.path, the way pip would put it into site-packages."""
+    target = Path(os.environ.get("SUANPAN_TEST_PLUGINS", ROOT / "build" / "test-plugins"))
+    stamp = target / ".stamp"
+    source = ROOT / "tests" / "example_plugin"
+    newest = max(p.stat().st_mtime for p in source.rglob("*") if p.is_file())
+    if not stamp.exists() or stamp.stat().st_mtime < newest:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+             "--upgrade", "--target", str(target), str(source)],
+            check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        stamp.touch()
+    if str(target) not in sys.path:
+        sys.path.insert(0, str(target))
+    importlib.invalidate_caches()
+    return target
+
+
+@pytest.fixture(scope="session")
+def base_settings(tmp_path_factory: pytest.TempPathFactory, example_plugin: Path) -> Settings:
+    tmp = tmp_path_factory.mktemp("suanpan")
+    url = database_url(tmp)
+    if url.startswith("postgresql"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    settings = load_settings(var_dir=tmp, database_url=url, secret_key="test-secret")
+    kernel = Kernel(settings)
+    migrate.upgrade(kernel)
+    kernel.db.dispose()
+    return settings
+
+
+def _wipe(kernel: Kernel) -> None:
+    engine = kernel.db.engine
+    names = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with kernel.db.session() as db:
+        if engine.dialect.name == "postgresql":
+            db.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            return
+        db.execute(text("UPDATE core_department SET head_id = NULL"))
+        from core.db import Base
+
+        known = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in names]
+        for name in known + [n for n in names if n not in known]:
+            db.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def kernel(base_settings: Settings) -> Iterator[Kernel]:
+    """A fresh kernel on an emptied database: shipped roles and the HQ org."""
+    k = Kernel(base_settings)
+    _wipe(k)
+    with k.db.session() as db:
+        services.sync_shipped_roles(db, k.registry)
+        services.create_org(db, None, {"code": "HQ", "name": "总公司", "name_en": "Head office",
+                                       "active": True})
+    yield k
+    k.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def password_hash(base_settings: Settings) -> str:
+    from core.auth import Passwords
+
+    return Passwords(base_settings).hash(PASSWORD)
+
+
+class Factory:
+    """Makes orgs, departments and users with roles, committed at once."""
+
+    def __init__(self, kernel: Kernel, password_hash: str) -> None:
+        self.kernel = kernel
+        self.password_hash = password_hash
+
+    def org(self, name: str | None = None, *, parent: int | None = None) -> Org:
+        n = next(_seq)
+        with self.kernel.db.session() as db:
+            if parent is None:
+                parent = db.scalar(select(Org.id).where(Org.code == "HQ"))
+            return services.create_org(db, None, {"code": f"O{n}", "name": name or f"机构{n}",
+                                                  "parent_id": parent, "active": True})
+
+    def hq(self) -> Org:
+        with self.kernel.db.session(write=False) as db:
+            org = db.scalar(select(Org).where(Org.code == "HQ"))
+            assert org is not None
+            return org
+
+    def department(self, org: Org, name: str | None = None, *, parent: Department | None = None) -> Department:
+        with self.kernel.db.session() as db:
+            dept = Department(org_id=org.id, name=name or f"部门{next(_seq)}",
+                              parent_id=parent.id if parent else None)
+            db.add(dept)
+            db.flush()
+            dept.path = f"{parent.path if parent else '/'}{dept.id}/"
+            return dept
+
+    def user(self, *, org: Org | None = None, roles: tuple[str, ...] = ("admin",),
+             department: Department | None = None, username: str | None = None,
+             name: str | None = None, grants: dict[str, str] | None = None) -> User:
+        org = org or self.hq()
+        n = next(_seq)
+        with self.kernel.db.session() as db:
+            user = User(username=username or f"user{n}", display_name=name or f"用户{n}",
+                        org_id=org.id, department_id=department.id if department else None,
+                        password_hash=self.password_hash)
+            db.add(user)
+            db.flush()
+            for key in roles:
+                role_id = db.scalar(select(Role.id).where(Role.key == key))
+                assert role_id is not None, key
+                db.add(RoleAssignment(user_id=user.id, role_id=role_id, org_id=org.id))
+            if grants:
+                role = services.create_role(db, None, {"key": f"r{n}", "name": f"角色{n}"})  # type: ignore[arg-type]
+                services.set_role_grants(db, role, grants, self.kernel.registry)
+                db.add(RoleAssignment(user_id=user.id, role_id=role.id, org_id=org.id))
+            return user
+
+
+@pytest.fixture
+def make(kernel: Kernel, password_hash: str) -> Factory:
+    return Factory(kernel, password_hash)
+
+
+class Client(TestClient):
+    """An in-process browser: keeps cookies, sends the CSRF token."""
+
+    def csrf(self) -> str:
+        if CSRF_COOKIE not in self.cookies:
+            self.get("/login")
+        return self.cookies[CSRF_COOKIE]
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        return self.post(url, data={"csrf_token": self.csrf(), **(data or {})}, **kw)
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        response = self.submit("/login", {"username": username, "password": password},
+                               follow_redirects=False)
+        assert response.status_code == 303, response.text
+        return response
+
+
+@pytest.fixture
+def client(kernel: Kernel) -> Iterator[Client]:
+    with Client(kernel.asgi(), base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def new_client(kernel: Kernel) -> Any:
+    """Make further independent clients (another user, another browser)."""
+    made: list[Client] = []
+
+    def factory() -> Client:
+        c = Client(kernel.asgi(), base_url="http://testserver")
+        c.__enter__()
+        made.append(c)
+        return c
+
+    yield factory
+    for c in made:
+        c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def admin(make: Factory, client: Client) -> User:
+    """An administrator, logged in on ``client``."""
+    user = make.user(roles=("admin",), username="root", name="管理员")
+    client.login("root")
+    return user
