@@ -276,6 +276,8 @@ class Form:
         if not text:
             if f.required:
                 raise ValueError(N_("{label} is required."))
+            if f.kind == "select" and "" in {v for v, _ in _choices(f.choices, ctx)}:
+                return ""  # an explicit empty choice ("browser default")
             return None if f.kind in {"int", "decimal", "date", "select"} else ""
         if len(text) > f.max_length:
             raise ValueError(N_("{label} is too long."))

@@ -154,7 +154,10 @@ def change_password(
 ) -> None:
     if not passwords.verify(user.password_hash, current):
         raise ValidationError({"current": N_("The current password is wrong.")})
-    _set_password(user, new, passwords)
+    try:
+        _set_password(user, new, passwords)
+    except ValidationError as exc:
+        raise ValidationError({"new": exc.errors["password"]}) from None
     end_all_sessions(db, user.id, keep=keep_session)
 
 
