@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.db import utcnow
+from core.i18n import N_
 from core.models import ApiToken, AuthSession, LoginThrottle, User
 
 SESSION_COOKIE = "suanpan_session"
@@ -56,9 +57,9 @@ def password_problems(password: str, *, username: str = "") -> list[str]:
     """What is wrong with a new password (message ids, untranslated)."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append("Use at least 10 characters.")
+        problems.append(N_("Use at least 10 characters."))
     if username and password.lower() == username.lower():
-        problems.append("The password must differ from the username.")
+        problems.append(N_("The password must differ from the username."))
     return problems
 
 

@@ -208,9 +208,11 @@ def scope(
     clauses: list[ColumnElement[bool]] = []
     org_col = _col(model, "org")
     for grant in actor.grants.get(code, ()):
-        if grant.scope == "all" or org_col is None:
+        if grant.scope == "all":
             clauses = [true()]
             break
+        if org_col is None:
+            continue  # installation-wide records open only to installation-wide grants
         in_org = org_col == grant.org_id
         if grant.scope == "org":
             clauses.append(in_org)
@@ -270,5 +272,13 @@ def get_for(
     return row
 
 
-def visible_org_ids(actor: Actor) -> frozenset[int]:
-    return actor.org_ids
+def covers(actor: Actor, org_id: int, code: str, wanted_scope: str) -> bool:
+    """Does the actor hold ``code`` in ``org_id`` with at least ``wanted_scope``?
+
+    Used to stop privilege escalation: nobody hands out more than they hold.
+    """
+    need = SCOPE_RANK.get(wanted_scope, 99)
+    for grant in actor.grants.get(code, ()):
+        if grant.scope == "all" or (grant.org_id == org_id and SCOPE_RANK[grant.scope] >= need):
+            return True
+    return False

@@ -33,8 +33,7 @@ def database_url(tmp: Path) -> str:
     return os.environ.get("SUANPAN_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
 
 
-@pytest.fixture(scope="session")
-def example_plugin() -> Path:
+def install_example_plugin() -> Path:
     """Install the example third-party plugin as its own distribution, into a
     folder on sys.path, the way pip would put it into site-packages."""
     target = Path(os.environ.get("SUANPAN_TEST_PLUGINS", ROOT / "build" / "test-plugins"))
@@ -52,6 +51,15 @@ def example_plugin() -> Path:
         sys.path.insert(0, str(target))
     importlib.invalidate_caches()
     return target
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install_example_plugin()
+
+
+@pytest.fixture(scope="session")
+def example_plugin() -> Path:
+    return install_example_plugin()
 
 
 @pytest.fixture(scope="session")

@@ -315,7 +315,7 @@ def user_role_add(ctx: Ctx) -> Response:
         role_id, org_id = int(ctx.field("role_id")), int(ctx.field("org_id"))
     except ValueError:
         raise ValidationError({"role_id": N_("Choose a role and an organisation.")}) from None
-    services.assign_role(ctx.db, ctx.user, user, role_id, org_id)
+    services.assign_role(ctx.db, ctx.user, user, role_id, org_id, ctx.kernel.registry)
     return ctx.redirect("user_detail", id=user.id)
 
 

@@ -24,7 +24,7 @@ from core.models import (
     RolePermission,
     User,
 )
-from core.permissions import Actor, get_for, scope
+from core.permissions import Actor, Forbidden, covers, get_for, scope
 from core.registry import Registry
 
 
@@ -166,11 +166,18 @@ def set_password(db: Session, user: User, new: str, passwords: Passwords) -> Non
     end_all_sessions(db, user.id)
 
 
-def assign_role(db: Session, actor: Actor, user: User, role_id: int, org_id: int) -> None:
+def assign_role(
+    db: Session, actor: Actor, user: User, role_id: int, org_id: int, registry: Registry
+) -> None:
+    """Give ``user`` a role in an org; nobody hands out more than they hold."""
     get_for(db, actor, Org, org_id)
-    role = get_for(db, actor, Role, role_id)
-    if role.grants_all and not actor.can("core.role.assign"):
-        raise Conflict(N_("Only an administrator can grant the administrator role."))
+    role = db.get(Role, role_id)
+    if role is None:
+        raise ValidationError({"role_id": N_("Choose an existing role.")})
+    held = [(c, "all") for c in registry.permissions] if role.grants_all else [
+        (p.code, p.scope) for p in role.permissions]
+    if not all(covers(actor, org_id, code, sc) for code, sc in held):
+        raise Forbidden("core.role.assign")
     exists = db.scalar(select(RoleAssignment.id).where(
         RoleAssignment.user_id == user.id, RoleAssignment.role_id == role.id,
         RoleAssignment.org_id == org_id))

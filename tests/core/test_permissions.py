@@ -1,0 +1,180 @@
+"""Row scopes, field rules, sharing and escalation: one predicate for lists
+and single records; a record outside scope is a 404."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from suanpan_notes.models import Note
+
+from core.models import RecordShare, User
+from core.permissions import load_actor, scope
+
+WRITER = {"notes.note.read": "own", "notes.note.create": "own", "notes.note.update": "own"}
+
+
+def _note(kernel, owner: User, title: str, *, department_id=None) -> int:
+    with kernel.db.session() as db:
+        note = Note(org_id=owner.org_id, owner_id=owner.id, title=title,
+                    department_id=department_id if department_id else owner.department_id)
+        db.add(note)
+        db.flush()
+        return note.id
+
+
+def _visible_titles(kernel, user: User) -> set[str]:
+    with kernel.db.session(write=False) as db:
+        actor = load_actor(db, db.get(User, user.id), all_codes=set(kernel.registry.permissions))
+        return set(db.scalars(select(Note.title).where(scope(actor, Note, "read"))))
+
+
+def test_each_scope_sees_exactly_its_rows(kernel, make):
+    # given an org with a department tree: sales > team1, and finance
+    hq = make.hq()
+    sales = make.department(hq, "销售部")
+    team1 = make.department(hq, "销售一组", parent=sales)
+    finance = make.department(hq, "财务部")
+    branch = make.org("华东分公司")
+    lina = make.user(department=team1, roles=(), grants=WRITER)
+    boss = make.user(department=sales, roles=(), grants={"notes.note.read": "department_tree"})
+    dept_only = make.user(department=sales, roles=(), grants={"notes.note.read": "department"})
+    cfo = make.user(department=finance, roles=(), grants={"notes.note.read": "org"})
+    outsider = make.user(org=branch, roles=(), grants={"notes.note.read": "org"})
+    auditor = make.user(org=branch, roles=(), grants={"notes.note.read": "all"})
+    nobody = make.user(roles=())
+    _note(kernel, lina, "一组便签")
+    _note(kernel, boss, "销售部便签")
+    _note(kernel, cfo, "财务便签")
+    _note(kernel, outsider, "华东便签")
+    # then
+    assert _visible_titles(kernel, lina) == {"一组便签"}
+    assert _visible_titles(kernel, boss) == {"一组便签", "销售部便签"}
+    assert _visible_titles(kernel, dept_only) == {"销售部便签"}
+    assert _visible_titles(kernel, cfo) == {"一组便签", "销售部便签", "财务便签"}
+    assert _visible_titles(kernel, outsider) == {"华东便签"}
+    assert _visible_titles(kernel, auditor) == {"一组便签", "销售部便签", "财务便签", "华东便签"}
+    assert _visible_titles(kernel, nobody) == set()
+
+
+def test_roles_in_two_orgs_combine_each_in_its_own_org(kernel, make):
+    # given a regional manager with the org scope at HQ and own-records in a branch
+    branch = make.org("华南分公司")
+    manager = make.user(roles=(), grants={"notes.note.read": "org"})
+    from core.admin import services
+
+    with kernel.db.session() as db:
+        role = services.create_role(db, None, {"key": "south_own", "name": "华南本人"})
+        services.set_role_grants(db, role, {"notes.note.read": "own"}, kernel.registry)
+        db.flush()
+        from core.models import RoleAssignment
+
+        db.add(RoleAssignment(user_id=manager.id, role_id=role.id, org_id=branch.id))
+    hq_colleague = make.user()
+    south_colleague = make.user(org=branch)
+    _note(kernel, hq_colleague, "总部同事")
+    _note(kernel, south_colleague, "华南同事")
+    with kernel.db.session() as db:
+        db.add(Note(org_id=branch.id, owner_id=manager.id, title="我在华南的"))
+    assert _visible_titles(kernel, manager) == {"总部同事", "我在华南的"}
+
+
+def test_a_record_outside_scope_is_404_on_pages(kernel, make, client, new_client):
+    lina = make.user(username="lina", roles=(), grants=WRITER)
+    make.user(username="wang", roles=(), grants=WRITER)
+    note_id = _note(kernel, lina, "李娜的便签")
+    client.login("wang")
+    assert client.get(f"/notes/{note_id}").status_code == 404
+    assert client.get(f"/notes/{note_id}/edit").status_code == 404
+    assert client.submit(f"/notes/{note_id}", {"title": "hacked", "version": "1"}).status_code == 404
+    assert "李娜的便签" not in client.get("/notes/").text
+    owner = new_client()
+    owner.login("lina")
+    assert owner.get(f"/notes/{note_id}").status_code == 200
+
+
+def test_a_user_without_the_permission_gets_403(make, client):
+    make.user(username="nobody", roles=())
+    client.login("nobody")
+    assert client.get("/notes/").status_code == 403
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_sharing_a_record_opens_it_to_one_user(kernel, make, client):
+    lina = make.user(username="lina", roles=(), grants=WRITER)
+    wang = make.user(username="wang", roles=(), grants=WRITER)
+    note_id = _note(kernel, lina, "共享的便签")
+    client.login("wang")
+    assert client.get(f"/notes/{note_id}").status_code == 404
+    with kernel.db.session() as db:
+        db.add(RecordShare(model="notes.note", record_id=note_id, user_id=wang.id,
+                           can_write=False, shared_by_id=lina.id))
+    assert client.get(f"/notes/{note_id}").status_code == 200
+    assert "共享的便签" in client.get("/notes/").text
+    # a read share does not allow editing
+    assert client.get(f"/notes/{note_id}/edit").status_code == 404
+
+
+def test_hidden_fields_disappear_and_readonly_fields_do_not_bind(kernel, make, client):
+    # given a role that sees notes but not their body, and cannot change titles
+    from core.admin import services
+    from core.models import Role
+
+    writer = make.user(username="lina", roles=(), grants=WRITER)
+    with kernel.db.session() as db:
+        from core.models import RoleAssignment
+
+        role = db.scalar(select(Role).join(RoleAssignment, RoleAssignment.role_id == Role.id)
+                         .where(RoleAssignment.user_id == writer.id))
+        services.set_field_rules(db, role, {("notes.note", "body"): "hidden",
+                                            ("notes.note", "title"): "readonly"}, kernel.registry)
+    note_id = _note(kernel, writer, "标题")
+    with kernel.db.session() as db:
+        db.get(Note, note_id).body = "秘密内容"
+    client.login("lina")
+    page = client.get(f"/notes/{note_id}")
+    assert page.status_code == 200 and "秘密内容" not in page.text
+    # a post that tries to change the read-only title leaves it alone
+    response = client.submit(f"/notes/{note_id}", {"title": "改了", "body": "x", "version": "2"},
+                             follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with kernel.db.session(write=False) as db:
+        note = db.get(Note, note_id)
+        assert note.title == "标题" and note.body == "秘密内容"
+
+
+def test_org_and_owner_never_bind_from_input(kernel, make, client):
+    branch = make.org("华东分公司")
+    make.user(username="lina", roles=(), grants=WRITER)
+    client.login("lina")
+    response = client.submit("/notes/", {"title": "新便签", "org_id": str(branch.id),
+                                         "owner_id": "1"}, follow_redirects=False)
+    assert response.status_code == 303
+    with kernel.db.session(write=False) as db:
+        note = db.scalar(select(Note).where(Note.title == "新便签"))
+        lina = db.scalar(select(User).where(User.username == "lina"))
+        assert (note.org_id, note.owner_id) == (lina.org_id, lina.id)
+
+
+def test_an_org_admin_cannot_hand_out_the_administrator_role(kernel, make, client):
+    from core.models import Role, RoleAssignment
+
+    make.user(username="boss", roles=("org_admin",))
+    clerk = make.user(username="clerk", roles=("staff",))
+    client.login("boss")
+    with kernel.db.session(write=False) as db:
+        admin_role = db.scalar(select(Role.id).where(Role.key == "admin"))
+        staff_role = db.scalar(select(Role.id).where(Role.key == "staff"))
+    refused = client.submit(f"/admin/users/{clerk.id}/roles",
+                            {"role_id": str(admin_role), "org_id": str(clerk.org_id)})
+    assert refused.status_code == 403
+    ok = client.submit(f"/admin/users/{clerk.id}/roles",
+                       {"role_id": str(staff_role), "org_id": str(clerk.org_id)}, follow_redirects=False)
+    assert ok.status_code == 303
+    with kernel.db.session(write=False) as db:
+        held = set(db.scalars(select(RoleAssignment.role_id).where(RoleAssignment.user_id == clerk.id)))
+    assert admin_role not in held
+
+
+def test_roles_are_installation_wide_and_need_an_installation_wide_grant(kernel, make, client):
+    make.user(username="boss", roles=(), grants={"core.role.read": "org", "core.role.update": "org"})
+    client.login("boss")
+    assert "staff" not in client.get("/admin/roles").text
