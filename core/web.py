@@ -108,18 +108,18 @@ class Ctx:
     def _(self, message: str, **params: object) -> str:
         return self.t.gettext(message, **params)
 
-    def url_for(self, name: str, **params: Any) -> str:
+    def url_for(self, route: str, /, **params: Any) -> str:
         """URL of a named route; a name without ``mount:`` is in this plugin."""
-        if ":" not in name:
-            name = f"{self.mount}:{name}"
-        return str(self.request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+        if ":" not in route:
+            route = f"{self.mount}:{route}"
+        return str(self.request.app.url_path_for(route, **{k: str(v) for k, v in params.items()}))
 
     def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.kernel.render(template, self, **context)
         return HTMLResponse(html, status_code=status)
 
-    def redirect(self, name: str, *, flash: str | None = None, **params: Any) -> Response:
-        url = self.url_for(name, **params)
+    def redirect(self, route: str, /, *, flash: str | None = None, **params: Any) -> Response:
+        url = self.url_for(route, **params)
         if flash:
             self.set_cookie("suanpan_flash", flash, max_age=30)
         if self.is_htmx:
