@@ -19,6 +19,7 @@ from core.db import utcnow
 from core.models import AuditLog
 
 _PENDING = "audit.pending"
+_ACC = "audit.rows"
 
 
 def _plain(value: Any) -> Any:
@@ -53,14 +54,13 @@ def _changes(obj: Any, *, new: bool) -> dict[str, list[Any]]:
 
 
 def _after_flush(session: Session, _ctx: Any) -> None:
-    actor = session.info.get("actor")
-    user_id = getattr(actor, "user_id", None)
-    rows: list[dict[str, Any]] = []
+    """Collect changes; rows are written once per record at commit."""
+    acc: dict[tuple[str, int], dict[str, Any]] = session.info.setdefault(_ACC, {})
     events: list[tuple[str, Any, dict[str, list[Any]]]] = []
     for obj in session.new:
         if getattr(obj, "__audited__", False):
             changes = _changes(obj, new=True)
-            rows.append(_row(obj, "create", user_id, changes))
+            acc[(obj.__model_key__, obj.id)] = {"action": "create", "changes": changes}
             events.append(("created", obj, changes))
     for obj in session.dirty:
         if getattr(obj, "__audited__", False) and session.is_modified(obj):
@@ -70,15 +70,55 @@ def _after_flush(session: Session, _ctx: Any) -> None:
             action = "update"
             if "deleted_at" in changes:
                 action = "delete" if changes["deleted_at"][1] else "restore"
-            rows.append(_row(obj, action, user_id, changes))
+            _merge(acc, (obj.__model_key__, obj.id), action, changes)
             events.append(("deleted" if action == "delete" else "updated", obj, changes))
     for obj in session.deleted:
         if getattr(obj, "__audited__", False):
-            rows.append(_row(obj, "purge", user_id, {}))
+            acc[(obj.__model_key__, obj.id)] = {"action": "purge", "changes": {}}
             events.append(("purged", obj, {}))
+    if events:
+        session.info.setdefault(_PENDING, []).extend(events)
+
+
+def _merge(acc: dict[tuple[str, int], dict[str, Any]], key: tuple[str, int], action: str,
+           changes: dict[str, list[Any]]) -> None:
+    """Fold a later flush of the same record into the transaction's one row."""
+    entry = acc.get(key)
+    if entry is None:
+        acc[key] = {"action": action, "changes": changes}
+        return
+    if entry["action"] in ("update", "restore") or action in ("delete", "restore"):
+        entry["action"] = action if entry["action"] != "create" else "create"
+    merged = entry["changes"]
+    for field, (old, new) in changes.items():
+        first_old = merged[field][0] if field in merged else old
+        if first_old == new and entry["action"] != "create":
+            merged.pop(field, None)
+        else:
+            merged[field] = [first_old, new]
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    acc = session.info.pop(_ACC, None)
+    if not acc:
+        return
+    actor = session.info.get("actor")
+    user_id = getattr(actor, "user_id", None)
+    now = utcnow()
+    rows = [
+        {"model": model, "record_id": record_id, "action": entry["action"], "user_id": user_id,
+         "at": now, "changes": entry["changes"]}
+        for (model, record_id), entry in acc.items()
+        if entry["changes"] or entry["action"] != "update"
+    ]
     if rows:
         session.execute(insert(AuditLog), rows)
-        session.info.setdefault(_PENDING, []).extend(events)
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_ACC, None)
+    session.info.pop(_PENDING, None)
 
 
 def _after_flush_postexec(session: Session, _ctx: Any) -> None:
@@ -96,19 +136,10 @@ def _after_flush_postexec(session: Session, _ctx: Any) -> None:
             hook.on_record_deleted(session=session, actor=actor, record=obj, soft=kind == "deleted")
 
 
-def _row(obj: Any, action: str, user_id: int | None, changes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "model": obj.__model_key__,
-        "record_id": obj.id,
-        "action": action,
-        "user_id": user_id,
-        "at": utcnow(),
-        "changes": changes,
-    }
-
-
 def install() -> None:
     """Listen on every ORM session (idempotent)."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "after_flush_postexec", _after_flush_postexec)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", _forget)

@@ -3,7 +3,9 @@ backup and restore."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,11 +19,15 @@ from sqlalchemy.engine import make_url
 from core import setup as setup_
 from core.app import Kernel
 from core.config import load_settings
+from core.errors import ValidationError
 from core.models import PluginState
 
 
 def _kernel() -> Kernel:
-    return Kernel(load_settings())
+    """A kernel whose connections are closed when the command ends."""
+    kernel = Kernel(load_settings())
+    click.get_current_context().call_on_close(kernel.db.dispose)
+    return kernel
 
 
 @click.group()
@@ -50,7 +56,11 @@ def setup(demo: bool) -> None:
     setup_.migrate_and_sync(kernel)
     kernel = _kernel()  # plugins enabled by the migration are now known
     password = os.environ.get("SUANPAN_ADMIN_PASSWORD")
-    generated = setup_.ensure_admin(kernel, password)
+    try:
+        generated = setup_.ensure_admin(kernel, password)
+    except ValidationError as exc:
+        problem = exc.errors.get("password", str(exc))
+        raise click.ClickException(f"SUANPAN_ADMIN_PASSWORD: {problem}") from exc
     if generated:
         click.echo("=" * 60)
         click.echo("Administrator created / 已创建管理员:")
@@ -143,8 +153,8 @@ def _set_enabled(names: tuple[str, ...], enabled: bool) -> None:
         todo = list(names)
         while todo:
             name = todo.pop()
-            if name in wanted:
-                continue
+            if name in wanted or name not in kernel.installed:
+                continue  # a missing dependency is reported by resolve() below
             wanted.add(name)
             todo.extend(d for d in kernel.installed[name].depends if d != "core")
     else:
@@ -207,8 +217,11 @@ def backup(target: Path | None) -> None:
     else:
         target = target or Path(settings.var_dir) / "backups" / f"suanpan-{stamp}.dump"
         target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["pg_dump", "--format=custom", "--file", str(target), *_pg_args(url)],
-                       check=True, env=_pg_env(url))
+        done = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--file", str(target),
+                               *_pg_args(url)], env=_pg_env(url))
+        if done.returncode:
+            target.unlink(missing_ok=True)
+            raise click.ClickException("pg_dump failed; no backup was written.")
     click.echo(str(target))
 
 
@@ -222,14 +235,66 @@ def restore(source: Path) -> None:
     if settings.is_sqlite:
         src = sqlite3.connect(source)
         dst = sqlite3.connect(url.database or "")
-        with dst:
-            src.backup(dst)
-        dst.close()
-        src.close()
+        try:
+            with dst:
+                src.backup(dst)
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"{source} is not a SQLite backup: {exc}") from exc
+        finally:
+            dst.close()
+            src.close()
     else:
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner",
-                        *_pg_args(url, dbflag=True), str(source)], check=True, env=_pg_env(url))
+        _pg_restore(url, source)
     click.echo("Restored.")
+
+
+# Before the dump's own script: drop every table of the suite's schema, so that
+# tables created after the backup (a newer migration, a plugin enabled since)
+# cannot block the restore. All of it is one transaction, committed only when
+# the whole script ran.
+_PG_WIPE = b"""SET client_min_messages = warning;
+BEGIN;
+DO $$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT schemaname, tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', t.schemaname, t.tablename);
+  END LOOP;
+END $$;
+"""
+
+
+def _pg_restore(url: object, source: Path) -> None:
+    """Replace the database's tables with the dump's, all or nothing."""
+    env = _pg_env(url)
+    pg_restore = _pg_tool("pg_restore")
+    load = subprocess.Popen(
+        [_pg_tool("psql"), "--quiet", "--no-psqlrc", "--set", "ON_ERROR_STOP=1",
+         *_pg_args(url, dbflag=True)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
+    assert load.stdin is not None
+    dumped = 1
+    try:
+        load.stdin.write(_PG_WIPE)
+        load.stdin.flush()
+        dumped = subprocess.run([pg_restore, "--clean", "--if-exists", "--no-owner",
+                                 "--file", "-", str(source)], stdout=load.stdin, env=env).returncode
+        if dumped == 0:
+            load.stdin.write(b"COMMIT;\n")  # psql rolls back if it never gets here
+    except BrokenPipeError:  # psql stopped at an error
+        pass
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            load.stdin.close()
+    if load.wait() or dumped:
+        raise click.ClickException("restore failed; the database is unchanged.")
+
+
+def _pg_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise click.ClickException(f"{name} not found: install the PostgreSQL client tools.")
+    return path
 
 
 def _pg_args(url: object, *, dbflag: bool = False) -> list[str]:

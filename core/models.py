@@ -46,6 +46,7 @@ class Org(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
     __tablename__ = "core_org"
     __label__ = N_("Organisation")
     __scope_columns__: ClassVar[dict[str, str]] = {"org": "id"}
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"path"})
 
     code: Mapped[str] = mapped_column(String(40), unique=True, info={"label": N_("Code")})
     name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
@@ -65,6 +66,7 @@ class Department(IdMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, Audit
     __tablename__ = "core_department"
     __label__ = N_("Department")
     __scope_columns__: ClassVar[dict[str, str]] = {"org": "org_id", "department": "id"}
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"path"})
 
     org_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("core_org.id"), index=True, info={"label": N_("Organisation")}

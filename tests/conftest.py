@@ -141,7 +141,7 @@ class Factory:
                               parent_id=parent.id if parent else None)
             db.add(dept)
             db.flush()
-            dept.path = f"{parent.path if parent else '/'}{dept.id}/"
+            services.set_tree_path(db, dept, parent)
             return dept
 
     def user(self, *, org: Org | None = None, roles: tuple[str, ...] = ("admin",),

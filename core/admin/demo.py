@@ -50,7 +50,7 @@ def load(db: Session, passwords: Passwords, password: str) -> tuple[dict[str, in
                           parent_id=parent_dept.id if parent_dept else None)
         db.add(dept)
         db.flush()
-        dept.path = f"{parent_dept.path if parent_dept else '/'}{dept.id}/"
+        services.set_tree_path(db, dept, parent_dept)
         depts[key] = dept
     roles = {r.key: r.id for r in db.scalars(select(Role))}
     users: dict[str, int] = {}

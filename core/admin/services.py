@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.auth import Passwords, end_all_sessions, password_problems
 from core.db import Base, utcnow
@@ -42,7 +43,7 @@ def create_org(db: Session, actor: Actor | None, values: dict[str, Any]) -> Org:
     org = Org(**{**values, "name_en": values.get("name_en") or ""})
     db.add(org)
     db.flush()
-    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    set_tree_path(db, org, parent)
     return org
 
 
@@ -66,7 +67,7 @@ def create_department(db: Session, actor: Actor, values: dict[str, Any]) -> Depa
     dept = Department(org_id=org_id, **values)
     db.add(dept)
     db.flush()
-    dept.path = f"{parent.path if parent else '/'}{dept.id}/"
+    set_tree_path(db, dept, parent)
     return dept
 
 
@@ -89,6 +90,18 @@ def _parent(db: Session, actor: Actor | None, model: type[Org] | type[Department
     if found is None:
         raise ValidationError({"parent_id": N_("Choose an existing parent.")})
     return found
+
+
+def set_tree_path(db: Session, node: Org | Department, parent: Org | Department | None) -> None:
+    """Give a just-inserted tree node its materialised path (``/1/4/9/``).
+
+    The path needs the new id, so it is written with a plain UPDATE that does
+    not count as an edit: no version bump, no audit row of its own.
+    """
+    path = f"{parent.path if parent else '/'}{node.id}/"
+    model = type(node)
+    db.execute(update(model).where(model.id == node.id).values(path=path))
+    set_committed_value(node, "path", path)
 
 
 def _move(db: Session, model: Any, record: Any, parent: Any) -> None:
@@ -312,5 +325,3 @@ def _unique(db: Session, model: Any, column: str, value: Any, *, exclude: int | 
         raise ValidationError({column: N_("This value is already used.")})
 
 
-def touch_users_org(db: Session, user_ids: list[int], org_id: int) -> None:
-    db.execute(update(User).where(User.id.in_(user_ids)).values(org_id=org_id))
