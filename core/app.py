@@ -89,8 +89,12 @@ class Kernel:
         self.errors = {**self.discovery_errors, **errors}
         for name, reason in self.errors.items():
             log.error("plugin %s not loaded: %s", name, reason)
-        self.pm.check_pending()
-        self._collect()
+        try:
+            self.pm.check_pending()
+            self._collect()
+        except Exception:
+            self.db.dispose()  # a kernel that cannot start keeps no connections open
+            raise
         self.catalogs = self._catalogs()
         self.jinja = self._jinja()
 
@@ -118,13 +122,40 @@ class Kernel:
         return [(i.plugin_name, i.function) for i in impls]
 
     def _drop(self, name: str, reason: str) -> None:
+        """Unload a plugin that failed a start-up check, and whoever needs it."""
         log.error("plugin %s not loaded: %s", name, reason)
         self.errors[name] = reason
         self.pm.unregister(name=name)
         self.pm.manifests.pop(name, None)
+        for other, manifest in list(self.pm.manifests.items()):
+            if name in manifest.depends and other in self.pm.manifests:
+                self._drop(other, f"depends on {name!r}, which failed to load")
+
+    def _check_routes(self) -> None:
+        """Deny by default (rule 6): a plugin whose routes name an undeclared
+        permission is dropped before anything it declared is collected."""
+        while True:
+            declared = {p.code for _n, fn in self._impls("register_permissions") for p in fn() or ()}
+            bad: dict[str, str] = {}
+            for name, fn in self._impls("register_routes"):
+                table = fn()
+                unknown = [
+                    s.name for s in (table.specs if table else ())
+                    if s.permission not in (PUBLIC, AUTHENTICATED) and s.permission not in declared
+                ]
+                if unknown:
+                    bad[name] = f"routes without a declared permission: {', '.join(unknown)}"
+            if not bad:
+                return
+            if KERNEL in bad:
+                raise StartupError(bad[KERNEL])
+            for name, reason in bad.items():
+                if name in self.pm.manifests:
+                    self._drop(name, reason)
 
     def _collect(self) -> None:
         """Ask every enabled plugin for its declarations and check them."""
+        self._check_routes()
         for name, fn in self._impls("register_models"):
             for model in fn() or ():
                 self.registry.models[model.__model_key__] = model
@@ -137,20 +168,8 @@ class Kernel:
                 self.registry.roles[(name, role.key)] = role
         for name, fn in self._impls("register_routes"):
             table = fn()
-            if table is None:
-                continue
-            unknown = [
-                s.name for s in table.specs
-                if s.permission not in (PUBLIC, AUTHENTICATED)
-                and s.permission not in self.registry.permissions
-            ]
-            if unknown:
-                reason = f"routes without a declared permission: {', '.join(unknown)}"
-                if name == KERNEL:
-                    raise StartupError(reason)
-                self._drop(name, reason)
-                continue
-            self.routes[name] = table
+            if table is not None:
+                self.routes[name] = table
         for _name, fn in self._impls("register_menu_items"):
             self.registry.menu.extend(fn() or ())
         self.registry.menu.sort(key=lambda m: (m.order, m.key))

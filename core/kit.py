@@ -50,7 +50,8 @@ class Column:
     label: str
     sortable: bool = True
     link: bool = False
-    kind: str = "text"  # text | bool | datetime | date | money | number | choice | ref
+    #: text | bool | datetime | date | money | number | choice | ref | translated
+    kind: str = "text"
     choices: Mapping[str, str] | None = None
     ref: type[Base] | None = None
     ref_label: str = "name"

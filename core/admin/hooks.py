@@ -67,6 +67,8 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
         .where(AuditLog.model == model_key, AuditLog.record_id == record.id)
         .order_by(AuditLog.id.desc()).limit(50)
     ))
-    hidden = actor.hidden_fields(type(record))
+    model = type(record)
+    labels = {c.name: c.info["label"] for c in model.__table__.columns if "label" in c.info}
     return [Panel("audit", N_("Change history"), "core/_audit_panel.html",
-                  {"rows": rows, "hidden": hidden}, order=900)]
+                  {"rows": rows, "hidden": actor.hidden_fields(model), "labels": labels},
+                  order=900)]

@@ -301,7 +301,8 @@ users = Crud(
     detail_template="core/user_detail.html",
     detail_context=lambda ctx, user: {
         "assignments": user_roles(ctx, user),
-        "role_choices": [(r.id, r.name) for r in ctx.db.scalars(select(Role).order_by(Role.key))],
+        "role_choices": [(r.id, r.name if ctx.t.locale == "zh_CN" or not r.name_en else r.name_en)
+                         for r in ctx.db.scalars(select(Role).order_by(Role.key))],
         "org_choices": org_choices(ctx),
     },
 )
@@ -353,7 +354,8 @@ roles = Crud(
     ]),
     create=services.create_role, update=services.update_role,
     detail_fields=[Column("key", N_("Key")), Column("name", N_("Name")),
-                   Column("name_en", N_("English name")), Column("description", N_("Description"))],
+                   Column("name_en", N_("English name")),
+                   Column("description", N_("Description"), kind="translated")],
     detail_template="core/role_detail.html",
     detail_context=lambda ctx, role: role_matrix(ctx, role),
 )
