@@ -206,9 +206,11 @@ def backup(target: Path | None) -> None:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     url = make_url(settings.database_url)
     if settings.is_sqlite:
+        if not url.database or not Path(url.database).is_file():
+            raise click.ClickException(f"no database at {url.database!r}; nothing to back up.")
         target = target or Path(settings.var_dir) / "backups" / f"suanpan-{stamp}.db"
         target.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(url.database or "")
+        src = sqlite3.connect(url.database)
         dst = sqlite3.connect(target)
         with dst:
             src.backup(dst)  # the backup API: consistent under concurrent writes

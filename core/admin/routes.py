@@ -49,6 +49,14 @@ def department_choices(ctx: Ctx) -> list[tuple[str, str]]:
     return [(str(i), f"{o} / {n}") for i, n, o in rows]
 
 
+def user_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    rows = ctx.db.execute(
+        select(User.id, User.display_name, User.username)
+        .where(scope(ctx.user, User), User.active.is_(True)).order_by(User.username).limit(2000)
+    )
+    return [(str(i), f"{n} ({u})") for i, n, u in rows]
+
+
 def locale_choices(ctx: Ctx) -> list[tuple[str, str]]:
     return [("", ctx._("Browser default"))] + [
         (loc, ctx.kernel.jinja.globals["locale_names"].get(loc, loc)) for loc in ctx.kernel.settings.locales
@@ -127,6 +135,8 @@ def locale_switch(ctx: Ctx) -> Response:
 
 @routes.get("/", name="home", permission=AUTHENTICATED)
 def home(ctx: Ctx) -> Response:
+    """The workbench: counts of what the actor may read (widgets come with
+    the dashboard plugin)."""
     stats = []
     for key, model in ctx.kernel.registry.models.items():
         code = f"{key}.read"
@@ -134,7 +144,8 @@ def home(ctx: Ctx) -> Response:
             from sqlalchemy import func
             n = ctx.db.scalar(select(func.count()).select_from(model).where(scope(ctx.user, model)))
             stats.append((model.__label__, n))
-    return ctx.render("core/home.html", stats=stats)
+    search = (ctx.query.get("q") or "").strip()[:100]
+    return ctx.render("core/home.html", stats=stats, search=search)
 
 
 # ------------------------------------------------------------------ profile
@@ -252,6 +263,7 @@ departments = Crud(
         FormField("name", N_("Name"), required=True),
         FormField("name_en", N_("English name")),
         FormField("parent_id", N_("Parent department"), "select", choices=department_choices),
+        FormField("head_id", N_("Head"), "select", choices=user_choices),
     ]),
     create=services.create_department, update=services.update_department,
     detail_fields=[
@@ -285,6 +297,7 @@ users = Crud(
         FormField("org_id", N_("Organisation"), "select", required=True, choices=org_choices),
         FormField("department_id", N_("Department"), "select", choices=department_choices),
         FormField("position", N_("Position"), max_length=100),
+        FormField("manager_id", N_("Manager"), "select", choices=user_choices),
         FormField("phone", N_("Mobile"), max_length=40),
         FormField("email", N_("E-mail"), "email"),
         FormField("locale", N_("Language"), "select", choices=locale_choices),
@@ -295,7 +308,9 @@ users = Crud(
         Column("username", N_("Username")), Column("display_name", N_("Name")),
         Column("org_id", N_("Organisation"), kind="ref", ref=Org),
         Column("department_id", N_("Department"), kind="ref", ref=Department),
-        Column("position", N_("Position")), Column("phone", N_("Mobile")),
+        Column("position", N_("Position")),
+        Column("manager_id", N_("Manager"), kind="ref", ref=User, ref_label="display_name"),
+        Column("phone", N_("Mobile")),
         Column("email", N_("E-mail")), Column("active", N_("Active"), kind="bool"),
     ],
     detail_template="core/user_detail.html",

@@ -64,6 +64,7 @@ def create_department(db: Session, actor: Actor, values: dict[str, Any]) -> Depa
     parent = _parent(db, actor, Department, values.get("parent_id"))
     if parent is not None and parent.org_id != org_id:
         raise ValidationError({"parent_id": N_("The parent department belongs to another organisation.")})
+    _check_user(db, actor, "head_id", values.get("head_id"))
     dept = Department(org_id=org_id, **values)
     db.add(dept)
     db.flush()
@@ -73,6 +74,7 @@ def create_department(db: Session, actor: Actor, values: dict[str, Any]) -> Depa
 
 def update_department(db: Session, actor: Actor, dept: Department, values: dict[str, Any]) -> None:
     values.pop("org_id", None)  # a department does not move between organisations
+    _check_user(db, actor, "head_id", values.get("head_id"))
     if "parent_id" in values and values["parent_id"] != dept.parent_id:
         parent = _parent(db, actor, Department, values["parent_id"])
         if parent is not None and parent.org_id != dept.org_id:
@@ -127,6 +129,7 @@ def create_user(
         get_for(db, actor, Org, org_id)
         values["org_id"] = org_id
     _check_department(db, values.get("department_id"), values["org_id"])
+    _check_user(db, actor, "manager_id", values.get("manager_id"))
     user = User(**values)
     if password:
         _set_password(user, password, passwords)
@@ -140,10 +143,24 @@ def update_user(db: Session, actor: Actor, user: User, values: dict[str, Any]) -
     if "org_id" in values and values["org_id"] != user.org_id:
         get_for(db, actor, Org, values["org_id"])
     _check_department(db, values.get("department_id"), values.get("org_id", user.org_id))
+    _check_user(db, actor, "manager_id", values.get("manager_id"))
+    if values.get("manager_id") == user.id:
+        raise ValidationError({"manager_id": N_("A user cannot be their own manager.")})
     was_active = user.active
     _apply(user, values)
     if was_active and not user.active:
         end_all_sessions(db, user.id)
+
+
+def _check_user(db: Session, actor: Actor | None, field: str, user_id: Any) -> None:
+    """A referenced user must exist and be within the actor's read scope."""
+    if not user_id:
+        return
+    stmt = select(User.id).where(User.id == user_id)
+    if actor is not None:
+        stmt = stmt.where(scope(actor, User, "read"))
+    if db.scalar(stmt) is None:
+        raise ValidationError({field: N_("Choose an existing user.")})
 
 
 def _check_department(db: Session, dept_id: Any, org_id: int) -> None:
