@@ -46,6 +46,13 @@ def load_demo(kernel: Kernel, password: str) -> bool:
         if done is not None:
             return False
         orgs, users = demo.load(db, kernel.passwords, password)
-        kernel.pm.hook.load_demo_data(session=db, orgs=orgs, users=users)
+        # in load order, dependencies first (pluggy alone would call the last
+        # registered first): a plugin's demo data may use its dependencies'.
+        order = list(kernel.pm.manifests)
+        impls = sorted(kernel.pm.hook.load_demo_data.get_hookimpls(),
+                       key=lambda impl: order.index(impl.plugin_name))
+        args = {"session": db, "orgs": orgs, "users": users}
+        for impl in impls:
+            impl.function(*(args[name] for name in impl.argnames))
         db.add(ExternalId(plugin="core", key="demo.loaded", model="", record_id=0))
         return True

@@ -257,6 +257,9 @@ def _run(
     except ValidationError as exc:
         response = kernel.error_response(request, 422, "Please correct the marked fields.",
                                          ctx=ctx, fields=exc.errors)
+    except BadRequest as exc:
+        response = kernel.error_response(request, 400, "The request is malformed.", ctx=ctx,
+                                         detail=str(exc))
     if ctx.commit_on_error:
         response._commit = True  # type: ignore[attr-defined]
     for key, value, kw in ctx.cookies:
