@@ -14,7 +14,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -303,10 +303,21 @@ class Kernel:
                 Route(s.path, make_endpoint(self, s, name), name=s.name, methods=list(s.methods))
                 for s in table.specs
             ]
+            if prefix:
+                # "/notes" answers like "/notes/": the kernel's root mount would 404 it
+                routes.append(Route(prefix, _slash_redirect(prefix), name=f"{name}-root"))
             routes.append(Mount(prefix, routes=inner, name=name))
         # The kernel's root mount ("") matches everything: keep it last.
         routes.sort(key=lambda r: isinstance(r, Mount) and r.path == "")
         return routes
+
+
+def _slash_redirect(prefix: str) -> Any:
+    async def redirect(request: Request) -> Response:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(prefix + "/" + query, status_code=307)
+
+    return redirect
 
 
 def create_app(

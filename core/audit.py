@@ -34,7 +34,7 @@ def _plain(value: Any) -> Any:
 
 def _changes(obj: Any, *, new: bool) -> dict[str, list[Any]]:
     state = inspect(obj)
-    excluded = getattr(obj, "__audit_exclude__", frozenset()) | {"version", "updated_at", "created_at"}
+    excluded = getattr(obj, "__audit_exclude__", frozenset()) | {"id", "version", "updated_at", "created_at"}
     out: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key

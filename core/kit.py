@@ -187,13 +187,13 @@ class ListView:
                 next_cursor = _encode(getattr(last, sort), last.id)
             if cursor is not None and (not backwards or more):
                 prev_cursor = _encode(getattr(first, sort), first.id)
-        refs = load_refs(ctx.db, ctx.user, columns, rows)
+        refs = load_refs(ctx.db, ctx.user, columns, rows, ctx.t.locale)
         return Page(rows, columns, refs, sort, desc, text, filter_state, next_cursor,
                     prev_cursor, min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
 
 
 def load_refs(
-    db: Session, actor: Actor, columns: Sequence[Column], rows: Sequence[Any]
+    db: Session, actor: Actor, columns: Sequence[Column], rows: Sequence[Any], locale: str = ""
 ) -> dict[str, dict[Any, str]]:
     """Labels of referenced records the actor may read, one query per column
     (no N+1). A reference outside the actor's scope shows no label."""
@@ -204,6 +204,8 @@ def load_refs(
         ids = {getattr(r, col.name) for r in rows} - {None}
         if ids:
             label = getattr(col.ref, col.ref_label)
+            if locale.startswith("en") and col.ref_label == "name" and hasattr(col.ref, "name_en"):
+                label = func.coalesce(func.nullif(col.ref.name_en, ""), label)
             stmt = select(col.ref.id, label).where(
                 col.ref.id.in_(ids), scope(actor, col.ref, "read"))  # type: ignore[attr-defined]
             refs[col.name] = {key: text for key, text in db.execute(stmt)}
@@ -375,7 +377,7 @@ class Crud:
         panels.sort(key=lambda p: p.order)
         extra = self.detail_context(ctx, record) if self.detail_context else {}
         return ctx.render(self.detail_template, **self._ctx(
-            ctx, record=record, fields=fields, refs=load_refs(ctx.db, ctx.user, fields, [record]),
+            ctx, record=record, fields=fields, refs=load_refs(ctx.db, ctx.user, fields, [record], ctx.t.locale),
             panels=panels, **extra))
 
     def new(self, ctx: Ctx) -> Response:

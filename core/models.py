@@ -90,10 +90,10 @@ class User(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
         "owner": "id",
         "department": "department_id",
     }
-    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"password_hash"})
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"password_hash", "password_changed_at"})
 
     username: Mapped[str] = mapped_column(String(80), unique=True, info={"label": N_("Username")})
-    display_name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
+    display_name: Mapped[str] = mapped_column(String(200), info={"label": N_("Full name")})
     email: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("E-mail")})
     phone: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("Mobile")})
     password_hash: Mapped[str] = mapped_column(String(200), default="")

@@ -13,7 +13,7 @@ from core.db import Base
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.models import KERNEL_MODELS, AuditLog, User
-from core.permissions import Actor
+from core.permissions import Actor, scope
 from core.registry import MenuItem, Panel, PermissionDecl, RoleDecl
 from core.web import AUTHENTICATED, Routes
 
@@ -68,7 +68,31 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
         .order_by(AuditLog.id.desc()).limit(50)
     ))
     model = type(record)
-    labels = {c.name: c.info["label"] for c in model.__table__.columns if "label" in c.info}
+    columns = model.__table__.columns
+    labels = {c.name: c.info["label"] for c in columns if "label" in c.info}
     return [Panel("audit", N_("Change history"), "core/_audit_panel.html",
-                  {"rows": rows, "hidden": actor.hidden_fields(model), "labels": labels},
+                  {"rows": rows, "hidden": actor.hidden_fields(model), "labels": labels,
+                   "refs": _reference_labels(session, actor, model, [r[0] for r in rows])},
                   order=900)]
+
+
+def _reference_labels(
+    session: Session, actor: Actor, model: type[Base], entries: list[AuditLog]
+) -> dict[str, dict[Any, str]]:
+    """Names for the ids of foreign keys in the changes, within the actor's scope."""
+    by_table = {m.__table__.name: m for m in Base.registry._class_registry.values()  # noqa: SLF001
+                if isinstance(m, type) and hasattr(m, "__table__")}
+    out: dict[str, dict[Any, str]] = {}
+    for column in model.__table__.columns:  # type: ignore[attr-defined]
+        fks = list(column.foreign_keys)
+        if not fks:
+            continue
+        target = by_table.get(fks[0].column.table.name)
+        label = getattr(target, "display_name", None) or getattr(target, "name", None)
+        if target is None or label is None:
+            continue
+        ids = {v for e in entries for v in e.changes.get(column.name, ()) if isinstance(v, int)}
+        if ids:
+            stmt = select(target.id, label).where(target.id.in_(ids), scope(actor, target))
+            out[column.name] = {key: text for key, text in session.execute(stmt)}
+    return out

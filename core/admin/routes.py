@@ -145,7 +145,9 @@ def home(ctx: Ctx) -> Response:
             n = ctx.db.scalar(select(func.count()).select_from(model).where(scope(ctx.user, model)))
             stats.append((model.__label__, n))
     search = (ctx.query.get("q") or "").strip()[:100]
-    return ctx.render("core/home.html", stats=stats, search=search)
+    from core.db import utcnow
+
+    return ctx.render("core/home.html", stats=stats, search=search, now=utcnow())
 
 
 # ------------------------------------------------------------------ profile
@@ -170,6 +172,9 @@ def _profile(ctx: Ctx, *, errors: dict[str, str] | None = None, new_token: str |
     tokens = ctx.db.scalars(select(ApiToken).where(
         ApiToken.user_id == me.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id))
     return ctx.render("core/profile.html", status=status, me=me, errors=errors or {},
+                      org=ctx.db.get(Org, me.org_id),
+                      department=ctx.db.get(Department, me.department_id) if me.department_id else None,
+                      assignments=user_roles(ctx, me),
                       tokens=list(tokens), new_token=new_token, password_form=PASSWORD_FORM)
 
 
@@ -280,7 +285,7 @@ users = Crud(
     model=User, noun="user", path="admin/users", title=N_("Users"), title_attr="display_name",
     list_view=ListView(User, [
         Column("username", N_("Username"), link=True),
-        Column("display_name", N_("Name"), link=True),
+        Column("display_name", N_("Full name"), link=True),
         Column("org_id", N_("Organisation"), kind="ref", ref=Org),
         Column("department_id", N_("Department"), kind="ref", ref=Department),
         Column("position", N_("Position")),
@@ -293,7 +298,7 @@ users = Crud(
         default_sort="username", default_desc=False),
     form=Form([
         FormField("username", N_("Username"), required=True, max_length=80),
-        FormField("display_name", N_("Name"), required=True),
+        FormField("display_name", N_("Full name"), required=True),
         FormField("org_id", N_("Organisation"), "select", required=True, choices=org_choices),
         FormField("department_id", N_("Department"), "select", choices=department_choices),
         FormField("position", N_("Position"), max_length=100),
@@ -305,7 +310,7 @@ users = Crud(
     ]),
     create=services.create_user, update=services.update_user,
     detail_fields=[
-        Column("username", N_("Username")), Column("display_name", N_("Name")),
+        Column("username", N_("Username")), Column("display_name", N_("Full name")),
         Column("org_id", N_("Organisation"), kind="ref", ref=Org),
         Column("department_id", N_("Department"), kind="ref", ref=Department),
         Column("position", N_("Position")),
