@@ -13,13 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.db import Base, SoftDeleteMixin
 from core.models import (
     Department,
     FieldRule,
+    Membership,
     RecordShare,
     Role,
     RoleAssignment,
@@ -91,7 +92,7 @@ def load_actor(
     role with ``grants_all`` receives with scope "all".
     """
     rows = session.execute(
-        select(RoleAssignment.org_id, Role.id, Role.grants_all, Membership_dept(user))
+        select(RoleAssignment.org_id, Role.id, Role.grants_all, _department_in_assigned_org(user))
         .join(Role, Role.id == RoleAssignment.role_id)
         .where(RoleAssignment.user_id == user.id)
     ).all()
@@ -129,17 +130,14 @@ def load_actor(
     )
 
 
-def Membership_dept(user: User) -> Any:  # noqa: N802 - reads like a column
-    """The user's department in the assignment's org (home department at home)."""
-    from core.models import Membership
-
+def _department_in_assigned_org(user: User) -> Any:
+    """The user's department in the assignment's org: the home department at
+    home, the membership's department elsewhere."""
     member_dept = (
         select(Membership.department_id)
         .where(Membership.user_id == user.id, Membership.org_id == RoleAssignment.org_id)
         .scalar_subquery()
     )
-    from sqlalchemy import case
-
     return case(
         (RoleAssignment.org_id == user.org_id, user.department_id), else_=member_dept
     ).label("department_id")

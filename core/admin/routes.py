@@ -12,7 +12,7 @@ from core.admin import services
 from core.db import SoftDeleteMixin
 from core.errors import Conflict, ValidationError
 from core.i18n import N_
-from core.kit import Column, Crud, Filter, Form, FormField, ListView
+from core.kit import Column, Crud, Filter, Form, FormField, ListView, _choices
 from core.models import (
     SCOPE_LABELS,
     SCOPES,
@@ -20,6 +20,7 @@ from core.models import (
     AuditLog,
     Department,
     FieldRule,
+    Membership,
     Org,
     Role,
     RoleAssignment,
@@ -63,7 +64,11 @@ def locale_choices(ctx: Ctx) -> list[tuple[str, str]]:
     ]
 
 
-ACTIVE = {"1": N_("Active"), "0": N_("Inactive")}
+MEMBERSHIP_FORM = Form([
+    FormField("org_id", N_("Organisation"), "select", required=True, choices=org_choices),
+    FormField("department_id", N_("Department"), "select", choices=department_choices),
+    FormField("position", N_("Position"), max_length=100),
+])
 
 # ------------------------------------------------------------------ auth
 
@@ -324,6 +329,9 @@ users = Crud(
         "role_choices": [(r.id, r.name if ctx.t.locale == "zh_CN" or not r.name_en else r.name_en)
                          for r in ctx.db.scalars(select(Role).order_by(Role.key))],
         "org_choices": org_choices(ctx),
+        "memberships": user_memberships(ctx, user),
+        "membership_form": MEMBERSHIP_FORM,
+        "membership_choices": {f.name: _choices(f.choices, ctx) for f in MEMBERSHIP_FORM.fields},
     },
 )
 users.register(routes)
@@ -345,6 +353,24 @@ def user_role_add(ctx: Ctx) -> Response:
 def user_role_remove(ctx: Ctx) -> Response:
     user = get_for(ctx.db, ctx.user, User, ctx.params["id"], "assign")
     services.unassign_role(ctx.db, ctx.user, user, ctx.params["aid"])
+    return ctx.redirect("user_detail", id=user.id)
+
+
+@routes.post("/admin/users/{id:int}/memberships", name="user_membership_set",
+             permission="core.user.assign")
+def user_membership_set(ctx: Ctx) -> Response:
+    user = get_for(ctx.db, ctx.user, User, ctx.params["id"], "assign")
+    values = MEMBERSHIP_FORM.bind(ctx)
+    services.set_membership(ctx.db, ctx.user, user, values["org_id"], values["department_id"],
+                            values["position"])
+    return ctx.redirect("user_detail", id=user.id, flash="saved")
+
+
+@routes.post("/admin/users/{id:int}/memberships/{mid:int}/remove", name="user_membership_remove",
+             permission="core.user.assign")
+def user_membership_remove(ctx: Ctx) -> Response:
+    user = get_for(ctx.db, ctx.user, User, ctx.params["id"], "assign")
+    services.remove_membership(ctx.db, ctx.user, user, ctx.params["mid"])
     return ctx.redirect("user_detail", id=user.id)
 
 
@@ -482,6 +508,15 @@ def role_matrix(ctx: Ctx, role: Role) -> dict[str, Any]:
         select(FieldRule).where(FieldRule.role_id == role.id))}
     return {"groups": groups, "scopes": SCOPES, "scope_labels": SCOPE_LABELS,
             "action_labels": ACTION_LABELS, "field_rules": rules}
+
+
+def user_memberships(ctx: Ctx, user: User) -> list[Any]:
+    return list(ctx.db.execute(
+        select(Membership.id, Org.name, Department.name, Membership.position)
+        .join(Org, Org.id == Membership.org_id)
+        .outerjoin(Department, Department.id == Membership.department_id)
+        .where(Membership.user_id == user.id).order_by(Org.name)
+    ))
 
 
 def user_roles(ctx: Ctx, user: User) -> list[Any]:

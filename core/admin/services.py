@@ -18,6 +18,7 @@ from core.models import (
     Department,
     ExternalId,
     FieldRule,
+    Membership,
     Org,
     PluginState,
     Role,
@@ -219,6 +220,29 @@ def unassign_role(db: Session, actor: Actor, user: User, assignment_id: int) -> 
     row = db.get(RoleAssignment, assignment_id)
     if row is None or row.user_id != user.id:
         raise ValidationError({"assignment": N_("No such role assignment.")})
+    get_for(db, actor, Org, row.org_id)
+    db.delete(row)
+
+
+def set_membership(
+    db: Session, actor: Actor, user: User, org_id: int, department_id: int | None, position: str
+) -> None:
+    """The user's department and position in another organisation (the matrix)."""
+    get_for(db, actor, Org, org_id)
+    if org_id == user.org_id:
+        raise ValidationError({"org_id": N_("This is the user's home organisation; edit the user instead.")})
+    _check_department(db, department_id, org_id)
+    row = db.scalar(select(Membership).where(Membership.user_id == user.id, Membership.org_id == org_id))
+    if row is None:
+        row = Membership(user_id=user.id, org_id=org_id)
+        db.add(row)
+    row.department_id, row.position = department_id, position[:100]
+
+
+def remove_membership(db: Session, actor: Actor, user: User, membership_id: int) -> None:
+    row = db.get(Membership, membership_id)
+    if row is None or row.user_id != user.id:
+        raise ValidationError({"membership": N_("No such position.")})
     get_for(db, actor, Org, row.org_id)
     db.delete(row)
 

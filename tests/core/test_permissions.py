@@ -178,3 +178,32 @@ def test_roles_are_installation_wide_and_need_an_installation_wide_grant(kernel,
     make.user(username="boss", roles=(), grants={"core.role.read": "org", "core.role.update": "org"})
     client.login("boss")
     assert "staff" not in client.get("/admin/roles").text
+
+
+def test_department_scope_in_a_second_org_follows_the_membership(kernel, make, client, admin):
+    # given a manager at HQ who also leads a team in the East branch
+    branch = make.org("华东分公司")
+    east_team = make.department(branch, "华东销售部")
+    other_team = make.department(branch, "华东财务部")
+    manager = make.user(username="matrix", roles=())
+    # when the administrator records the position and grants a department-scoped role there
+    response = client.submit(f"/admin/users/{manager.id}/memberships", {
+        "org_id": str(branch.id), "department_id": str(east_team.id), "position": "区域经理"},
+        follow_redirects=False)
+    assert response.status_code == 303, response.text
+    from core.admin import services
+
+    with kernel.db.session() as db:
+        role = services.create_role(db, None, {"key": "dept_reader", "name": "部门查看"})
+        services.set_role_grants(db, role, {"notes.note.read": "department"}, kernel.registry)
+        db.flush()
+        from core.models import RoleAssignment
+
+        db.add(RoleAssignment(user_id=manager.id, role_id=role.id, org_id=branch.id))
+    seller = make.user(org=branch, department=east_team)
+    clerk = make.user(org=branch, department=other_team)
+    _note(kernel, seller, "华东销售便签")
+    _note(kernel, clerk, "华东财务便签")
+    # then the department scope in the branch means the membership's department
+    assert _visible_titles(kernel, manager) == {"华东销售便签"}
+    assert "华东销售部" in client.get(f"/admin/users/{manager.id}").text
