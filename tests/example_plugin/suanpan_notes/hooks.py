@@ -2,134 +2,102 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING, Any
 
 from core import (
     N_,
-    Column,
-    Crud,
     DatasetDecl,
-    Form,
-    FormField,
     JobDecl,
-    ListView,
     MenuItem,
     Panel,
+    PermissionDecl,
     RoleDecl,
     Routes,
-    Transition,
     WorkflowDecl,
     hookimpl,
-    model_permissions,
 )
 from suanpan_notes import services
 from suanpan_notes.models import Note
+from suanpan_notes.permissions import PERMISSIONS, ROLES
+from suanpan_notes.routes import routes
+from suanpan_notes.workflows import WORKFLOWS
 
-routes = Routes()
-notes = Crud(
-    model=Note, noun="note", path="", title=N_("Notes"), title_attr="title",
-    list_view=ListView(Note, [
-        Column("title", N_("Title"), link=True),
-        Column("state", N_("State")),
-        Column("updated_at", N_("Updated"), kind="datetime"),
-    ], search=("title", "body")),
-    form=Form([
-        FormField("title", N_("Title"), required=True),
-        FormField("body", N_("Body"), "textarea", max_length=5000),
-    ]),
-    create=services.create_note, update=services.update_note,
-    detail_fields=[Column("title", N_("Title")), Column("body", N_("Body")), Column("state", N_("State"))],
-)
-notes.register(routes)
-#: events seen by on_record_* hooks, so a test can watch them
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core import Actor, Base
+
+#: events seen by the on_record_* hooks, so a test can watch them
 EVENTS: list[tuple[str, str, int]] = []
 
 
-def purge_old_drafts() -> None:
-    """A scheduled job (the kernel's job runner calls it)."""
-
-
 @hookimpl
-def register_models():
+def register_models() -> list[type[Base]]:
     return [Note]
 
 
 @hookimpl
-def register_permissions():
-    return model_permissions(Note)
+def register_permissions() -> list[PermissionDecl]:
+    return PERMISSIONS
 
 
 @hookimpl
-def register_roles():
-    return [RoleDecl("writer", "便签作者", "Note writer", grants={
-        "notes.note.read": "own", "notes.note.create": "own", "notes.note.update": "own",
-        "notes.note.delete": "own"})]
+def register_roles() -> list[RoleDecl]:
+    return ROLES
 
 
 @hookimpl
-def register_routes():
+def register_routes() -> Routes:
     return routes
 
 
 @hookimpl
-def register_menu_items():
-    return [MenuItem("notes", N_("Notes"), "notes:note_list", "notes.note.read", icon="note", order=50)]
+def register_menu_items() -> list[MenuItem]:
+    return [MenuItem("notes", N_("Notes"), "notes:note_list", "notes.note.read", icon="note",
+                     order=50)]
 
 
 @hookimpl
-def register_workflows():
-    return [WorkflowDecl(
-        model="notes.note", states=("draft", "published"), initial="draft",
-        transitions=(Transition("publish", ("draft",), "published", "notes.note.update"),),
-        locked=("published",))]
+def register_workflows() -> list[WorkflowDecl]:
+    return WORKFLOWS
 
 
 @hookimpl
-def register_report_datasets():
+def register_report_datasets() -> list[DatasetDecl]:
     return [DatasetDecl("notes.by_state", N_("Notes by state"), Note, ("state", "org_id"),
                         {"count": "count"})]
 
 
 @hookimpl
-def register_jobs():
-    return [JobDecl("notes.purge_old_drafts", purge_old_drafts, "0 3 * * *")]
+def register_jobs() -> list[JobDecl]:
+    return [JobDecl("notes.purge_old_drafts", services.purge_old_drafts, "0 3 * * *")]
 
 
 @hookimpl
-def record_panels(session, model_key, record, actor):
-    if model_key != "core.user":
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    if model_key != "core.user" or not actor.can("notes.note.read"):
         return []
-    count = session.scalar(select(func.count()).select_from(Note).where(Note.owner_id == record.id))
+    count = services.count_visible(session, actor, record.id)
     return [Panel("notes-count", N_("Notes"), "notes/_user_notes_panel.html", {"count": count})]
 
 
 @hookimpl
-def load_demo_data(session, orgs, users):
-    for key, title in (("lina", "拜访北京百度客户的准备"), ("zhangwei", "季度销售计划"),
-                       ("chenjie", "上海展会复盘")):
-        if key in users:
-            session.add(Note(org_id=session.get(_user(), users[key]).org_id, owner_id=users[key],
-                             title=title, body=""))
-
-
-def _user() -> Any:
-    from core.models import User
-
-    return User
+def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
+    services.load_demo_notes(session, orgs, users)
 
 
 @hookimpl
-def on_record_created(session, actor, record):
+def on_record_created(session: Session, actor: Actor | None, record: Any) -> None:
     EVENTS.append(("created", record.__model_key__, record.id))
 
 
 @hookimpl
-def on_record_updated(session, actor, record, changes):
+def on_record_updated(
+    session: Session, actor: Actor | None, record: Any, changes: dict[str, list[Any]]
+) -> None:
     EVENTS.append(("updated", record.__model_key__, record.id))
 
 
 @hookimpl
-def on_record_deleted(session, actor, record, soft):
+def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: bool) -> None:
     EVENTS.append(("deleted" if soft else "purged", record.__model_key__, record.id))

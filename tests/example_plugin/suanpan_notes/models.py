@@ -1,13 +1,15 @@
+"""The notes plugin's one model: org-scoped, versioned, soft-deleted and audited."""
+
 from __future__ import annotations
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import (
+    N_,
     AuditedMixin,
     Base,
     IdMixin,
-    N_,
     OrgScopedMixin,
     SoftDeleteMixin,
     TimestampMixin,

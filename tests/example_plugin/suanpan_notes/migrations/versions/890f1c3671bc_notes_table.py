@@ -1,7 +1,7 @@
 """notes table
 
 Revision ID: 890f1c3671bc
-Revises: 
+Revises:
 Create Date: 2026-11-29 01:27:34.753705
 """
 
@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.db  # noqa: F401 - column types of the suite
-
 
 revision: str = '890f1c3671bc'
 down_revision: str | Sequence[str] | None = None
