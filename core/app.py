@@ -76,25 +76,19 @@ class Kernel:
         wanted = set(plugins) if plugins is not None else self._enabled_names(installed)
         order, errors = resolve(installed, wanted)
         self.pm.register_plugin(KERNEL_MANIFEST)
-        extra = {m.name: mod for m, mod in extra_plugins}
-        for name in order:
-            if name in extra:
-                try:
-                    self.pm.register_plugin(installed[name], hooks=extra[name])
-                except Exception as exc:  # noqa: BLE001
-                    errors[name] = f"failed to import: {exc}"
-            else:
-                self.pm.load(installed, [name])
+        self.pm.load(installed, order, modules={m.name: mod for m, mod in extra_plugins})
         errors.update(self.pm.errors)
         self.errors = {**self.discovery_errors, **errors}
         for name, reason in self.errors.items():
             log.error("plugin %s not loaded: %s", name, reason)
         try:
+            self._drop_unknown_hooks()
             self.pm.check_pending()
             self._collect()
         except Exception:
             self.db.dispose()  # a kernel that cannot start keeps no connections open
             raise
+        self.db.info["hook"] = self.pm.hook  # events fire for CLI and job writes too
         self.catalogs = self._catalogs()
         self.jinja = self._jinja()
 
@@ -131,20 +125,62 @@ class Kernel:
             if name in manifest.depends and other in self.pm.manifests:
                 self._drop(other, f"depends on {name!r}, which failed to load")
 
-    def _check_routes(self) -> None:
-        """Deny by default (rule 6): a plugin whose routes name an undeclared
-        permission is dropped before anything it declared is collected."""
+    def _declared(self, name: str, hook: str) -> list[Any]:
+        impls = [fn for n, fn in self._impls(hook) if n == name]
+        if not impls:
+            return []
+        result = impls[0]()
+        if hook == "register_routes":
+            return [result] if result is not None else []
+        return list(result or ())
+
+    def _problems(self, name: str, codes: set[str], route_names: set[str]) -> list[str]:
+        """What is wrong with one plugin's declarations (empty when fine)."""
+        problems: list[str] = []
+        prefix = f"{name}."
+        for model in self._declared(name, "register_models"):
+            if not model.__model_key__.startswith(prefix):
+                problems.append(f"model {model.__model_key__!r} is outside its namespace {name!r}")
+        for perm in self._declared(name, "register_permissions"):
+            if not perm.code.startswith(prefix):
+                problems.append(f"permission {perm.code!r} is outside its namespace {name!r}")
+        for table in self._declared(name, "register_routes"):
+            unknown = [s.name for s in table.specs
+                       if s.permission not in (PUBLIC, AUTHENTICATED) and s.permission not in codes]
+            if unknown:
+                problems.append(f"routes without a declared permission: {', '.join(unknown)}")
+        for item in self._declared(name, "register_menu_items"):
+            if item.route not in route_names:
+                problems.append(f"menu item {item.key!r} names an unknown route {item.route!r}")
+            elif item.permission not in codes and item.permission != AUTHENTICATED:
+                problems.append(f"menu item {item.key!r} needs an undeclared permission")
+        for hook in ("register_workflows", "register_report_datasets", "register_jobs"):
+            for decl in self._declared(name, hook):
+                try:
+                    decl.validate()
+                except DeclarationError as exc:
+                    problems.append(str(exc))
+        for wf in self._declared(name, "register_workflows"):
+            for t in wf.transitions:
+                if t.permission not in codes:
+                    problems.append(f"workflow {wf.model}: transition {t.name!r} needs an "
+                                    f"undeclared permission {t.permission!r}")
+        return problems
+
+    def _validate(self) -> None:
+        """Check every plugin's declarations; a plugin that declares something
+        wrong is left out with its dependants (the kernel itself must be right)."""
         while True:
-            declared = {p.code for _n, fn in self._impls("register_permissions") for p in fn() or ()}
-            bad: dict[str, str] = {}
-            for name, fn in self._impls("register_routes"):
+            codes = {p.code for _n, fn in self._impls("register_permissions") for p in fn() or ()}
+            route_names = set()
+            for n, fn in self._impls("register_routes"):
                 table = fn()
-                unknown = [
-                    s.name for s in (table.specs if table else ())
-                    if s.permission not in (PUBLIC, AUTHENTICATED) and s.permission not in declared
-                ]
-                if unknown:
-                    bad[name] = f"routes without a declared permission: {', '.join(unknown)}"
+                route_names |= {f"{n}:{s.name}" for s in (table.specs if table else ())}
+            bad = {}
+            for name in list(self.pm.manifests):
+                problems = self._problems(name, codes, route_names)
+                if problems:
+                    bad[name] = "; ".join(problems)
             if not bad:
                 return
             if KERNEL in bad:
@@ -153,9 +189,25 @@ class Kernel:
                 if name in self.pm.manifests:
                     self._drop(name, reason)
 
+    def _drop_unknown_hooks(self) -> None:
+        """A plugin implementing a hook nobody declares (a typo, or a hook of a
+        disabled service plugin without ``optionalhook``) is left out."""
+        for name, plugin in list(self.pm.list_name_plugin()):
+            if name not in self.pm.manifests:
+                continue
+            unknown = [
+                caller.name for caller in self.pm.get_hookcallers(plugin) or ()
+                if caller.spec is None and any(
+                    i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls())
+            ]
+            if unknown and name == KERNEL:
+                raise StartupError(f"the kernel implements unknown hooks: {', '.join(unknown)}")
+            if unknown and name in self.pm.manifests:
+                self._drop(name, f"implements unknown hook {', '.join(map(repr, unknown))}")
+
     def _collect(self) -> None:
-        """Ask every enabled plugin for its declarations and check them."""
-        self._check_routes()
+        """Collect the declarations of every plugin that passed the checks."""
+        self._validate()
         for name, fn in self._impls("register_models"):
             for model in fn() or ():
                 self.registry.models[model.__model_key__] = model
@@ -173,26 +225,14 @@ class Kernel:
         for _name, fn in self._impls("register_menu_items"):
             self.registry.menu.extend(fn() or ())
         self.registry.menu.sort(key=lambda m: (m.order, m.key))
-        for name, fn in self._impls("register_workflows"):
+        for _name, fn in self._impls("register_workflows"):
             for wf in fn() or ():
-                try:
-                    wf.validate()
-                except DeclarationError as exc:
-                    raise StartupError(f"plugin {name}: {exc}") from exc
                 self.registry.workflows[wf.model] = wf
-        for name, fn in self._impls("register_report_datasets"):
+        for _name, fn in self._impls("register_report_datasets"):
             for ds in fn() or ():
-                try:
-                    ds.validate()
-                except DeclarationError as exc:
-                    raise StartupError(f"plugin {name}: {exc}") from exc
                 self.registry.datasets[ds.key] = ds
-        for name, fn in self._impls("register_jobs"):
+        for _name, fn in self._impls("register_jobs"):
             for job in fn() or ():
-                try:
-                    job.validate()
-                except DeclarationError as exc:
-                    raise StartupError(f"plugin {name}: {exc}") from exc
                 self.registry.jobs[job.name] = job
 
     # -- templates and translations ------------------------------------------

@@ -174,6 +174,8 @@ class Database:
         else:
             self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
             self._write_engine = self.engine
+        #: copied into every session's ``info`` (the kernel puts its hook relay here)
+        self.info: dict[str, Any] = {}
         self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
 
@@ -186,6 +188,7 @@ class Database:
             lock.acquire()
         try:
             with maker() as session, session.begin():
+                session.info.update(self.info)
                 yield session
         finally:
             if lock is not None:

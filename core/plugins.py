@@ -11,6 +11,7 @@ plugin is enabled.
 from __future__ import annotations
 
 import ast
+import re
 import importlib
 import importlib.util
 from collections.abc import Iterable, Mapping
@@ -24,6 +25,7 @@ import pluggy
 from core import hookspecs
 
 ENTRY_POINT_GROUP = "suanpan.plugins"
+NAME_RE = re.compile(r"[a-z][a-z0-9]{1,30}")
 KERNEL = "core"
 _MANIFEST_KEYS = {"name", "label", "version", "depends", "optional_depends", "default_enabled",
                   "description"}
@@ -58,8 +60,12 @@ def read_manifest(module: str) -> Manifest:
     tree = ast.parse(origin.read_text(encoding="utf-8"), filename=str(origin))
     values: dict[str, object] = {}
     for node in tree.body:
+        target: ast.expr | None = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = node.target
+        if target is not None and node.value is not None:  # type: ignore[union-attr]
             if isinstance(target, ast.Name) and target.id in _MANIFEST_KEYS:
                 try:
                     values[target.id] = ast.literal_eval(node.value)
@@ -69,6 +75,9 @@ def read_manifest(module: str) -> Manifest:
                     ) from exc
     if "name" not in values:
         raise PluginError(f"plugin {module!r}: manifest has no 'name'")
+    if not NAME_RE.fullmatch(str(values["name"])):
+        raise PluginError(f"plugin {module!r}: name {values['name']!r} must match {NAME_RE.pattern} "
+                          "(it prefixes tables, permissions and routes)")
     return Manifest(
         name=str(values["name"]),
         module=module,
@@ -161,15 +170,24 @@ class PluginManager(pluggy.PluginManager):
         self.manifests: dict[str, Manifest] = {}
         self.errors: dict[str, str] = {}
 
-    def load(self, manifests: Mapping[str, Manifest], order: Iterable[str]) -> None:
-        """Import and register each plugin in ``order``; record failures."""
+    def load(
+        self, manifests: Mapping[str, Manifest], order: Iterable[str],
+        *, modules: Mapping[str, ModuleType] | None = None,
+    ) -> None:
+        """Import and register each plugin in ``order``; record failures.
+
+        ``modules`` gives hooks modules directly (tests, embedded plugins)
+        instead of importing ``<package>.hooks``.
+        """
+        modules = modules or {}
         for name in order:
             manifest = manifests[name]
-            if any(dep in self.errors for dep in manifest.depends):
-                self.errors[name] = "a dependency failed to load"
+            failed = [d for d in manifest.depends if d in self.errors]
+            if failed:
+                self.errors[name] = f"depends on {failed[0]!r}, which failed to load"
                 continue
             try:
-                self.register_plugin(manifest)
+                self.register_plugin(manifest, hooks=modules.get(name))
             except Exception as exc:  # noqa: BLE001 - any import error must not stop the suite
                 self.errors[name] = f"failed to import: {type(exc).__name__}: {exc}"
 
@@ -183,6 +201,9 @@ class PluginManager(pluggy.PluginManager):
 
 
 def _optional_module(name: str) -> ModuleType | None:
-    if importlib.util.find_spec(name) is None:
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except ModuleNotFoundError:  # the parent is a plain module, not a package
         return None
     return importlib.import_module(name)
