@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test setup system-deps lint messages bench clean
+.PHONY: run test setup system-deps lint typecheck messages bench clean
 
 run: setup
 	$(BIN)/suanpan setup
@@ -33,11 +33,16 @@ system-deps:
 	@scripts/system-deps
 
 lint: setup
-	$(BIN)/ruff check core tests
+	$(BIN)/ruff check core tests scripts migrations
+
+typecheck: setup
 	$(BIN)/mypy core
 
 messages: setup
 	$(BIN)/python scripts/messages.py
+
+messages-check: setup
+	$(BIN)/python scripts/messages.py --check
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -11,9 +11,9 @@ plugin is enabled.
 from __future__ import annotations
 
 import ast
-import re
 import importlib
 import importlib.util
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -65,14 +65,13 @@ def read_manifest(module: str) -> Manifest:
             target = node.targets[0]
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             target = node.target
-        if target is not None and node.value is not None:  # type: ignore[union-attr]
-            if isinstance(target, ast.Name) and target.id in _MANIFEST_KEYS:
-                try:
-                    values[target.id] = ast.literal_eval(node.value)
-                except ValueError as exc:
-                    raise PluginError(
-                        f"plugin {module!r}: manifest field {target.id!r} is not a literal"
-                    ) from exc
+        if isinstance(target, ast.Name) and target.id in _MANIFEST_KEYS:
+            try:
+                values[target.id] = ast.literal_eval(node.value)  # type: ignore[attr-defined,arg-type]
+            except ValueError as exc:
+                raise PluginError(
+                    f"plugin {module!r}: manifest field {target.id!r} is not a literal"
+                ) from exc
     if "name" not in values:
         raise PluginError(f"plugin {module!r}: manifest has no 'name'")
     if not NAME_RE.fullmatch(str(values["name"])):

@@ -158,7 +158,7 @@ async def _read_form(request: Request, max_bytes: int, max_chars: int) -> dict[s
     except MultiPartException as exc:
         raise BadRequest(str(exc)) from None
     out: dict[str, Any] = {}
-    for key in form.keys():
+    for key in form:
         values = form.getlist(key)
         for v in values:
             if isinstance(v, str) and len(v) > max_chars:

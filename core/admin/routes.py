@@ -17,7 +17,6 @@ from core.models import (
     SCOPE_LABELS,
     SCOPES,
     ApiToken,
-    AuditLog,
     Department,
     FieldRule,
     Membership,

@@ -14,7 +14,6 @@ from alembic import op
 
 import core.db
 
-
 revision: str = '0001_kernel'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ('core',)
