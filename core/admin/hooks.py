@@ -12,7 +12,7 @@ from core.admin.routes import routes
 from core.db import Base
 from core.hookspecs import hookimpl
 from core.i18n import N_
-from core.models import KERNEL_MODELS, AuditLog, User
+from core.models import KERNEL_MODELS, AuditLog, RecordShare, User
 from core.permissions import Actor, scope
 from core.registry import MenuItem, Panel, PermissionDecl, RoleDecl
 from core.web import AUTHENTICATED, Routes
@@ -59,6 +59,28 @@ def register_menu_items() -> list[MenuItem]:
 
 @hookimpl
 def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    """The sharing panel and the audit trail of any record."""
+    return [*_sharing_panel(session, model_key, record, actor),
+            *_audit_panel(session, model_key, record, actor)]
+
+
+def _sharing_panel(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    if not actor.can(f"{model_key}.share"):
+        return []
+    shares = list(session.execute(
+        select(RecordShare.id, User.display_name, RecordShare.can_write)
+        .join(User, User.id == RecordShare.user_id)
+        .where(RecordShare.model == model_key, RecordShare.record_id == record.id)
+        .order_by(User.display_name)))
+    users = list(session.execute(
+        select(User.id, User.display_name, User.username)
+        .where(scope(actor, User), User.active.is_(True), User.id != actor.user_id)
+        .order_by(User.username).limit(500)))
+    return [Panel("sharing", N_("Shared with"), "core/_sharing_panel.html",
+                  {"shares": shares, "users": users, "model": model_key}, order=800)]
+
+
+def _audit_panel(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
     """The audit trail of any record, for those who may read it."""
     if not actor.can("core.audit.read") or not getattr(record, "__audited__", False):
         return []

@@ -15,12 +15,14 @@ from core.errors import Conflict, ValidationError
 from core.i18n import N_
 from core.models import (
     SCOPES,
+    AuditLog,
     Department,
     ExternalId,
     FieldRule,
     Membership,
     Org,
     PluginState,
+    RecordShare,
     Role,
     RoleAssignment,
     RolePermission,
@@ -320,6 +322,61 @@ def sync_shipped_roles(db: Session, registry: Registry) -> None:
         for code, sc in decl.grants.items():
             if code not in have:
                 role.permissions.append(RolePermission(code=code, scope=sc))
+
+
+# ------------------------------------------------------------------ sharing
+
+
+def share_record(
+    db: Session, actor: Actor, model: type[Base], record_id: Any, user_id: Any, *, can_write: bool
+) -> RecordShare:
+    """Open one record to one more user, beyond their role's scope.
+
+    The actor needs ``<model>.share``, must see the record (and be allowed to
+    change it to share it writable), and can only share with users they see.
+    """
+    key = model.__model_key__
+    actor.require(f"{key}.share")
+    record = get_for(db, actor, model, record_id, "update" if can_write else "read")
+    target = db.scalar(select(User).where(User.id == _int(user_id), User.active.is_(True),
+                                          scope(actor, User, "read")))
+    if target is None:
+        raise ValidationError({"user_id": N_("Choose an existing user.")})
+    if target.id == actor.user_id:
+        raise ValidationError({"user_id": N_("You cannot share a record with yourself.")})
+    share = db.scalar(select(RecordShare).where(
+        RecordShare.model == key, RecordShare.record_id == record.id,  # type: ignore[attr-defined]
+        RecordShare.user_id == target.id))
+    if share is None:
+        share = RecordShare(model=key, record_id=record.id,  # type: ignore[attr-defined]
+                            user_id=target.id, shared_by_id=actor.user_id)
+        db.add(share)
+    share.can_write = can_write
+    db.add(AuditLog(model=key, record_id=record.id, action="share",  # type: ignore[attr-defined]
+                    user_id=actor.user_id,
+                    changes={"shared_with": [None, target.display_name], "can_write": [None, can_write]}))
+    return share
+
+
+def unshare_record(db: Session, actor: Actor, model: type[Base], record_id: Any, share_id: Any) -> None:
+    key = model.__model_key__
+    actor.require(f"{key}.share")
+    record = get_for(db, actor, model, record_id)
+    share = db.get(RecordShare, _int(share_id))
+    if share is None or share.model != key or share.record_id != record.id:  # type: ignore[attr-defined]
+        raise ValidationError({"share": N_("No such share.")})
+    target = db.get(User, share.user_id)
+    db.delete(share)
+    db.add(AuditLog(model=key, record_id=record.id, action="unshare",  # type: ignore[attr-defined]
+                    user_id=actor.user_id,
+                    changes={"shared_with": [target.display_name if target else None, None]}))
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 # ------------------------------------------------------------------ plugins

@@ -207,3 +207,47 @@ def test_department_scope_in_a_second_org_follows_the_membership(kernel, make, c
     # then the department scope in the branch means the membership's department
     assert _visible_titles(kernel, manager) == {"华东销售便签"}
     assert "华东销售部" in client.get(f"/admin/users/{manager.id}").text
+
+
+def test_the_owner_shares_a_note_from_its_page_and_stops_sharing(kernel, make, client, new_client):
+    # given a writer allowed to share her own notes, and a colleague
+    lina = make.user(username="lina", roles=(), grants={**WRITER, "notes.note.share": "own",
+                                                        "core.user.read": "org"})
+    wang = make.user(username="wang", roles=(), grants=WRITER, name="王强")
+    note_id = _note(kernel, lina, "客户拜访纪要")
+    client.login("lina")
+    page = client.get(f"/notes/{note_id}")
+    assert 'id="panel-sharing"' in page.text and "王强" in page.text
+    # when she shares it read-only
+    response = client.submit(f"/share/notes.note/{note_id}", {"user_id": str(wang.id),
+                                                              "next": f"/notes/{note_id}"},
+                             follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/notes/{note_id}"
+    colleague = new_client()
+    colleague.login("wang")
+    # then he reads it but cannot edit it
+    assert colleague.get(f"/notes/{note_id}").status_code == 200
+    assert colleague.get(f"/notes/{note_id}/edit").status_code == 404
+    # the sharing is in the record's history
+    with kernel.db.session(write=False) as db:
+        from core.models import AuditLog
+
+        actions = list(db.scalars(select(AuditLog.action).where(
+            AuditLog.model == "notes.note", AuditLog.record_id == note_id)))
+        share_id = db.scalar(select(RecordShare.id))
+    assert "share" in actions
+    # and stopping it closes the record again
+    client.submit(f"/share/notes.note/{note_id}/{share_id}/remove", {"next": "/"})
+    assert colleague.get(f"/notes/{note_id}").status_code == 404
+
+
+def test_sharing_needs_the_share_permission_and_a_visible_record(kernel, make, client):
+    lina = make.user(username="lina", roles=(), grants=WRITER)
+    wang = make.user(username="wang", roles=(), grants={**WRITER, "notes.note.share": "own"})
+    note_id = _note(kernel, lina, "不可分享")
+    client.login("lina")
+    assert client.submit(f"/share/notes.note/{note_id}", {"user_id": str(wang.id)}).status_code == 403
+    other = type(client)(client.app, base_url="http://testserver")
+    with other:
+        other.login("wang")
+        assert other.submit(f"/share/notes.note/{note_id}", {"user_id": str(lina.id)}).status_code == 404
