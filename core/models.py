@@ -127,13 +127,15 @@ class Membership(IdMixin, Base):
 class Role(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
     __tablename__ = "core_role"
     __label__ = N_("Role")
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"plugin"})
 
     key: Mapped[str] = mapped_column(String(80), unique=True, info={"label": N_("Key")})
     name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
     name_en: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("English name")})
     description: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Description")})
     #: the administrator role: every permission of every enabled plugin, scope "all".
-    grants_all: Mapped[bool] = mapped_column(Boolean, default=False)
+    grants_all: Mapped[bool] = mapped_column(Boolean, default=False,
+                                             info={"label": N_("All permissions")})
     #: ``plugin`` that ships this role (rule 2: external ids), or None if user-made.
     plugin: Mapped[str | None] = mapped_column(String(80))
 

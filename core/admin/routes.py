@@ -533,15 +533,27 @@ def _back_to_record(ctx: Ctx) -> Response:
 
 
 def role_matrix(ctx: Ctx, role: Role) -> dict[str, Any]:
-    """Permissions grouped by model for the role page, with current scopes."""
+    """The role page's grid: one row per model, one column per action, a
+    scope in each cell; permissions that are not model actions below it."""
     current = {p.code: p.scope for p in role.permissions}
-    groups: dict[str, list[Any]] = {}
-    for code, perm in sorted(ctx.kernel.registry.permissions.items()):
-        groups.setdefault(perm.model, []).append((perm, current.get(code, "")))
+    registry = ctx.kernel.registry
+    grid: dict[str, dict[str, Any]] = {}
+    other: list[tuple[Any, str]] = []
+    for code, perm in sorted(registry.permissions.items()):
+        if perm.model in registry.models and perm.action in ACTION_LABELS:
+            grid.setdefault(perm.model, {})[perm.action] = (perm, current.get(code, ""))
+        else:
+            other.append((perm, current.get(code, "")))
+    actions = [a for a in ACTION_LABELS if any(a in row for row in grid.values())]
     rules = {(r.model, r.field): r.mode for r in ctx.db.scalars(
         select(FieldRule).where(FieldRule.role_id == role.id))}
-    return {"groups": groups, "scopes": SCOPES, "scope_labels": SCOPE_LABELS,
-            "action_labels": ACTION_LABELS, "field_rules": rules}
+    fields = {
+        key: [(c.name, c.info["label"], rules.get((key, c.name), "")) for c in model.__table__.columns
+              if "label" in c.info]
+        for key, model in registry.models.items()
+    }
+    return {"grid": grid, "grid_actions": actions, "other": other, "scopes": SCOPES,
+            "scope_labels": SCOPE_LABELS, "action_labels": ACTION_LABELS, "field_rules": fields}
 
 
 def user_memberships(ctx: Ctx, user: User) -> list[Any]:

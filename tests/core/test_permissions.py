@@ -251,3 +251,29 @@ def test_sharing_needs_the_share_permission_and_a_visible_record(kernel, make, c
     with other:
         other.login("wang")
         assert other.submit(f"/share/notes.note/{note_id}", {"user_id": str(lina.id)}).status_code == 404
+
+
+def test_an_administrator_edits_a_role_on_its_page(kernel, make, client, admin):
+    from core.models import FieldRule, Role, RolePermission
+
+    with kernel.db.session(write=False) as db:
+        role_id = db.scalar(select(Role.id).where(Role.key == "staff"))
+    # the page shows the grid with the current scopes
+    page = client.get(f"/admin/roles/{role_id}")
+    assert page.status_code == 200
+    assert 'name="scope:core.user.read"' in page.text and 'name="field:notes.note.body"' in page.text
+    # when the administrator grants notes within the department and hides note bodies
+    response = client.submit(f"/admin/roles/{role_id}/grants", {
+        "scope:notes.note.read": "department", "scope:core.user.read": "org",
+        "field:notes.note.body": "hidden"}, follow_redirects=False)
+    assert response.status_code == 303
+    with kernel.db.session(write=False) as db:
+        grants = dict(db.execute(select(RolePermission.code, RolePermission.scope)
+                                 .where(RolePermission.role_id == role_id)).all())
+        rules = list(db.scalars(select(FieldRule.field).where(FieldRule.role_id == role_id)))
+    # then exactly what was chosen is granted: unchosen codes are revoked
+    assert grants == {"notes.note.read": "department", "core.user.read": "org"}
+    assert rules == ["body"]
+    # and an unknown scope is refused by name
+    bad = client.submit(f"/admin/roles/{role_id}/grants", {"scope:notes.note.read": "galaxy"})
+    assert bad.status_code == 422 and "notes.note.read" in bad.text
