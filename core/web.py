@@ -242,7 +242,7 @@ def _run(
     if spec.permission != PUBLIC and actor is None:
         if bearer is not None or _wants_json(request):
             return kernel.error_response(request, 401, "Please log in.")
-        target = kernel.url_path(request, "core:login") + "?next=" + request.url.path
+        target = kernel.url_path(request, "core:session_new") + "?next=" + request.url.path
         return RedirectResponse(target, status_code=303)
     try:
         if spec.permission not in (PUBLIC, AUTHENTICATED):

@@ -41,7 +41,7 @@ def register_routes() -> Routes:
 @hookimpl
 def register_menu_items() -> list[MenuItem]:
     return [
-        MenuItem("home", N_("Workbench"), "core:home", AUTHENTICATED, icon="home", order=0),
+        MenuItem("home", N_("Workbench"), "core:workbench_home", AUTHENTICATED, icon="home", order=0),
         MenuItem("orgs", N_("Organisations"), "core:org_list", "core.org.read",
                  icon="building", section=N_("Administration"), order=900),
         MenuItem("departments", N_("Departments"), "core:department_list", "core.department.read",

@@ -10,7 +10,7 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(Org, ("read", "create", "update")),
     *model_permissions(Department, ("read", "create", "update", "delete")),
     *model_permissions(User, ("read", "create", "update", "assign")),
-    *model_permissions(Role, ("read", "create", "update", "assign")),
+    *model_permissions(Role, ("read", "create", "update")),
     PermissionDecl("core.plugin.manage", N_("Enable and disable plugins")),
     PermissionDecl("core.recycle.read", N_("See the recycle bin")),
     PermissionDecl("core.recycle.restore", N_("Restore deleted records")),

@@ -72,12 +72,12 @@ MEMBERSHIP_FORM = Form([
 # ------------------------------------------------------------------ auth
 
 
-@routes.get("/login", name="login", permission=PUBLIC)
+@routes.get("/login", name="session_new", permission=PUBLIC)
 def login_page(ctx: Ctx) -> Response:
-    return ctx.render("core/login.html", error=None, username="", next=ctx.query.get("next", "/"))
+    return ctx.render("core/session_new.html", error=None, username="", next=ctx.query.get("next", "/"))
 
 
-@routes.post("/login", name="login_submit", permission=PUBLIC)
+@routes.post("/login", name="session_create", permission=PUBLIC)
 def login_submit(ctx: Ctx) -> Response:
     username = ctx.field("username").strip()[:80]
     password = ctx.field("password")[:200]
@@ -89,13 +89,13 @@ def login_submit(ctx: Ctx) -> Response:
     kernel = ctx.kernel
     ctx.commit_on_error = True  # keep the failure count even though we answer 4xx
     if kernel.throttle.locked(ctx.db, keys):
-        return ctx.render("core/login.html", status=429, username=username, next=target,
+        return ctx.render("core/session_new.html", status=429, username=username, next=target,
                           error=ctx._("Too many failed attempts. Try again in a few minutes."))
     user = ctx.db.scalar(select(User).where(User.username == username))
     ok = kernel.passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         kernel.throttle.fail(ctx.db, keys)
-        return ctx.render("core/login.html", status=401, username=username, next=target,
+        return ctx.render("core/session_new.html", status=401, username=username, next=target,
                           error=ctx._("Wrong username or password."))
     kernel.throttle.succeed(ctx.db, keys[0])
     auth.end_session(ctx.db, ctx.request.cookies.get(auth.SESSION_COOKIE))
@@ -113,10 +113,10 @@ def login_submit(ctx: Ctx) -> Response:
     return response
 
 
-@routes.post("/logout", name="logout", permission=AUTHENTICATED)
+@routes.post("/logout", name="session_delete", permission=AUTHENTICATED)
 def logout(ctx: Ctx) -> Response:
     auth.end_session(ctx.db, ctx.request.cookies.get(auth.SESSION_COOKIE))
-    response = RedirectResponse(ctx.url_for("core:login"), status_code=303)
+    response = RedirectResponse(ctx.url_for("core:session_new"), status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE)
     return response
 
@@ -137,7 +137,7 @@ def locale_switch(ctx: Ctx) -> Response:
     return response
 
 
-@routes.get("/", name="home", permission=AUTHENTICATED)
+@routes.get("/", name="workbench_home", permission=AUTHENTICATED)
 def home(ctx: Ctx) -> Response:
     """The workbench: counts of what the actor may read (widgets come with
     the dashboard plugin)."""
@@ -151,7 +151,7 @@ def home(ctx: Ctx) -> Response:
     search = (ctx.query.get("q") or "").strip()[:100]
     from core.db import utcnow
 
-    return ctx.render("core/home.html", stats=stats, search=search, now=utcnow())
+    return ctx.render("core/workbench_home.html", stats=stats, search=search, now=utcnow())
 
 
 # ------------------------------------------------------------------ profile
@@ -175,14 +175,14 @@ def _profile(ctx: Ctx, *, errors: dict[str, str] | None = None, new_token: str |
     me = _me(ctx)
     tokens = ctx.db.scalars(select(ApiToken).where(
         ApiToken.user_id == me.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id))
-    return ctx.render("core/profile.html", status=status, me=me, errors=errors or {},
+    return ctx.render("core/profile_detail.html", status=status, me=me, errors=errors or {},
                       org=ctx.db.get(Org, me.org_id),
                       department=ctx.db.get(Department, me.department_id) if me.department_id else None,
                       assignments=user_roles(ctx, me),
                       tokens=list(tokens), new_token=new_token, password_form=PASSWORD_FORM)
 
 
-@routes.get("/profile", name="profile", permission=AUTHENTICATED)
+@routes.get("/profile", name="profile_detail", permission=AUTHENTICATED)
 def profile(ctx: Ctx) -> Response:
     return _profile(ctx)
 
@@ -199,7 +199,7 @@ def password_change(ctx: Ctx) -> Response:
         )
     except ValidationError as exc:
         return _profile(ctx, errors={k: ctx._(v) for k, v in exc.errors.items()}, status=422)
-    return ctx.redirect("core:profile", flash="password_changed")
+    return ctx.redirect("core:profile_detail", flash="password_changed")
 
 
 @routes.post("/profile/tokens", name="token_create", permission=AUTHENTICATED)
@@ -222,7 +222,7 @@ def token_revoke(ctx: Ctx) -> Response:
 
         raise NotFound()
     token.revoked_at = utcnow()
-    return ctx.redirect("core:profile")
+    return ctx.redirect("core:profile_detail")
 
 
 # ------------------------------------------------------------------ organisations
@@ -433,7 +433,7 @@ def role_grants(ctx: Ctx) -> Response:
 @routes.get("/admin/plugins", name="plugin_list", permission="core.plugin.manage")
 def plugin_list(ctx: Ctx) -> Response:
     k = ctx.kernel
-    return ctx.render("core/plugins.html", installed=sorted(k.installed.values(), key=lambda m: m.name),
+    return ctx.render("core/plugin_list.html", installed=sorted(k.installed.values(), key=lambda m: m.name),
                       enabled=set(k.enabled), errors=k.errors)
 
 
@@ -466,7 +466,7 @@ def recycle_bin(ctx: Ctx) -> Response:
         view = ListView(model, [Column("id", "ID"), Column("deleted_at", N_("Deleted at"), kind="datetime")],
                         default_sort="deleted_at")
         page = view.page(ctx, deleted=True)
-    return ctx.render("core/recycle.html", models=models, current=key, page=page)
+    return ctx.render("core/recycle_bin.html", models=models, current=key, page=page)
 
 
 @routes.post("/admin/recycle/{model}/{id:int}/restore", name="recycle_restore",

@@ -55,31 +55,6 @@ class TestKernelConformance(PluginConformance):
         "core.role.grants_all", "core.role.plugin",  # set by shipped roles, never edited
     })
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "kernel routes 'login', 'logout', 'home' and 'profile' (core/admin/routes.py) are not "
-        "<noun>_<view>; e.g. session_new / session_create / session_delete, workbench_home, "
-        "profile_detail"))
-    def test_routes_are_named_noun_view(self, kernel):
-        super().test_routes_are_named_noun_view(kernel)
-
-    @pytest.mark.xfail(strict=True, reason=(
-        "core/templates/core/plugins.html and recycle.html serve the routes plugin_list and "
-        "recycle_bin: rename them plugin_list.html and recycle_bin.html (habit 9)"))
-    def test_pages_are_named_after_their_routes(self, kernel):
-        super().test_pages_are_named_after_their_routes(kernel)
-
-    @pytest.mark.xfail(strict=True, reason=(
-        "docs/kernel.md names only core.recycle.purge and core.audit.read: it needs a table of "
-        "every kernel permission code (core.org.read ... core.recycle.restore)"))
-    def test_every_permission_code_is_documented(self, kernel):
-        super().test_every_permission_code_is_documented(kernel)
-
-    @pytest.mark.xfail(strict=True, reason=(
-        "docs/kernel.md does not name the kernel's models core.org, core.department, core.user "
-        "and core.role (nor their tables)"))
-    def test_models_and_states_are_documented(self, kernel):
-        super().test_models_and_states_are_documented(kernel)
-
 
 # ------------------------------------------------------------------ the example plugin
 

@@ -24,8 +24,8 @@ from core.web import AUTHENTICATED, PUBLIC
 MARKER = "机密甲"
 #: routes the walk does not call, with the reason
 SKIP = {
-    "core:logout": "ends the walker's own session; covered by test_auth",
-    "core:login_submit": "public login form; covered by test_auth",
+    "core:session_delete": "ends the walker's own session; covered by test_auth",
+    "core:session_create": "public login form; covered by test_auth",
 }
 
 
