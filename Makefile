@@ -32,11 +32,12 @@ $(NODE_STAMP): package.json package-lock.json
 system-deps:
 	@scripts/system-deps
 
+# ruff everywhere; mypy --strict on the kernel (the settings are in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check core tests scripts migrations
-
-typecheck: setup
 	$(BIN)/mypy core
+
+typecheck: lint
 
 messages: setup
 	$(BIN)/python scripts/messages.py

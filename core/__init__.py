@@ -5,6 +5,8 @@ style, habit 3). Everything re-exported here is covered by the plugin guide
 (docs/plugins.md).
 """
 
+from __future__ import annotations
+
 from core.db import (
     AuditedMixin,
     Base,

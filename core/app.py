@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -109,7 +109,8 @@ class Kernel:
     def enabled(self) -> list[str]:
         return [n for n in self.pm.manifests if n != KERNEL]
 
-    def _impls(self, hook: str) -> list[tuple[str, Any]]:
+    def _impls(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
+        """(plugin, implementation) of ``hook``, in load order."""
         caller = getattr(self.pm.hook, hook)
         order = list(self.pm.manifests)
         impls = sorted(caller.get_hookimpls(), key=lambda i: order.index(i.plugin_name))
@@ -352,7 +353,7 @@ class Kernel:
         return routes
 
 
-def _slash_redirect(prefix: str) -> Any:
+def _slash_redirect(prefix: str) -> Callable[[Request], Awaitable[Response]]:
     async def redirect(request: Request) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(prefix + "/" + query, status_code=307)

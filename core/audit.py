@@ -13,9 +13,9 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
-from core.db import utcnow
+from core.db import Base, utcnow
 from core.models import AuditLog
 
 _PENDING = "audit.pending"
@@ -32,7 +32,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _changes(obj: Any, *, new: bool) -> dict[str, list[Any]]:
+def _changes(obj: Base, *, new: bool) -> dict[str, list[Any]]:
     state = inspect(obj)
     excluded = getattr(obj, "__audit_exclude__", frozenset()) | {"id", "version", "updated_at", "created_at"}
     out: dict[str, list[Any]] = {}
@@ -53,10 +53,10 @@ def _changes(obj: Any, *, new: bool) -> dict[str, list[Any]]:
     return out
 
 
-def _after_flush(session: Session, _ctx: Any) -> None:
+def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
     """Collect changes; rows are written once per record at commit."""
     acc: dict[tuple[str, int], dict[str, Any]] = session.info.setdefault(_ACC, {})
-    events: list[tuple[str, Any, dict[str, list[Any]]]] = []
+    events: list[tuple[str, Base, dict[str, list[Any]]]] = []
     for obj in session.new:
         if getattr(obj, "__audited__", False):
             changes = _changes(obj, new=True)
@@ -121,7 +121,7 @@ def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
-def _after_flush_postexec(session: Session, _ctx: Any) -> None:
+def _after_flush_postexec(session: Session, _ctx: UOWTransaction) -> None:
     events = session.info.pop(_PENDING, None)
     hook = session.info.get("hook")
     if not events or hook is None:

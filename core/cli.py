@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from core import setup as setup_
 from core.app import Kernel
@@ -266,7 +266,7 @@ END $$;
 """
 
 
-def _pg_restore(url: object, source: Path) -> None:
+def _pg_restore(url: URL, source: Path) -> None:
     """Replace the database's tables with the dump's, all or nothing."""
     env = _pg_env(url)
     pg_restore = _pg_tool("pg_restore")
@@ -299,18 +299,17 @@ def _pg_tool(name: str) -> str:
     return path
 
 
-def _pg_args(url: object, *, dbflag: bool = False) -> list[str]:
-    u = url  # sqlalchemy URL
-    args = ["--host", u.host or "127.0.0.1", "--port", str(u.port or 5432),  # type: ignore[attr-defined]
-            "--username", u.username or "postgres"]  # type: ignore[attr-defined]
-    db = u.database or "postgres"  # type: ignore[attr-defined]
+def _pg_args(url: URL, *, dbflag: bool = False) -> list[str]:
+    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432),
+            "--username", url.username or "postgres"]
+    db = url.database or "postgres"
     return [*args, "--dbname", db] if dbflag else [*args, db]
 
 
-def _pg_env(url: object) -> dict[str, str]:
+def _pg_env(url: URL) -> dict[str, str]:
     env = dict(os.environ)
-    if getattr(url, "password", None):
-        env["PGPASSWORD"] = url.password  # type: ignore[attr-defined]
+    if url.password:
+        env["PGPASSWORD"] = url.password
     return env
 
 

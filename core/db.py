@@ -8,12 +8,13 @@ upgrade its lock (which skips the busy handler and fails under load).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Protocol, cast
 
 from sqlalchemy import (
     JSON,
@@ -25,19 +26,22 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     TypeDecorator,
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
+    InstrumentedAttribute,
     Mapped,
     Session,
     declared_attr,
     mapped_column,
     sessionmaker,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -99,11 +103,44 @@ def model_key(model: type[Base] | Base) -> str:
     return model.__model_key__
 
 
+def table_of(model: type[Base]) -> Table:
+    """The table a model maps. Declarative models map a ``Table``, but
+    ``DeclarativeBase`` types ``__table__`` as any ``FromClause`` (which has
+    no ``name``)."""
+    return cast(Table, model.__table__)
+
+
 # ---------------------------------------------------------------- mixins
 
 
 class IdMixin:
     id: Mapped[intpk]
+
+
+class HasId(Protocol):
+    """A record with an integer primary key ``id``: a row of an :class:`IdMixin` model.
+
+    ``Base`` declares no ``id`` (sessions, throttles and plugin states key on
+    strings), yet the kit, sharing, the audit trail and the permission
+    predicate only handle models that have one.
+    """
+
+    @property
+    def id(self) -> int: ...
+
+
+def id_column(model: type[Base]) -> InstrumentedAttribute[int]:
+    """``model.id``, typed: the integer primary key of a model that has one (:class:`HasId`).
+
+    A protocol cannot describe a class attribute that is a mapped column
+    (mypy matches protocols against what an *instance* has), hence the cast.
+    """
+    return cast("type[IdMixin]", model).id
+
+
+def id_of(record: Base) -> int:
+    """``record.id`` of a record whose model has an integer ``id`` (:class:`HasId`)."""
+    return cast(HasId, record).id
 
 
 class TimestampMixin:
@@ -170,7 +207,7 @@ class Database:
                 connect_args={"check_same_thread": False, "timeout": 30},
             )
             _tune_sqlite(self.engine)
-            self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            self._write_engine: Engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
             self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
             self._write_engine = self.engine
@@ -200,7 +237,7 @@ class Database:
 
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Driver-level autocommit: SQLAlchemy's "begin" event below emits BEGIN.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -211,6 +248,6 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
+    def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")

@@ -46,12 +46,11 @@ class Catalogs:
             for msg in catalog:
                 if not msg.id or not msg.string or msg.fuzzy:
                     continue
-                key = msg.id[0] if isinstance(msg.id, tuple) else msg.id
-                if isinstance(msg.string, tuple):
-                    if all(msg.string):
-                        table[key] = tuple(msg.string)
-                else:
+                key = msg.id if isinstance(msg.id, str) else msg.id[0]  # a plural: (singular, plural)
+                if isinstance(msg.string, str):
                     table[key] = msg.string
+                elif all(msg.string):
+                    table[key] = tuple(msg.string)
 
     def translator(self, locale: str) -> Translator:
         return Translator(locale, self.tables.get(locale, {}))

@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from core.db import Base, SoftDeleteMixin, VersionedMixin, utcnow
+from core.db import Base, HasId, SoftDeleteMixin, VersionedMixin, id_column, id_of, utcnow
 from core.errors import Conflict, ValidationError
 from core.i18n import N_
 from core.permissions import Actor, get_for, scope
@@ -68,7 +68,7 @@ class Filter:
 class Page:
     rows: list[Any]
     columns: list[Column]
-    refs: dict[str, dict[Any, str]]
+    refs: dict[str, dict[int, str]]
     sort: str
     desc: bool
     q: str
@@ -78,7 +78,7 @@ class Page:
     count: int
     count_capped: bool
 
-    def ref(self, column: Column, row: Any) -> str:
+    def ref(self, column: Column, row: object) -> str:
         value = getattr(row, column.name)
         return self.refs.get(column.name, {}).get(value, "" if value is None else str(value))
 
@@ -125,16 +125,20 @@ class ListView:
         return [c for c in self.columns if c.name not in hidden]
 
     def base_query(self, ctx: Ctx, *, deleted: bool = False) -> Select[Any]:
-        stmt = select(self.model).where(scope(ctx.user, self.model, "read", include_deleted=deleted))
+        model = self.model
+        stmt = select(model).where(scope(ctx.user, model, "read", include_deleted=deleted))
         if deleted:
-            stmt = stmt.where(self.model.deleted_at.is_not(None))  # type: ignore[attr-defined]
+            if not issubclass(model, SoftDeleteMixin):
+                raise TypeError(f"{model.__name__} has no recycle bin: it is no SoftDeleteMixin")
+            stmt = stmt.where(model.deleted_at.is_not(None))
         return stmt
 
     def page(self, ctx: Ctx, *, stmt: Select[Any] | None = None, deleted: bool = False) -> Page:
         model, q = self.model, ctx.query
         columns = self.visible_columns(ctx.user)
         sortable = {c.name for c in columns if c.sortable} | {"id"}
-        sort = q.get("sort") if q.get("sort") in sortable else self.default_sort
+        wanted = q.get("sort")
+        sort = wanted if wanted is not None and wanted in sortable else self.default_sort
         desc = q.get("dir", "desc" if self.default_desc else "asc") == "desc"
         stmt = stmt if stmt is not None else self.base_query(ctx, deleted=deleted)
         text = (q.get("q") or "").strip()[:100]
@@ -154,10 +158,11 @@ class ListView:
             else:
                 value = ""
             filter_state.append((flt, options, value))
+        id_col = id_column(model)
         counted = ctx.db.scalar(
-            select(func.count()).select_from(stmt.with_only_columns(model.id).limit(COUNT_LIMIT + 1).subquery())  # type: ignore[attr-defined]
+            select(func.count()).select_from(stmt.with_only_columns(id_col).limit(COUNT_LIMIT + 1).subquery())
         ) or 0
-        sort_col, id_col = getattr(model, sort), model.id  # type: ignore[attr-defined]
+        sort_col = getattr(model, sort)
         after, before = q.get("after"), q.get("before")
         cursor = _decode(after or before or "") if (after or before) else None
         backwards = bool(before and cursor)
@@ -193,11 +198,11 @@ class ListView:
 
 
 def load_refs(
-    db: Session, actor: Actor, columns: Sequence[Column], rows: Sequence[Any], locale: str = ""
-) -> dict[str, dict[Any, str]]:
+    db: Session, actor: Actor, columns: Sequence[Column], rows: Sequence[object], locale: str = ""
+) -> dict[str, dict[int, str]]:
     """Labels of referenced records the actor may read, one query per column
     (no N+1). A reference outside the actor's scope shows no label."""
-    refs: dict[str, dict[Any, str]] = {}
+    refs: dict[str, dict[int, str]] = {}
     for col in columns:
         if col.ref is None:
             continue
@@ -206,8 +211,8 @@ def load_refs(
             label = getattr(col.ref, col.ref_label)
             if locale.startswith("en") and col.ref_label == "name" and hasattr(col.ref, "name_en"):
                 label = func.coalesce(func.nullif(col.ref.name_en, ""), label)
-            stmt = select(col.ref.id, label).where(
-                col.ref.id.in_(ids), scope(actor, col.ref, "read"))  # type: ignore[attr-defined]
+            ref_id = id_column(col.ref)
+            stmt = select(ref_id, label).where(ref_id.in_(ids), scope(actor, col.ref, "read"))
             refs[col.name] = {key: text for key, text in db.execute(stmt)}
     return refs
 
@@ -216,7 +221,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _coerce_like(col: Any, value: str) -> Any:
+def _coerce_like(col: Any, value: str) -> bool | int | str:
     try:
         python_type = col.type.python_type
     except NotImplementedError:
@@ -231,6 +236,8 @@ def _coerce_like(col: Any, value: str) -> Any:
 # ------------------------------------------------------------------ forms
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: what :meth:`Form.bind` gives for a field, by its ``kind``
+FormValue = str | int | Decimal | date | bool | None
 
 
 @dataclass(frozen=True)
@@ -274,7 +281,7 @@ class Form:
             raise ValidationError(errors)
         return values
 
-    def _clean(self, f: FormField, raw: Any, ctx: Ctx) -> Any:
+    def _clean(self, f: FormField, raw: object, ctx: Ctx) -> FormValue:
         if isinstance(raw, list):
             raise ValueError(N_("{label}: send one value."))
         text = (raw or "").strip() if isinstance(raw, str) else ""
@@ -312,7 +319,7 @@ class Form:
         return text
 
 
-def check_version(record: Any, submitted: Any) -> None:
+def check_version(record: object, submitted: object) -> None:
     """Optimistic lock for forms: the version the user edited must be current."""
     if isinstance(record, VersionedMixin) and str(record.version) != str(submitted or ""):
         raise Conflict(N_("Someone else changed this record meanwhile. Reload it and apply your change again."))
@@ -321,7 +328,10 @@ def check_version(record: Any, submitted: Any) -> None:
 # ------------------------------------------------------------------ CRUD
 
 
-Creator = Callable[[Session, Actor, dict[str, Any]], Base]
+#: ``create(db, actor, values)``: the new record, flushed or not (the kit reads its ``id``).
+Creator = Callable[[Session, Actor, dict[str, Any]], HasId]
+#: ``update(db, actor, record, values)``; ``record`` is of the Crud's model, which the
+#: alias cannot name (``Any``, so that a function taking that model fits).
 Updater = Callable[[Session, Actor, Any, dict[str, Any]], None]
 
 
@@ -388,7 +398,7 @@ class Crud:
         values = {f.name: getattr(record, f.name, "") for f in self.form.fields}
         return self._form(ctx, record, values, {})
 
-    def _form(self, ctx: Ctx, record: Any, values: dict[str, Any], errors: dict[str, str],
+    def _form(self, ctx: Ctx, record: Base | None, values: dict[str, Any], errors: dict[str, str],
               status: int = 200) -> Response:
         user = ctx.user
         editable = {f.name for f in self.form.editable(user, self.model)}
@@ -404,8 +414,7 @@ class Crud:
             ctx.db.flush()
         except ValidationError as exc:
             return self._form(ctx, None, dict(ctx.form), exc.errors, status=422)
-        return ctx.redirect(f"{self.noun}_detail",
-                            id=record.id, flash="saved")  # type: ignore[attr-defined]
+        return ctx.redirect(f"{self.noun}_detail", id=record.id, flash="saved")
 
     def update_(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "update")
@@ -416,11 +425,12 @@ class Crud:
             ctx.db.flush()
         except ValidationError as exc:
             return self._form(ctx, record, dict(ctx.form), exc.errors, status=422)
-        return ctx.redirect(f"{self.noun}_detail",
-                            id=record.id, flash="saved")
+        return ctx.redirect(f"{self.noun}_detail", id=id_of(record), flash="saved")
 
     def delete(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "delete")
         check_version(record, ctx.form.get("version"))
-        record.deleted_at = utcnow()  # type: ignore[attr-defined]
+        if not isinstance(record, SoftDeleteMixin):  # register() routes only those here
+            raise TypeError(f"{type(record).__name__} has no recycle bin: it is no SoftDeleteMixin")
+        record.deleted_at = utcnow()
         return ctx.redirect(f"{self.noun}_list", flash="deleted")

@@ -44,11 +44,11 @@ def config(kernel: Kernel) -> Config:
 
 def enabled_tables(kernel: Kernel) -> set[str]:
     """Tables owned by the kernel and the enabled plugins (for autogenerate)."""
-    from core.db import Base
+    from core.db import Base, table_of
 
     owned = set()
     for model in kernel.registry.models.values():
-        owned.add(model.__table__.name)  # type: ignore[attr-defined]
+        owned.add(table_of(model).name)
     # tables without a registered model (link tables, sessions) belong to whoever
     # defines them: every table in the metadata whose prefix is an enabled plugin.
     prefixes = {KERNEL, *kernel.enabled}

@@ -10,13 +10,14 @@ scope is simply not found: 404.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Label, Row, and_, case, exists, false, or_, select, true
+from sqlalchemy.orm import QueryableAttribute, Session
 
-from core.db import Base, SoftDeleteMixin
+from core.db import Base, SoftDeleteMixin, id_column
 from core.models import (
     Department,
     FieldRule,
@@ -130,7 +131,7 @@ def load_actor(
     )
 
 
-def _department_in_assigned_org(user: User) -> Any:
+def _department_in_assigned_org(user: User) -> Label[int | None]:
     """The user's department in the assignment's org: the home department at
     home, the membership's department elsewhere."""
     member_dept = (
@@ -154,7 +155,7 @@ def _field_modes(
     session: Session,
     role_ids: list[int],
     granting_roles: dict[str, set[int]],
-    rows: list[Any],
+    rows: Sequence[Row[int, int, bool, int | None]],
 ) -> dict[str, dict[str, str]]:
     """A field is hidden (read-only) when every role that grants the actor
     read (update) on its model hides it (or makes it read-only)."""
@@ -186,7 +187,7 @@ def _field_modes(
 # ------------------------------------------------------------------ predicate
 
 
-def _col(model: type[Base], role: str) -> Any:
+def _col(model: type[Base], role: str) -> QueryableAttribute[Any] | None:
     columns: dict[str, str] = getattr(model, "__scope_columns__", None) or {
         "org": "org_id",
         "owner": "owner_id",
@@ -195,7 +196,7 @@ def _col(model: type[Base], role: str) -> Any:
     name = columns.get(role)
     if name is None or not hasattr(model, name):
         return None
-    return getattr(model, name)
+    return cast("QueryableAttribute[Any]", getattr(model, name))  # a mapped column, by name
 
 
 def scope(
@@ -232,7 +233,7 @@ def scope(
     if action in ("read", "update") and getattr(model, "__shareable__", True):
         share = select(RecordShare.id).where(
             RecordShare.model == model.__model_key__,
-            RecordShare.record_id == model.id,  # type: ignore[attr-defined]
+            RecordShare.record_id == id_column(model),
             RecordShare.user_id == actor.user_id,
         )
         if action == "update":
@@ -261,7 +262,7 @@ def get_for(
         raise NotFound() from None
     row = session.scalars(
         select(model).where(
-            model.id == key,  # type: ignore[attr-defined]
+            id_column(model) == key,
             scope(actor, model, action, include_deleted=include_deleted),
         )
     ).first()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
@@ -58,16 +59,18 @@ def read_manifest(module: str) -> Manifest:
         raise PluginError(f"plugin module {module!r} is not an importable package")
     origin = Path(spec.origin)
     tree = ast.parse(origin.read_text(encoding="utf-8"), filename=str(origin))
-    values: dict[str, object] = {}
+    # literal_eval gives Any: the manifest's literals are whatever the plugin wrote
+    values: dict[str, Any] = {}
     for node in tree.body:
         target: ast.expr | None = None
+        value: ast.expr | None = None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
+            target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target = node.target
-        if isinstance(target, ast.Name) and target.id in _MANIFEST_KEYS:
+            target, value = node.target, node.value
+        if isinstance(target, ast.Name) and value is not None and target.id in _MANIFEST_KEYS:
             try:
-                values[target.id] = ast.literal_eval(node.value)  # type: ignore[attr-defined,arg-type]
+                values[target.id] = ast.literal_eval(value)
             except ValueError as exc:
                 raise PluginError(
                     f"plugin {module!r}: manifest field {target.id!r} is not a literal"
@@ -81,12 +84,12 @@ def read_manifest(module: str) -> Manifest:
         name=str(values["name"]),
         module=module,
         path=origin.parent,
-        label=dict(values.get("label", {})),  # type: ignore[call-overload]
+        label=dict(values.get("label", {})),
         version=str(values.get("version", "0")),
-        depends=tuple(values.get("depends", ())),  # type: ignore[call-overload]
-        optional_depends=tuple(values.get("optional_depends", ())),  # type: ignore[call-overload]
+        depends=tuple(values.get("depends", ())),
+        optional_depends=tuple(values.get("optional_depends", ())),
         default_enabled=bool(values.get("default_enabled", True)),
-        description=dict(values.get("description", {})),  # type: ignore[call-overload]
+        description=dict(values.get("description", {})),
     )
 
 

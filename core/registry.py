@@ -137,7 +137,7 @@ class DatasetDecl:
     measures: dict[str, str]  # name -> aggregate "sum:amount" / "count"
 
     def validate(self) -> None:
-        columns = set(self.model.__table__.columns.keys())  # type: ignore[attr-defined]
+        columns = set(self.model.__table__.columns.keys())
         for dim in self.dimensions:
             if dim not in columns:
                 raise DeclarationError(f"dataset {self.key}: unknown dimension {dim!r}")

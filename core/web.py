@@ -9,7 +9,7 @@ CSRF on unsafe methods and deny-by-default hold everywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -169,7 +169,7 @@ async def _read_form(request: Request, max_bytes: int, max_chars: int) -> dict[s
     return out
 
 
-def make_endpoint(kernel: Kernel, spec: RouteSpec, mount: str) -> Callable[[Request], Any]:
+def make_endpoint(kernel: Kernel, spec: RouteSpec, mount: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         settings = kernel.settings
         form: dict[str, Any] = {}
@@ -201,8 +201,8 @@ def _handle(
     csrf = cookie_csrf or auth.new_csrf_token()
     try:
         with kernel.db.session(write=unsafe) as db:
-            response = _run(kernel, spec, mount, request, db, form, csrf, bearer)
-            if response.status_code >= 400 and not getattr(response, "_commit", False):
+            response, commit_on_error = _run(kernel, spec, mount, request, db, form, csrf, bearer)
+            if response.status_code >= 400 and not commit_on_error:
                 raise _Rollback(response)
     except _Rollback as rb:
         response = rb.response
@@ -226,7 +226,8 @@ def _bearer(request: Request) -> str | None:
 def _run(
     kernel: Kernel, spec: RouteSpec, mount: str, request: Request, db: Session,
     form: dict[str, Any], csrf: str, bearer: str | None,
-) -> Response:
+) -> tuple[Response, bool]:
+    """The handler's response, and whether to commit even though it is an error."""
     token = request.cookies.get(auth.SESSION_COOKIE)
     user = auth.api_token_user(db, bearer) if bearer else auth.session_user(db, token)
     actor = None
@@ -241,9 +242,9 @@ def _run(
     db.info["hook"] = kernel.pm.hook
     if spec.permission != PUBLIC and actor is None:
         if bearer is not None or _wants_json(request):
-            return kernel.error_response(request, 401, "Please log in.")
+            return kernel.error_response(request, 401, "Please log in."), False
         target = kernel.url_path(request, "core:session_new") + "?next=" + request.url.path
-        return RedirectResponse(target, status_code=303)
+        return RedirectResponse(target, status_code=303), False
     try:
         if spec.permission not in (PUBLIC, AUTHENTICATED):
             ctx.user.require(spec.permission)
@@ -260,12 +261,10 @@ def _run(
     except BadRequest as exc:
         response = kernel.error_response(request, 400, "The request is malformed.", ctx=ctx,
                                          detail=str(exc))
-    if ctx.commit_on_error:
-        response._commit = True  # type: ignore[attr-defined]
     for key, value, kw in ctx.cookies:
         response.set_cookie(key, value, samesite="lax", secure=kernel.settings.secure_cookies,
                             **{"httponly": True, **kw})
-    return response
+    return response, ctx.commit_on_error
 
 
 def _accept_languages(request: Request) -> list[str]:

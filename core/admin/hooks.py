@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.admin.permissions import PERMISSIONS, ROLES
 from core.admin.routes import routes
-from core.db import Base
+from core.db import Base, HasId, id_column, table_of
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.models import KERNEL_MODELS, AuditLog, RecordShare, User
@@ -64,7 +64,7 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
             *_audit_panel(session, model_key, record, actor)]
 
 
-def _sharing_panel(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+def _sharing_panel(session: Session, model_key: str, record: HasId, actor: Actor) -> list[Panel]:
     if not actor.can(f"{model_key}.share"):
         return []
     shares = list(session.execute(
@@ -100,12 +100,12 @@ def _audit_panel(session: Session, model_key: str, record: Any, actor: Actor) ->
 
 def _reference_labels(
     session: Session, actor: Actor, model: type[Base], entries: list[AuditLog]
-) -> dict[str, dict[Any, str]]:
+) -> dict[str, dict[int, str]]:
     """Names for the ids of foreign keys in the changes, within the actor's scope."""
-    by_table = {m.__table__.name: m for m in Base.registry._class_registry.values()  # noqa: SLF001
-                if isinstance(m, type) and hasattr(m, "__table__")}
-    out: dict[str, dict[Any, str]] = {}
-    for column in model.__table__.columns:  # type: ignore[attr-defined]
+    by_table = {table_of(m).name: m for m in Base.registry._class_registry.values()  # noqa: SLF001
+                if isinstance(m, type) and issubclass(m, Base) and hasattr(m, "__table__")}
+    out: dict[str, dict[int, str]] = {}
+    for column in model.__table__.columns:
         fks = list(column.foreign_keys)
         if not fks:
             continue
@@ -115,6 +115,7 @@ def _reference_labels(
             continue
         ids = {v for e in entries for v in e.changes.get(column.name, ()) if isinstance(v, int)}
         if ids:
-            stmt = select(target.id, label).where(target.id.in_(ids), scope(actor, target))
+            target_id = id_column(target)
+            stmt = select(target_id, label).where(target_id.in_(ids), scope(actor, target))
             out[column.name] = {key: text for key, text in session.execute(stmt)}
     return out

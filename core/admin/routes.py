@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from starlette.responses import RedirectResponse, Response
 
 from core import auth
 from core.admin import services
-from core.db import SoftDeleteMixin
+from core.db import Base, SoftDeleteMixin
 from core.errors import Conflict, ValidationError
-from core.i18n import N_
+from core.i18n import LOCALE_NAMES, N_
 from core.kit import Column, Crud, Filter, Form, FormField, ListView, _choices
 from core.models import (
     SCOPE_LABELS,
@@ -26,7 +26,7 @@ from core.models import (
     User,
 )
 from core.permissions import get_for, scope
-from core.registry import ACTION_LABELS
+from core.registry import ACTION_LABELS, PermissionDecl
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
 
 routes = Routes(prefix="")
@@ -59,7 +59,7 @@ def user_choices(ctx: Ctx) -> list[tuple[str, str]]:
 
 def locale_choices(ctx: Ctx) -> list[tuple[str, str]]:
     return [("", ctx._("Browser default"))] + [
-        (loc, ctx.kernel.jinja.globals["locale_names"].get(loc, loc)) for loc in ctx.kernel.settings.locales
+        (loc, LOCALE_NAMES.get(loc, loc)) for loc in ctx.kernel.settings.locales
     ]
 
 
@@ -451,7 +451,7 @@ def plugin_toggle(ctx: Ctx) -> Response:
 # ------------------------------------------------------------------ recycle bin
 
 
-def _deletable_models(ctx: Ctx) -> dict[str, Any]:
+def _deletable_models(ctx: Ctx) -> dict[str, type[Base]]:
     return {k: m for k, m in ctx.kernel.registry.models.items()
             if issubclass(m, SoftDeleteMixin) and ctx.user.can(f"{k}.read")}
 
@@ -485,7 +485,7 @@ def recycle_purge(ctx: Ctx) -> Response:
     return RedirectResponse(ctx.url_for("recycle_bin") + f"?model={model.__model_key__}", 303)
 
 
-def _model_or_404(ctx: Ctx) -> Any:
+def _model_or_404(ctx: Ctx) -> type[Base]:
     from core.permissions import NotFound
 
     model = _deletable_models(ctx).get(ctx.params["model"])
@@ -497,7 +497,7 @@ def _model_or_404(ctx: Ctx) -> Any:
 # ------------------------------------------------------------------ sharing
 
 
-def _shareable(ctx: Ctx) -> Any:
+def _shareable(ctx: Ctx) -> type[Base]:
     from core.permissions import NotFound
 
     model = ctx.kernel.registry.models.get(ctx.params["model"])
@@ -537,8 +537,8 @@ def role_matrix(ctx: Ctx, role: Role) -> dict[str, Any]:
     scope in each cell; permissions that are not model actions below it."""
     current = {p.code: p.scope for p in role.permissions}
     registry = ctx.kernel.registry
-    grid: dict[str, dict[str, Any]] = {}
-    other: list[tuple[Any, str]] = []
+    grid: dict[str, dict[str, tuple[PermissionDecl, str]]] = {}
+    other: list[tuple[PermissionDecl, str]] = []
     for code, perm in sorted(registry.permissions.items()):
         if perm.model in registry.models and perm.action in ACTION_LABELS:
             grid.setdefault(perm.model, {})[perm.action] = (perm, current.get(code, ""))
@@ -556,7 +556,8 @@ def role_matrix(ctx: Ctx, role: Role) -> dict[str, Any]:
             "scope_labels": SCOPE_LABELS, "action_labels": ACTION_LABELS, "field_rules": fields}
 
 
-def user_memberships(ctx: Ctx, user: User) -> list[Any]:
+def user_memberships(ctx: Ctx, user: User) -> list[Row[int, str, str | None, str]]:
+    """(membership id, organisation, department or None, position) of each position."""
     return list(ctx.db.execute(
         select(Membership.id, Org.name, Department.name, Membership.position)
         .join(Org, Org.id == Membership.org_id)
@@ -565,7 +566,8 @@ def user_memberships(ctx: Ctx, user: User) -> list[Any]:
     ))
 
 
-def user_roles(ctx: Ctx, user: User) -> list[Any]:
+def user_roles(ctx: Ctx, user: User) -> list[Row[int, str, str, str]]:
+    """(assignment id, role name, its English name, organisation) of each role held."""
     return list(ctx.db.execute(
         select(RoleAssignment.id, Role.name, Role.name_en, Org.name)
         .join(Role, Role.id == RoleAssignment.role_id).join(Org, Org.id == RoleAssignment.org_id)

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.auth import Passwords, end_all_sessions, password_problems
-from core.db import Base, utcnow
+from core.db import Base, SoftDeleteMixin, id_column, id_of, utcnow
 from core.errors import Conflict, ValidationError
 from core.i18n import N_
 from core.models import (
@@ -30,6 +30,9 @@ from core.models import (
 )
 from core.permissions import Actor, Forbidden, covers, get_for, scope
 from core.registry import Registry
+
+#: a node of an organisation or department tree (materialised ``path``)
+TreeNode = TypeVar("TreeNode", Org, Department)
 
 
 def _apply(record: Base, values: dict[str, Any]) -> None:
@@ -86,7 +89,7 @@ def update_department(db: Session, actor: Actor, dept: Department, values: dict[
     _apply(dept, values)
 
 
-def _parent(db: Session, actor: Actor | None, model: type[Org] | type[Department], parent_id: Any) -> Any:
+def _parent(db: Session, actor: Actor | None, model: type[TreeNode], parent_id: Any) -> TreeNode | None:
     if not parent_id:
         return None
     if actor is None:
@@ -109,7 +112,7 @@ def set_tree_path(db: Session, node: Org | Department, parent: Org | Department 
     set_committed_value(node, "path", path)
 
 
-def _move(db: Session, model: Any, record: Any, parent: Any) -> None:
+def _move(db: Session, model: type[TreeNode], record: TreeNode, parent: TreeNode | None) -> None:
     """Re-parent a tree node, rewriting the materialised paths below it."""
     if parent is not None and parent.path.startswith(record.path):
         raise ValidationError({"parent_id": N_("A record cannot be moved below itself.")})
@@ -289,7 +292,7 @@ def set_field_rules(db: Session, role: Role, rules: dict[tuple[str, str], str], 
     """Replace a role's field rules: ``{(model, field): "hidden" | "readonly"}``."""
     for (model, fname), mode in rules.items():
         cls = registry.models.get(model)
-        if cls is None or fname not in cls.__table__.columns:  # type: ignore[attr-defined]
+        if cls is None or fname not in cls.__table__.columns:
             raise ValidationError({f"{model}.{fname}": N_("Unknown field.")})
         if mode not in ("hidden", "readonly"):
             raise ValidationError({f"{model}.{fname}": N_("Unknown field rule.")})
@@ -338,6 +341,7 @@ def share_record(
     key = model.__model_key__
     actor.require(f"{key}.share")
     record = get_for(db, actor, model, record_id, "update" if can_write else "read")
+    rid = id_of(record)
     target = db.scalar(select(User).where(User.id == _int(user_id), User.active.is_(True),
                                           scope(actor, User, "read")))
     if target is None:
@@ -345,15 +349,12 @@ def share_record(
     if target.id == actor.user_id:
         raise ValidationError({"user_id": N_("You cannot share a record with yourself.")})
     share = db.scalar(select(RecordShare).where(
-        RecordShare.model == key, RecordShare.record_id == record.id,  # type: ignore[attr-defined]
-        RecordShare.user_id == target.id))
+        RecordShare.model == key, RecordShare.record_id == rid, RecordShare.user_id == target.id))
     if share is None:
-        share = RecordShare(model=key, record_id=record.id,  # type: ignore[attr-defined]
-                            user_id=target.id, shared_by_id=actor.user_id)
+        share = RecordShare(model=key, record_id=rid, user_id=target.id, shared_by_id=actor.user_id)
         db.add(share)
     share.can_write = can_write
-    db.add(AuditLog(model=key, record_id=record.id, action="share",  # type: ignore[attr-defined]
-                    user_id=actor.user_id,
+    db.add(AuditLog(model=key, record_id=rid, action="share", user_id=actor.user_id,
                     changes={"shared_with": [None, target.display_name], "can_write": [None, can_write]}))
     return share
 
@@ -361,14 +362,13 @@ def share_record(
 def unshare_record(db: Session, actor: Actor, model: type[Base], record_id: Any, share_id: Any) -> None:
     key = model.__model_key__
     actor.require(f"{key}.share")
-    record = get_for(db, actor, model, record_id)
+    rid = id_of(get_for(db, actor, model, record_id))
     share = db.get(RecordShare, _int(share_id))
-    if share is None or share.model != key or share.record_id != record.id:  # type: ignore[attr-defined]
+    if share is None or share.model != key or share.record_id != rid:
         raise ValidationError({"share": N_("No such share.")})
     target = db.get(User, share.user_id)
     db.delete(share)
-    db.add(AuditLog(model=key, record_id=record.id, action="unshare",  # type: ignore[attr-defined]
-                    user_id=actor.user_id,
+    db.add(AuditLog(model=key, record_id=rid, action="unshare", user_id=actor.user_id,
                     changes={"shared_with": [target.display_name if target else None, None]}))
 
 
@@ -396,9 +396,9 @@ def set_plugin_enabled(db: Session, name: str, enabled: bool) -> None:
 def restore(db: Session, actor: Actor, model: type[Base], record_id: Any) -> Base:
     actor.require("core.recycle.restore")
     record = get_for(db, actor, model, record_id, "read", include_deleted=True)
-    if getattr(record, "deleted_at", None) is None:
+    if not isinstance(record, SoftDeleteMixin) or record.deleted_at is None:
         raise Conflict(N_("This record is not deleted."))
-    record.deleted_at = None  # type: ignore[attr-defined]
+    record.deleted_at = None
     return record
 
 
@@ -413,12 +413,13 @@ def purge(db: Session, actor: Actor, model: type[Base], record_id: Any) -> None:
 # ------------------------------------------------------------------ helpers
 
 
-def _unique(db: Session, model: Any, column: str, value: Any, *, exclude: int | None = None) -> None:
+def _unique(db: Session, model: type[Base], column: str, value: Any, *, exclude: int | None = None) -> None:
     if value in (None, ""):
         return
-    stmt = select(model.id).where(getattr(model, column) == value)
+    id_col = id_column(model)
+    stmt = select(id_col).where(getattr(model, column) == value)
     if exclude is not None:
-        stmt = stmt.where(model.id != exclude)
+        stmt = stmt.where(id_col != exclude)
     if db.scalar(stmt) is not None:
         raise ValidationError({column: N_("This value is already used.")})
 
