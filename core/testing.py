@@ -35,21 +35,18 @@ Class attributes a plugin may set:
     hashes), which need no ``info={"label": ...}``. The columns the kernel's
     mixins add and set itself (:data:`KERNEL_MANAGED_COLUMNS`) need none either.
 
-The catalog check runs the suite's ``scripts/messages.py`` and is skipped
-when that file is not there (an installed suite rather than a checkout).
+The catalog check uses :mod:`core.messages`, the same extraction ``make
+messages`` runs, so it works for an installed suite as well as a checkout.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
-import importlib.util
 import inspect
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import pytest
@@ -182,20 +179,6 @@ def kit_templates(crud: Crud) -> set[str]:
     kit_source = inspect.getsourcefile(Crud)
     assert kit_source is not None
     return {name for _line, name in template_names_in(Path(kit_source))} | {crud.detail_template}
-
-
-def load_messages_script() -> ModuleType | None:
-    """The suite's ``scripts/messages.py`` (extraction and catalog check), if present."""
-    if "suanpan_messages" in sys.modules:  # tests/core/test_i18n.py loads it under this name
-        return sys.modules["suanpan_messages"]
-    path = ROOT / "scripts" / "messages.py"
-    spec = importlib.util.spec_from_file_location("suanpan_messages", path)
-    if not path.is_file() or spec is None or spec.loader is None:
-        return None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def migration_differences(kernel: Kernel, tables: set[str]) -> list[Any]:
@@ -525,9 +508,7 @@ class PluginConformance:
 
     def test_zh_cn_catalog_is_complete(self, kernel: Kernel) -> None:
         manifest = self.manifest(kernel)
-        messages = load_messages_script()
-        if messages is None:
-            pytest.skip("the catalog check needs the suite's scripts/messages.py (a source checkout)")
+        from core import messages
         domain = (messages.kernel_domain() if self.plugin == KERNEL
                   else messages.plugin_domain(manifest.path))
         problems = messages.problems(domain, "zh_CN")

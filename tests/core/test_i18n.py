@@ -3,16 +3,14 @@ locale-aware dates, numbers and money."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from sqlalchemy import select
 
+from core import messages
 from core.i18n import Translator
 from core.models import User
 
@@ -20,17 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PLUGIN = ROOT / "tests" / "example_plugin" / "suanpan_notes"
 
 
-def _load_messages_script() -> ModuleType:
-    """scripts/messages.py is a script, not a package: load it by path."""
-    spec = importlib.util.spec_from_file_location("suanpan_messages", ROOT / "scripts" / "messages.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-messages = _load_messages_script()
 PLUGIN_DOMAINS = [*messages.plugin_domains(), messages.plugin_domain(EXAMPLE_PLUGIN)]
 
 
