@@ -150,6 +150,35 @@ class Throttle:
         db.execute(delete(LoginThrottle).where(LoginThrottle.key == user_key))
 
 
+# ------------------------------------------------------------------ logging in
+
+
+class LoginThrottled(Exception):
+    """Too many recent failures for this account or address (HTTP 429)."""
+
+
+class LoginFailed(Exception):
+    """Wrong username or password, or an inactive account (HTTP 401)."""
+
+
+def authenticate(
+    db: Session, passwords: Passwords, throttle: Throttle, *, username: str, password: str, ip: str
+) -> User:
+    """Check a login. Throttling comes before any hashing; unknown users cost
+    a hash too, so both failures look and take the same. A failure is counted
+    per account and per address in ``db`` (the caller commits it)."""
+    keys = [f"user:{username.lower()}", f"ip:{ip}"]
+    if throttle.locked(db, keys):
+        raise LoginThrottled()
+    user = db.scalar(select(User).where(User.username == username))
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        throttle.fail(db, keys)
+        raise LoginFailed()
+    throttle.succeed(db, keys[0])
+    return user
+
+
 # ------------------------------------------------------------------ CSRF
 
 
@@ -171,6 +200,16 @@ def create_api_token(db: Session, user: User, name: str) -> tuple[ApiToken, str]
     token = ApiToken(user_id=user.id, name=name, prefix=plain[:10], token_hash=_digest(plain))
     db.add(token)
     return token, plain
+
+
+def revoke_api_token(db: Session, user_id: int, token_id: int) -> None:
+    """Revoke one of the user's own tokens; another user's token is not found."""
+    from core.permissions import NotFound
+
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id or token.revoked_at is not None:
+        raise NotFound()
+    token.revoked_at = utcnow()
 
 
 def api_token_user(db: Session, plain: str) -> User | None:

@@ -73,31 +73,29 @@ MEMBERSHIP_FORM = Form([
 
 
 @routes.get("/login", name="session_new", permission=PUBLIC)
-def login_page(ctx: Ctx) -> Response:
+def session_new(ctx: Ctx) -> Response:
     return ctx.render("core/session_new.html", error=None, username="", next=ctx.query.get("next", "/"))
 
 
 @routes.post("/login", name="session_create", permission=PUBLIC)
-def login_submit(ctx: Ctx) -> Response:
+def session_create(ctx: Ctx) -> Response:
     username = ctx.field("username").strip()[:80]
     password = ctx.field("password")[:200]
     target = ctx.field("next", "/")
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
     ip = ctx.request.client.host if ctx.request.client else ""
-    keys = [f"user:{username.lower()}", f"ip:{ip}"]
     kernel = ctx.kernel
     ctx.commit_on_error = True  # keep the failure count even though we answer 4xx
-    if kernel.throttle.locked(ctx.db, keys):
+    try:
+        user = auth.authenticate(ctx.db, kernel.passwords, kernel.throttle,
+                                 username=username, password=password, ip=ip)
+    except auth.LoginThrottled:
         return ctx.render("core/session_new.html", status=429, username=username, next=target,
                           error=ctx._("Too many failed attempts. Try again in a few minutes."))
-    user = ctx.db.scalar(select(User).where(User.username == username))
-    ok = kernel.passwords.verify(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        kernel.throttle.fail(ctx.db, keys)
+    except auth.LoginFailed:
         return ctx.render("core/session_new.html", status=401, username=username, next=target,
                           error=ctx._("Wrong username or password."))
-    kernel.throttle.succeed(ctx.db, keys[0])
     auth.end_session(ctx.db, ctx.request.cookies.get(auth.SESSION_COOKIE))
     token = auth.create_session(
         ctx.db, user, days=kernel.settings.session_days, ip=ip,
@@ -114,7 +112,7 @@ def login_submit(ctx: Ctx) -> Response:
 
 
 @routes.post("/logout", name="session_delete", permission=AUTHENTICATED)
-def logout(ctx: Ctx) -> Response:
+def session_delete(ctx: Ctx) -> Response:
     auth.end_session(ctx.db, ctx.request.cookies.get(auth.SESSION_COOKIE))
     response = RedirectResponse(ctx.url_for("core:session_new"), status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE)
@@ -214,14 +212,7 @@ def token_create(ctx: Ctx) -> Response:
 
 @routes.post("/profile/tokens/{id:int}/revoke", name="token_revoke", permission=AUTHENTICATED)
 def token_revoke(ctx: Ctx) -> Response:
-    from core.db import utcnow
-
-    token = ctx.db.get(ApiToken, ctx.params["id"])
-    if token is None or token.user_id != ctx.user.user_id:
-        from core.permissions import NotFound
-
-        raise NotFound()
-    token.revoked_at = utcnow()
+    auth.revoke_api_token(ctx.db, ctx.user.user_id, ctx.params["id"])
     return ctx.redirect("core:profile_detail")
 
 
