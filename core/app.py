@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
+import anyio
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
@@ -15,7 +19,7 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, NoMatchFound, Route
 from starlette.staticfiles import StaticFiles
 
 from core import audit
@@ -29,6 +33,7 @@ from core.registry import DeclarationError, Registry
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem
 
 log = logging.getLogger("suanpan")
+_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 ROOT = Path(__file__).resolve().parent.parent
 CORE_DIR = Path(__file__).resolve().parent
 VENDOR = {
@@ -62,13 +67,15 @@ class Kernel:
         extra_plugins: Sequence[tuple[Manifest, ModuleType]] = (),
     ) -> None:
         self.settings = settings
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, pool_size=settings.threads + 2)
         self.passwords = Passwords(settings)
         self.throttle = Throttle.from_settings(settings)
         audit.install()
         self.pm = PluginManager()
         self.registry = Registry()
         self.routes: dict[str, Routes] = {}
+        #: "mount:name" -> (path template, parameter names), see url_path_for
+        self.paths: dict[str, tuple[str, set[str]]] = {}
         installed, self.discovery_errors = discover()
         for manifest, _module in extra_plugins:
             installed[manifest.name] = manifest
@@ -89,6 +96,7 @@ class Kernel:
             self.db.dispose()  # a kernel that cannot start keeps no connections open
             raise
         self.db.info["hook"] = self.pm.hook  # events fire for CLI and job writes too
+        self._build_paths()
         self.catalogs = self._catalogs()
         self.jinja = self._jinja()
 
@@ -318,14 +326,43 @@ class Kernel:
         )
 
     def url_path(self, request: Request, name: str, **params: Any) -> str:
-        return str(request.app.url_path_for(name, **params))
+        return self.url_path_for(name, **params)
+
+    def _build_paths(self) -> None:
+        for name, table in self.routes.items():
+            prefix = table.prefix if table.prefix is not None else f"/{name}"
+            for spec in table.specs:
+                path = prefix + spec.path
+                self.paths[f"{name}:{spec.name}"] = (_PARAM.sub(r"{\1}", path), set(_PARAM.findall(path)))
+
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        """The path of a named route (``mount:name``), from a table built once.
+
+        Starlette's own ``url_path_for`` walks every route and raises on each
+        miss; with many plugins that costs more than rendering the page.
+        """
+        try:
+            template, wanted = self.paths[name]
+        except KeyError:
+            raise NoMatchFound(name, params) from None
+        if set(params) != wanted:
+            raise NoMatchFound(name, params)
+        return template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
 
     # -- ASGI ----------------------------------------------------------------
 
     def asgi(self) -> Starlette:
-        app = Starlette(routes=self.starlette_routes())
+        app = Starlette(routes=self.starlette_routes(), lifespan=self._lifespan)
         app.state.kernel = self
         return app
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        # Handlers hold the GIL: a few threads per process serve more requests
+        # per second than Starlette's default forty (see docs/performance.md).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
+        yield
+        self.db.dispose()
 
     def starlette_routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = []
@@ -344,6 +381,7 @@ class Kernel:
                 Route(s.path, make_endpoint(self, s, name), name=s.name, methods=list(s.methods))
                 for s in table.specs
             ]
+
             if prefix:
                 # "/notes" answers like "/notes/": the kernel's root mount would 404 it
                 routes.append(Route(prefix, _slash_redirect(prefix), name=f"{name}-root"))

@@ -34,6 +34,8 @@ class Settings:
     argon2_time_cost: int = 2
     static_dir: Path = Path("node_modules")
     debug: bool = False
+    #: worker threads per process for request handlers (they hold the GIL)
+    threads: int = 4
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

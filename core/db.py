@@ -196,7 +196,7 @@ class AuditedMixin:
 class Database:
     """An engine plus the transaction discipline of the suite."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 6) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.Lock()
@@ -205,11 +205,12 @@ class Database:
                 url,
                 echo=echo,
                 connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=pool_size,
             )
             _tune_sqlite(self.engine)
             self._write_engine: Engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size)
             self._write_engine = self.engine
         #: copied into every session's ``info`` (the kernel puts its hook relay here)
         self.info: dict[str, Any] = {}

@@ -112,7 +112,7 @@ class Ctx:
         """URL of a named route; a name without ``mount:`` is in this plugin."""
         if ":" not in route:
             route = f"{self.mount}:{route}"
-        return str(self.request.app.url_path_for(route, **{k: str(v) for k, v in params.items()}))
+        return self.kernel.url_path_for(route, **params)
 
     def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.kernel.render(template, self, **context)

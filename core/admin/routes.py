@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from starlette.responses import RedirectResponse, Response
 
 from core import auth
 from core.admin import services
-from core.db import Base, SoftDeleteMixin
+from core.db import Base, SoftDeleteMixin, id_column, utcnow
 from core.errors import Conflict, ValidationError
 from core.i18n import LOCALE_NAMES, N_
-from core.kit import Column, Crud, Filter, Form, FormField, ListView, _choices
+from core.kit import COUNT_LIMIT, Column, Crud, Filter, Form, FormField, ListView, _choices
 from core.models import (
     SCOPE_LABELS,
     SCOPES,
@@ -136,19 +136,16 @@ def locale_switch(ctx: Ctx) -> Response:
 
 
 @routes.get("/", name="workbench_home", permission=AUTHENTICATED)
-def home(ctx: Ctx) -> Response:
+def workbench_home(ctx: Ctx) -> Response:
     """The workbench: counts of what the actor may read (widgets come with
     the dashboard plugin)."""
     stats = []
     for key, model in ctx.kernel.registry.models.items():
-        code = f"{key}.read"
-        if ctx.user.can(code):
-            from sqlalchemy import func
-            n = ctx.db.scalar(select(func.count()).select_from(model).where(scope(ctx.user, model)))
-            stats.append((model.__label__, n))
+        if ctx.user.can(f"{key}.read"):
+            found = ctx.db.scalar(select(func.count()).select_from(
+                select(id_column(model)).where(scope(ctx.user, model)).limit(COUNT_LIMIT + 1).subquery()))
+            stats.append((model.__label__, min(found or 0, COUNT_LIMIT), (found or 0) > COUNT_LIMIT))
     search = (ctx.query.get("q") or "").strip()[:100]
-    from core.db import utcnow
-
     return ctx.render("core/workbench_home.html", stats=stats, search=search, now=utcnow())
 
 

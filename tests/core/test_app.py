@@ -1,0 +1,40 @@
+"""The application factory: named routes, the thread limit, the workbench."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from starlette.routing import NoMatchFound
+
+
+def test_named_routes_resolve_from_the_kernels_table(kernel):
+    assert kernel.url_path_for("core:user_detail", id=5) == "/admin/users/5"
+    assert kernel.url_path_for("notes:note_list") == "/notes/"
+    assert kernel.url_path_for("core:recycle_restore", model="notes.note", id=3) == \
+        "/admin/recycle/notes.note/3/restore"
+    # parameters are quoted, so a value cannot change the path
+    assert kernel.url_path_for("core:plugin_toggle", name="a/../b") == "/admin/plugins/a%2F..%2Fb"
+    with pytest.raises(NoMatchFound):
+        kernel.url_path_for("core:user_detail")
+    with pytest.raises(NoMatchFound):
+        kernel.url_path_for("core:nowhere")
+
+
+def test_the_app_limits_request_threads_per_process(kernel, client):
+    # the client fixture ran the application's lifespan on its event loop
+    async def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    assert client.portal.call(tokens) == kernel.settings.threads == 4
+
+
+def test_the_workbench_counts_are_bounded(kernel, make, client, admin):
+    from core.kit import COUNT_LIMIT
+    from core.models import Department
+
+    hq = make.hq()
+    with kernel.db.session() as db:
+        db.add_all(Department(org_id=hq.id, name=f"部门{n}", path="/") for n in range(COUNT_LIMIT + 5))
+    page = client.get("/")
+    assert page.status_code == 200
+    assert f"{COUNT_LIMIT:,}+" in page.text
