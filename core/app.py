@@ -163,7 +163,11 @@ class Kernel:
                 problems.append(f"menu item {item.key!r} names an unknown route {item.route!r}")
             elif item.permission not in codes and item.permission != AUTHENTICATED:
                 problems.append(f"menu item {item.key!r} needs an undeclared permission")
-        for hook in ("register_workflows", "register_report_datasets", "register_jobs"):
+        for seq in self._declared(name, "register_sequences"):
+            if not seq.key.startswith(prefix):
+                problems.append(f"sequence {seq.key!r} is outside its namespace {name!r}")
+        for hook in ("register_workflows", "register_report_datasets", "register_jobs",
+                     "register_sequences"):
             for decl in self._declared(name, hook):
                 try:
                     decl.validate()
@@ -243,6 +247,9 @@ class Kernel:
         for _name, fn in self._impls("register_jobs"):
             for job in fn() or ():
                 self.registry.jobs[job.name] = job
+        for _name, fn in self._impls("register_sequences"):
+            for seq in fn() or ():
+                self.registry.sequences[seq.key] = seq
 
     # -- templates and translations ------------------------------------------
 

@@ -43,6 +43,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from core import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -53,7 +55,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the kernel's injectable clock (:mod:`core.clock`)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         Panel,
         PermissionDecl,
         RoleDecl,
+        SequenceDecl,
         WorkflowDecl,
     )
     from core.web import Routes
@@ -100,6 +101,16 @@ def register_report_datasets() -> list[DatasetDecl]:
 @hookspec
 def register_jobs() -> list[JobDecl]:
     """Return scheduled jobs: a name, a callable and a cron-like schedule."""
+
+
+@hookspec
+def register_sequences() -> list[SequenceDecl]:
+    """Return the document numbering sequences of the plugin's document types.
+
+    Numbers come from :func:`core.numbering.next_number` inside the
+    transaction that creates the document: gap-free and unique per org (and
+    year) even under concurrency.
+    """
 
 
 # ----------------------------------------------------------------- UI slots

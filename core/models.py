@@ -275,4 +275,29 @@ class ExternalId(IdMixin, Base):
     record_id: Mapped[int] = mapped_column(BigId)
 
 
+class Sequence(IdMixin, Base):
+    """The next number of one document type, per organisation and period."""
+
+    __tablename__ = "core_sequence"
+    __table_args__ = (UniqueConstraint("org_id", "key", "period"),)
+
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_org.id"))
+    key: Mapped[str] = mapped_column(String(120))
+    #: the year for yearly sequences, 0 for sequences that never reset
+    period: Mapped[int] = mapped_column(Integer)
+    next_value: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SequencePattern(IdMixin, Base):
+    """An administrator's pattern for a sequence in one organisation."""
+
+    __tablename__ = "core_sequence_pattern"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_org.id"))
+    key: Mapped[str] = mapped_column(String(120))
+    pattern: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
 KERNEL_MODELS: tuple[type[Base], ...] = (Org, Department, User, Role)

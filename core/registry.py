@@ -160,6 +160,28 @@ class JobDecl:
             raise DeclarationError(f"job {self.name}: schedule needs 5 cron fields")
 
 
+@dataclass(frozen=True)
+class SequenceDecl:
+    """A document numbering sequence: per org and (by default) per year.
+
+    ``pattern`` fields: ``{seq}`` (with a format spec, ``{seq:06}``), ``{year}``,
+    ``{yy}``, ``{month:02}``, ``{org}`` (the organisation's code). An
+    administrator may change the pattern per organisation.
+    """
+
+    key: str
+    label: str
+    pattern: str
+    yearly: bool = True
+
+    def validate(self) -> None:
+        from core.numbering import check_pattern
+
+        problem = check_pattern(self.pattern)
+        if problem:
+            raise DeclarationError(f"sequence {self.key}: {problem}")
+
+
 @dataclass
 class Registry:
     """Everything the enabled plugins declared, collected once at start-up."""
@@ -172,3 +194,4 @@ class Registry:
     workflows: dict[str, WorkflowDecl] = field(default_factory=dict)
     datasets: dict[str, DatasetDecl] = field(default_factory=dict)
     jobs: dict[str, JobDecl] = field(default_factory=dict)
+    sequences: dict[str, SequenceDecl] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from core import (
     Panel,
     PermissionDecl,
     RoleDecl,
+    SequenceDecl,
     Routes,
     WorkflowDecl,
     hookimpl,
@@ -71,6 +72,11 @@ def register_report_datasets() -> list[DatasetDecl]:
 @hookimpl
 def register_jobs() -> list[JobDecl]:
     return [JobDecl("notes.purge_old_drafts", services.purge_old_drafts, "0 3 * * *")]
+
+
+@hookimpl
+def register_sequences() -> list[SequenceDecl]:
+    return [SequenceDecl("notes.note", N_("Note number"), "BQ-{year}-{seq:04}")]
 
 
 @hookimpl
