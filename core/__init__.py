@@ -45,7 +45,8 @@ __all__ = [
     "Actor", "AuditedMixin", "BadRequest", "Base", "BigId", "Column", "Conflict", "Crud", "Ctx",
     "DatasetDecl", "Filter", "Forbidden", "Form", "FormField", "IdMixin", "JobDecl", "ListView",
     "MenuItem", "Money", "NotFound", "OrgScopedMixin", "Panel", "PermissionDecl", "RoleDecl",
-    "Routes", "SequenceDecl", "SoftDeleteMixin", "TimestampMixin", "Transition", "UTCDateTime", "ValidationError",
+    "Routes", "SequenceDecl", "SoftDeleteMixin", "TimestampMixin", "Transition", "UTCDateTime",
+    "ValidationError",
     "VersionedMixin", "WorkflowDecl", "check_version", "get_for", "hookimpl", "hookspec",
     "model_permissions", "scope", "utcnow",
 ]

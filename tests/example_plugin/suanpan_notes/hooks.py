@@ -12,8 +12,8 @@ from core import (
     Panel,
     PermissionDecl,
     RoleDecl,
-    SequenceDecl,
     Routes,
+    SequenceDecl,
     WorkflowDecl,
     hookimpl,
 )
