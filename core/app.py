@@ -264,7 +264,9 @@ class Kernel:
     def _catalogs(self) -> Catalogs:
         catalogs = Catalogs(self.settings.locales, self.settings.default_locale)
         theme_locale = ROOT / "themes" / self.settings.theme / "locale"
-        for path in [theme_locale, *reversed(self.plugin_dirs("locale"))]:
+        # kernel first, then plugins in load order, the theme last: like
+        # templates, a theme overrides what plugins say
+        for path in [*reversed(self.plugin_dirs("locale")), theme_locale]:
             if path.is_dir():
                 catalogs.load_dir(path)
         return catalogs
