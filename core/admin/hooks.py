@@ -50,6 +50,8 @@ def register_menu_items() -> list[MenuItem]:
                  icon="users", section=N_("Administration"), order=902),
         MenuItem("roles", N_("Roles"), "core:role_list", "core.role.read",
                  icon="shield-lock", section=N_("Administration"), order=903),
+        MenuItem("sequences", N_("Document numbering"), "core:sequence_list", "core.sequence.manage",
+                 icon="list-numbers", section=N_("Administration"), order=904),
         MenuItem("plugins", N_("Plugins"), "core:plugin_list", "core.plugin.manage",
                  icon="puzzle", section=N_("Administration"), order=904),
         MenuItem("recycle", N_("Recycle bin"), "core:recycle_bin", "core.recycle.read",

@@ -12,6 +12,7 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(User, ("read", "create", "update", "assign")),
     *model_permissions(Role, ("read", "create", "update")),
     PermissionDecl("core.plugin.manage", N_("Enable and disable plugins")),
+    PermissionDecl("core.sequence.manage", N_("Set document numbering patterns")),
     PermissionDecl("core.recycle.read", N_("See the recycle bin")),
     PermissionDecl("core.recycle.restore", N_("Restore deleted records")),
     PermissionDecl("core.recycle.purge", N_("Purge deleted records")),

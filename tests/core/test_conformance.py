@@ -48,7 +48,7 @@ class TestKernelConformance(PluginConformance):
 
     plugin = "core"
     custom_actions = frozenset({"manage", "restore", "purge"})
-    permission_groups = frozenset({"plugin", "recycle", "audit"})
+    permission_groups = frozenset({"plugin", "recycle", "audit", "sequence"})
     internal_columns = frozenset({
         "core.org.path", "core.department.path",  # tree paths the kernel maintains
         "core.user.password_hash", "core.user.password_changed_at",

@@ -117,3 +117,26 @@ def test_twenty_concurrent_creators_get_twenty_numbers_without_gaps(kernel, make
 
     with kernel.db.session(write=False) as db:
         assert db.scalar(select(Sequence.next_value).where(Sequence.org_id == hq.id)) == 21
+
+
+def test_an_administrator_sets_a_pattern_on_the_numbering_page(kernel, make, client, admin):
+    hq = make.hq()
+    page = client.get("/admin/sequences")
+    assert page.status_code == 200 and "BQ-{year}-{seq:04}" in page.text
+    # a bad pattern is refused on its row, nothing saved
+    bad = client.submit("/admin/sequences", {"org": str(hq.id), "key": "notes.note", "pattern": "BQ-{year}"})
+    assert bad.status_code == 422 and 'id="seq-notes.note-err"' in bad.text
+    ok = client.submit("/admin/sequences", {"org": str(hq.id), "key": "notes.note",
+                                            "pattern": "NOTE-{seq:05}"}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert _take(kernel, hq.id) == "NOTE-00001"
+
+
+def test_numbering_of_another_org_is_out_of_reach(kernel, make, client):
+    branch = make.org("华东分公司")
+    make.user(username="boss", roles=(), grants={"core.sequence.manage": "org", "core.org.read": "org"})
+    client.login("boss")
+    assert client.get(f"/admin/sequences?org={branch.id}").status_code == 404
+    refused = client.submit("/admin/sequences", {"org": str(branch.id), "key": "notes.note",
+                                                 "pattern": "X-{seq}"})
+    assert refused.status_code == 404

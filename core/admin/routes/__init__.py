@@ -8,6 +8,7 @@ from core.web import Routes
 routes = Routes(prefix="")
 
 from core.admin.routes import (  # noqa: E402  (the modules register on ``routes``)
+    numbering,
     orgs,
     plugins,
     profile,
@@ -18,4 +19,4 @@ from core.admin.routes import (  # noqa: E402  (the modules register on ``routes
     users,
 )
 
-__all__ = ["orgs", "plugins", "profile", "recycle", "roles", "routes", "session", "sharing", "users"]
+__all__ = ["numbering", "orgs", "plugins", "profile", "recycle", "roles", "routes", "session", "sharing", "users"]
