@@ -23,6 +23,7 @@ from core.db import (
 from core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationError
 from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_
+from core.jobs import JobContext, enqueue
 from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version
 from core.permissions import Actor, get_for, scope
 from core.registry import (
@@ -34,6 +35,7 @@ from core.registry import (
     PermissionDecl,
     RoleDecl,
     SequenceDecl,
+    TaskDecl,
     Transition,
     WorkflowDecl,
     model_permissions,
@@ -43,10 +45,11 @@ from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
 __all__ = [
     "ACTIONS", "AUTHENTICATED", "PUBLIC", "N_",
     "Actor", "AuditedMixin", "BadRequest", "Base", "BigId", "Column", "Conflict", "Crud", "Ctx",
-    "DatasetDecl", "Filter", "Forbidden", "Form", "FormField", "IdMixin", "JobDecl", "ListView",
+    "DatasetDecl", "Filter", "Forbidden", "Form", "FormField", "IdMixin", "JobContext", "JobDecl",
+    "ListView",
     "MenuItem", "Money", "NotFound", "OrgScopedMixin", "Panel", "PermissionDecl", "RoleDecl",
-    "Routes", "SequenceDecl", "SoftDeleteMixin", "TimestampMixin", "Transition", "UTCDateTime",
+    "Routes", "SequenceDecl", "SoftDeleteMixin", "TaskDecl", "TimestampMixin", "Transition", "UTCDateTime",
     "ValidationError",
-    "VersionedMixin", "WorkflowDecl", "check_version", "get_for", "hookimpl", "hookspec",
+    "VersionedMixin", "WorkflowDecl", "check_version", "enqueue", "get_for", "hookimpl", "hookspec",
     "model_permissions", "scope", "utcnow",
 ]

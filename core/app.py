@@ -27,6 +27,7 @@ from core.auth import Passwords, Throttle
 from core.config import Settings, load_settings
 from core.db import Base, Database
 from core.i18n import LOCALE_NAMES, Catalogs
+from core.jobs import Worker
 from core.models import PluginState
 from core.plugins import KERNEL, Manifest, PluginManager, discover, resolve
 from core.registry import DeclarationError, Registry
@@ -96,6 +97,7 @@ class Kernel:
             self.db.dispose()  # a kernel that cannot start keeps no connections open
             raise
         self.db.info["hook"] = self.pm.hook  # events fire for CLI and job writes too
+        self.db.info["tasks"] = self.registry.tasks  # enqueue() checks task names
         self._build_paths()
         self.catalogs = self._catalogs()
         self.jinja = self._jinja()
@@ -166,8 +168,9 @@ class Kernel:
         for seq in self._declared(name, "register_sequences"):
             if not seq.key.startswith(prefix):
                 problems.append(f"sequence {seq.key!r} is outside its namespace {name!r}")
+        problems += self._task_problems(name)
         for hook in ("register_workflows", "register_report_datasets", "register_jobs",
-                     "register_sequences"):
+                     "register_sequences", "register_tasks"):
             for decl in self._declared(name, hook):
                 try:
                     decl.validate()
@@ -178,6 +181,17 @@ class Kernel:
                 if t.permission not in codes:
                     problems.append(f"workflow {wf.model}: transition {t.name!r} needs an "
                                     f"undeclared permission {t.permission!r}")
+        return problems
+
+    def _task_problems(self, name: str) -> list[str]:
+        """Tasks in the plugin's namespace, each name once (a scheduled job is a task too)."""
+        problems: list[str] = []
+        tasks = [t.name for t in self._declared(name, "register_tasks")]
+        for task in tasks:
+            if not task.startswith(f"{name}."):
+                problems.append(f"task {task!r} is outside its namespace {name!r}")
+        names = tasks + [j.name for j in self._declared(name, "register_jobs")]
+        problems += [f"task {n!r} is declared twice" for n in sorted(set(names)) if names.count(n) > 1]
         return problems
 
     def _validate(self) -> None:
@@ -247,6 +261,10 @@ class Kernel:
         for _name, fn in self._impls("register_jobs"):
             for job in fn() or ():
                 self.registry.jobs[job.name] = job
+                self.registry.tasks[job.name] = job.task()
+        for _name, fn in self._impls("register_tasks"):
+            for task in fn() or ():
+                self.registry.tasks[task.name] = task
         for _name, fn in self._impls("register_sequences"):
             for seq in fn() or ():
                 self.registry.sequences[seq.key] = seq
@@ -370,8 +388,16 @@ class Kernel:
         # Handlers hold the GIL: a few threads per process serve more requests
         # per second than Starlette's default forty (see docs/performance.md).
         anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
-        yield
-        self.db.dispose()
+        worker = None
+        if self.settings.inprocess_worker:  # `suanpan worker` processes may run beside it
+            worker = Worker(self)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await anyio.to_thread.run_sync(worker.stop)
+            self.db.dispose()
 
     def starlette_routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = []

@@ -1,11 +1,12 @@
-"""The ``suanpan`` command: serve, setup, migrate, createuser, plugins, demo,
-backup and restore."""
+"""The ``suanpan`` command: serve, worker, setup, migrate, createuser, plugins,
+demo, backup and restore."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -40,12 +41,47 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
-    """Serve the suite over HTTP."""
+@click.option("--job-worker/--no-job-worker", default=None,
+              help="Run a job worker in each process (default: the inprocess_worker setting, on).")
+def serve(host: str, port: int, workers: int, reload: bool, job_worker: bool | None) -> None:
+    """Serve the suite over HTTP (with one job worker per process)."""
     import uvicorn
 
+    if job_worker is not None:  # the processes uvicorn starts read their settings anew
+        os.environ["SUANPAN_INPROCESS_WORKER"] = "1" if job_worker else "0"
     uvicorn.run("core.app:create_app", factory=True, host=host, port=port, workers=workers,
                 reload=reload, proxy_headers=True, log_level="info")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run the jobs that are due, then stop.")
+@click.option("--name", default=None, help="This worker's name in the job log [host:pid].")
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(min=0.05),
+              help="Seconds to wait when no job is due.")
+def worker(once: bool, name: str | None, poll: float) -> None:
+    """Run background jobs (start any number, on any machine)."""
+    from core.jobs import Worker, tick
+
+    runner = Worker(_kernel(), name)
+    if once:
+        tick(runner.kernel)
+        handled = total = runner.run_pending()
+        while handled:
+            handled = runner.run_pending()
+            total += handled
+        click.echo(f"Jobs run: {total}.")
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        click.echo(f"Stopping after the current job ({signal.Signals(signum).name}).")
+        signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"Job worker {runner.name} started.")
+    runner.run_forever(poll=poll)
+    click.echo("Job worker stopped.")
 
 
 @main.command()

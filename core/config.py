@@ -36,6 +36,8 @@ class Settings:
     debug: bool = False
     #: worker threads per process for request handlers (they hold the GIL)
     threads: int = 4
+    #: run one job worker in each ``suanpan serve`` process (``suanpan worker`` runs more)
+    inprocess_worker: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         PermissionDecl,
         RoleDecl,
         SequenceDecl,
+        TaskDecl,
         WorkflowDecl,
     )
     from core.web import Routes
@@ -100,7 +101,19 @@ def register_report_datasets() -> list[DatasetDecl]:
 
 @hookspec
 def register_jobs() -> list[JobDecl]:
-    """Return scheduled jobs: a name, a callable and a cron-like schedule."""
+    """Return scheduled jobs: a name, a callable and a five-field cron schedule.
+
+    Each is also a task of its name; the scheduler enqueues it when it is due.
+    """
+
+
+@hookspec
+def register_tasks() -> list[TaskDecl]:
+    """Return the tasks this plugin runs as jobs (:func:`core.jobs.enqueue`).
+
+    A task is a function of one argument, a :class:`core.jobs.JobContext`;
+    names are in the plugin's namespace (``visits.send_reminder``).
+    """
 
 
 @hookspec

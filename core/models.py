@@ -300,4 +300,59 @@ class SequencePattern(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-KERNEL_MODELS: tuple[type[Base], ...] = (Org, Department, User, Role)
+JOB_STATES = ("queued", "running", "done", "parked")
+JOB_STATE_LABELS = {
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "done": N_("Done"),
+    "parked": N_("Parked"),
+}
+
+
+class Job(IdMixin, Base):
+    """A job of the transactional outbox (:mod:`core.jobs`): queued in the
+    transaction of the change that needs it, run by a worker after it commits."""
+
+    __tablename__ = "core_job"
+    __label__ = N_("Job")
+    __table_args__ = (Index("ix_core_job_state_run_at", "state", "run_at"),)
+    __scope_columns__: ClassVar[dict[str, str]] = {"org": "org_id", "owner": "created_by_id"}
+    __shareable__: ClassVar[bool] = False
+
+    task: Mapped[str] = mapped_column(String(120), info={"label": N_("Task")})
+    payload: Mapped[Any] = mapped_column(JSON, default=dict, info={"label": N_("Payload")})
+    #: the idempotency key: a second job with the same key is never queued
+    key: Mapped[str | None] = mapped_column(String(255), unique=True,
+                                            info={"label": N_("Idempotency key")})
+    state: Mapped[str] = mapped_column(String(20), default="queued", info={"label": N_("State")})
+    #: runs started so far (a worker counts one when it claims the job)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, info={"label": N_("Attempts")})
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5,
+                                              info={"label": N_("Maximum attempts")})
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                             info={"label": N_("Due at")})
+    locked_by: Mapped[str | None] = mapped_column(String(200), info={"label": N_("Worker")})
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(),
+                                                          info={"label": N_("Locked until")})
+    last_error: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Last error")})
+    log: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Log")})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(),
+                                                         info={"label": N_("Finished at")})
+    org_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_org.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_user.id"), index=True, info={"label": N_("Created by")})
+
+
+class JobSchedule(Base):
+    """When a scheduled (cron) job runs next; see :func:`core.jobs.tick`."""
+
+    __tablename__ = "core_job_schedule"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    #: the schedule ``next_run_at`` was computed from (a changed one is recomputed)
+    schedule: Mapped[str] = mapped_column(String(100))
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+KERNEL_MODELS: tuple[type[Base], ...] = (Org, Department, User, Role, Job)

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.cron import CronError
+from core.cron import parse as parse_cron
 from core.db import Base
 from core.i18n import N_
 
@@ -150,14 +152,47 @@ class DatasetDecl:
 
 
 @dataclass(frozen=True)
+class TaskDecl:
+    """A kind of job (:mod:`core.jobs`): ``func(ctx: JobContext)`` runs it.
+
+    A job that raises is retried with back-off until it has run
+    ``max_attempts`` times, then parked. ``timeout_seconds`` is the worker's
+    lease: after it, another worker may take the job over.
+    """
+
+    name: str
+    func: Callable[..., Any]
+    max_attempts: int = 5
+    timeout_seconds: int = 300
+
+    def validate(self) -> None:
+        if not callable(self.func):
+            raise DeclarationError(f"task {self.name}: func is not callable")
+        if self.max_attempts < 1:
+            raise DeclarationError(f"task {self.name}: max_attempts must be at least 1")
+        if self.timeout_seconds < 1:
+            raise DeclarationError(f"task {self.name}: timeout_seconds must be at least 1")
+
+
+@dataclass(frozen=True)
 class JobDecl:
+    """A scheduled job: the task ``name`` (``func(ctx)``), enqueued by the
+    scheduler whenever the five-field cron ``schedule`` fires (China time)."""
+
     name: str
     func: Callable[..., Any]
     schedule: str  # cron expression, "*/5 * * * *"
 
     def validate(self) -> None:
-        if len(self.schedule.split()) != 5:
-            raise DeclarationError(f"job {self.name}: schedule needs 5 cron fields")
+        try:
+            parse_cron(self.schedule)
+        except CronError as exc:
+            raise DeclarationError(f"job {self.name}: {exc}") from None
+        self.task().validate()
+
+    def task(self) -> TaskDecl:
+        """The task the job runs (default attempts and timeout)."""
+        return TaskDecl(self.name, self.func)
 
 
 @dataclass(frozen=True)
@@ -194,4 +229,6 @@ class Registry:
     workflows: dict[str, WorkflowDecl] = field(default_factory=dict)
     datasets: dict[str, DatasetDecl] = field(default_factory=dict)
     jobs: dict[str, JobDecl] = field(default_factory=dict)
+    #: every task by name: the declared ones and one per scheduled job
+    tasks: dict[str, TaskDecl] = field(default_factory=dict)
     sequences: dict[str, SequenceDecl] = field(default_factory=dict)

@@ -72,7 +72,9 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory, example_plugin: Path
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    settings = load_settings(var_dir=tmp, database_url=url, secret_key="test-secret")
+    # tests drive job workers themselves (core.jobs.Worker), never in the background
+    settings = load_settings(var_dir=tmp, database_url=url, secret_key="test-secret",
+                             inprocess_worker=False)
     kernel = Kernel(settings)
     migrate.upgrade(kernel)
     kernel.db.dispose()

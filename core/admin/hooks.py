@@ -12,9 +12,10 @@ from core.admin.routes import routes
 from core.db import Base, HasId, id_column, table_of
 from core.hookspecs import hookimpl
 from core.i18n import N_
+from core.jobs import purge_jobs
 from core.models import KERNEL_MODELS, AuditLog, RecordShare, User
 from core.permissions import Actor, scope
-from core.registry import MenuItem, Panel, PermissionDecl, RoleDecl
+from core.registry import JobDecl, MenuItem, Panel, PermissionDecl, RoleDecl
 from core.web import AUTHENTICATED, Routes
 
 
@@ -56,7 +57,14 @@ def register_menu_items() -> list[MenuItem]:
                  icon="puzzle", section=N_("Administration"), order=904),
         MenuItem("recycle", N_("Recycle bin"), "core:recycle_bin", "core.recycle.read",
                  icon="trash", section=N_("Administration"), order=905),
+        MenuItem("jobs", N_("Background jobs"), "core:job_list", "core.job.read",
+                 icon="clock-play", section=N_("Administration"), order=906),
     ]
+
+
+@hookimpl
+def register_jobs() -> list[JobDecl]:
+    return [JobDecl("core.purge_jobs", purge_jobs, "30 4 * * *")]
 
 
 @hookimpl

@@ -17,6 +17,8 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("core.recycle.restore", N_("Restore deleted records")),
     PermissionDecl("core.recycle.purge", N_("Purge deleted records")),
     PermissionDecl("core.audit.read", N_("Read the audit trail")),
+    PermissionDecl("core.job.read", N_("See background jobs and their logs")),
+    PermissionDecl("core.job.manage", N_("Run parked jobs again")),
 ]
 
 ROLES: list[RoleDecl] = [
@@ -30,7 +32,7 @@ ROLES: list[RoleDecl] = [
             "core.department.update": "org", "core.department.delete": "org",
             "core.user.read": "org", "core.user.create": "org", "core.user.update": "org",
             "core.user.assign": "org", "core.role.read": "all", "core.recycle.read": "org",
-            "core.recycle.restore": "org", "core.audit.read": "org",
+            "core.recycle.restore": "org", "core.audit.read": "org", "core.job.read": "org",
         },
     ),
     RoleDecl(

@@ -8,6 +8,7 @@ from core.web import Routes
 routes = Routes(prefix="")
 
 from core.admin.routes import (  # noqa: E402  (the modules register on ``routes``)
+    jobs,
     numbering,
     orgs,
     plugins,
@@ -19,4 +20,5 @@ from core.admin.routes import (  # noqa: E402  (the modules register on ``routes
     users,
 )
 
-__all__ = ["numbering", "orgs", "plugins", "profile", "recycle", "roles", "routes", "session", "sharing", "users"]
+__all__ = ["jobs", "numbering", "orgs", "plugins", "profile", "recycle", "roles", "routes", "session",
+           "sharing", "users"]

@@ -14,6 +14,7 @@ from core import (
     RoleDecl,
     Routes,
     SequenceDecl,
+    TaskDecl,
     WorkflowDecl,
     hookimpl,
 )
@@ -72,6 +73,11 @@ def register_report_datasets() -> list[DatasetDecl]:
 @hookimpl
 def register_jobs() -> list[JobDecl]:
     return [JobDecl("notes.purge_old_drafts", services.purge_old_drafts, "0 3 * * *")]
+
+
+@hookimpl
+def register_tasks() -> list[TaskDecl]:
+    return [TaskDecl("notes.reindex", services.reindex, max_attempts=3)]
 
 
 @hookimpl

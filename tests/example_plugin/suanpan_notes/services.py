@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import Actor, scope
+from core import Actor, JobContext, scope, utcnow
 from suanpan_notes.models import Note
 
 #: (demo user key, demo org key, title) for ``load_demo_data``
@@ -39,8 +40,28 @@ def count_visible(db: Session, actor: Actor, owner_id: int) -> int:
     return db.scalar(stmt) or 0
 
 
-def purge_old_drafts() -> None:
-    """A scheduled job, declared through ``register_jobs``."""
+#: drafts untouched for this long go to the recycle bin (``notes.purge_old_drafts``)
+DRAFT_LIFETIME = timedelta(days=90)
+
+
+def purge_old_drafts(ctx: JobContext) -> None:
+    """A scheduled job (``register_jobs``): old drafts go to the recycle bin,
+    in the job's transaction, so the audit trail records it."""
+    old = ctx.session.scalars(select(Note).where(
+        Note.state == "draft", Note.deleted_at.is_(None), Note.updated_at < utcnow() - DRAFT_LIFETIME))
+    count = 0
+    for note in old:
+        note.deleted_at = utcnow()
+        count += 1
+    ctx.log(f"{count} old drafts moved to the recycle bin")
+
+
+def reindex(ctx: JobContext) -> None:
+    """A task (``register_tasks``), queued with ``enqueue(db, "notes.reindex", {"org_id": ...})``."""
+    org_id = int(ctx.payload["org_id"])
+    count = ctx.session.scalar(select(func.count()).select_from(Note).where(
+        Note.org_id == org_id, Note.deleted_at.is_(None))) or 0
+    ctx.log(f"{count} notes of organisation {org_id} indexed")
 
 
 def load_demo_notes(db: Session, orgs: Mapping[str, int], users: Mapping[str, int]) -> None:
