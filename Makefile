@@ -32,10 +32,10 @@ $(NODE_STAMP): package.json package-lock.json
 system-deps:
 	@scripts/system-deps
 
-# ruff everywhere; mypy --strict on the kernel (the settings are in pyproject.toml).
+# ruff everywhere; mypy --strict on the kernel and the in-repo plugins (settings in pyproject.toml).
 lint: setup
-	$(BIN)/ruff check core tests scripts migrations
-	$(BIN)/mypy core
+	$(BIN)/ruff check core plugins tests scripts migrations
+	$(BIN)/mypy core plugins
 
 typecheck: lint
 

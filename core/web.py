@@ -29,12 +29,15 @@ from core.permissions import Actor, Forbidden, NotFound, load_actor
 
 if TYPE_CHECKING:
     from core.app import Kernel
+    from core.config import Settings
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Handler = Callable[["Ctx"], Response]
+#: a route's own body limit in bytes, or a function of the settings giving it
+BodyLimit = int | Callable[["Settings"], int]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,13 @@ class RouteSpec:
     name: str
     methods: tuple[str, ...]
     permission: str
+    #: overrides ``settings.max_form_bytes`` for this route (uploads)
+    max_body: BodyLimit | None = None
+
+    def body_limit(self, settings: Settings) -> int:
+        if self.max_body is None:
+            return settings.max_form_bytes
+        return self.max_body(settings) if callable(self.max_body) else self.max_body
 
 
 @dataclass
@@ -54,10 +64,11 @@ class Routes:
     specs: list[RouteSpec] = field(default_factory=list)
 
     def route(
-        self, path: str, *, name: str, permission: str, methods: tuple[str, ...] = ("GET",)
+        self, path: str, *, name: str, permission: str, methods: tuple[str, ...] = ("GET",),
+        max_body: BodyLimit | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.specs.append(RouteSpec(path, handler, name, methods, permission))
+            self.specs.append(RouteSpec(path, handler, name, methods, permission, max_body))
             return handler
 
         return register
@@ -65,8 +76,11 @@ class Routes:
     def get(self, path: str, *, name: str, permission: str) -> Callable[[Handler], Handler]:
         return self.route(path, name=name, permission=permission)
 
-    def post(self, path: str, *, name: str, permission: str) -> Callable[[Handler], Handler]:
-        return self.route(path, name=name, permission=permission, methods=("POST",))
+    def post(
+        self, path: str, *, name: str, permission: str, max_body: BodyLimit | None = None
+    ) -> Callable[[Handler], Handler]:
+        return self.route(path, name=name, permission=permission, methods=("POST",),
+                          max_body=max_body)
 
 
 class _Rollback(Exception):
@@ -174,13 +188,16 @@ def make_endpoint(kernel: Kernel, spec: RouteSpec, mount: str) -> Callable[[Requ
         settings = kernel.settings
         form: dict[str, Any] = {}
         try:
-            if request.method in UNSAFE:
-                form = await _read_form(request, settings.max_form_bytes, settings.max_field_chars)
-        except ValidationError as exc:
-            return kernel.error_response(request, 413, "A field is too long.", fields=exc.errors)
-        except BadRequest as exc:
-            return kernel.error_response(request, 400, "The request is malformed.", detail=str(exc))
-        return await run_in_threadpool(_handle, kernel, spec, mount, request, form)
+            try:
+                if request.method in UNSAFE:
+                    form = await _read_form(request, spec.body_limit(settings), settings.max_field_chars)
+            except ValidationError as exc:
+                return kernel.error_response(request, 413, "A field is too long.", fields=exc.errors)
+            except BadRequest as exc:
+                return kernel.error_response(request, 400, "The request is malformed.", detail=str(exc))
+            return await run_in_threadpool(_handle, kernel, spec, mount, request, form)
+        finally:
+            await request.close()  # uploaded files: their spooled temporary files
 
     endpoint.__name__ = spec.name
     return endpoint
@@ -240,6 +257,7 @@ def _run(
     ctx = Ctx(kernel, request, db, actor, kernel.catalogs.translator(locale), form, csrf, mount)
     db.info["actor"] = actor
     db.info["hook"] = kernel.pm.hook
+    db.info["settings"] = kernel.settings  # for event handlers, which get no kernel
     if spec.permission != PUBLIC and actor is None:
         if bearer is not None or _wants_json(request):
             return kernel.error_response(request, 401, "Please log in."), False

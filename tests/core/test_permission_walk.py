@@ -64,6 +64,8 @@ def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int) ->
             values[column.name] = dept_id
         elif column.type.python_type is str:
             values[column.name] = f"{MARKER}{column.name}"
+        elif column.type.python_type is int and not column.foreign_keys:
+            values[column.name] = 1  # a count, a size, the id of a linked record
     values.setdefault("org_id", org_id)
     if hasattr(model, "owner_id"):
         values.setdefault("owner_id", owner_id)
@@ -91,15 +93,19 @@ def _model_of(kernel, permission: str, path: str) -> str | None:
 def _fill(kernel, path: str, permission: str, ids: dict[str, int]) -> str:
     model_key = _model_of(kernel, permission, path)
     soft = next(k for k, m in kernel.registry.models.items() if issubclass(m, SoftDeleteMixin))
+    # a path naming a model and a record ({model}/{id}: sharing, a timeline) gets a
+    # live record of org A; the recycle bin's, a deleted one
+    record_model = (soft if "recycle" in path else "core.user") if "{model" in path else None
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name == "id":
-            return str(ids.get(model_key or (soft if "recycle" in path else ""), ids["core.user"]))
+            key = record_model or model_key or ""
+            return str(ids.get(key, ids["core.user"]))
         if name == "aid":
             return str(ids["assignment"])
         if name == "model":
-            return soft
+            return record_model or soft
         if name == "name":
             return next(iter(kernel.enabled), "core")
         return "1"

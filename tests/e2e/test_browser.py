@@ -292,6 +292,12 @@ def _goto(path: str, text: str | None = None, *, selector: str = "h1") -> Callab
     return go
 
 
+def _open_timeline(page: Any) -> None:
+    page.goto("/admin/users")
+    page.locator("#kit-user-table").get_by_role("link", name="李娜").click()
+    expect(page.locator("#panel-activity-timeline")).to_contain_text("熟悉华北区客户名单")
+
+
 PAGES: dict[str, tuple[Callable[[Any], None], bool]] = {  # name: (open it, full page)
     "workbench": (_goto("/", "系统管理员"), False),
     "users": (_goto("/admin/users", "张伟"), False),
@@ -300,6 +306,8 @@ PAGES: dict[str, tuple[Callable[[Any], None], bool]] = {  # name: (open it, full
     "plugins": (_goto("/admin/plugins", "notes"), False),
     "profile": (_goto("/profile", selector="input[type=password]"), True),
     "notes": (_open_notes, False),
+    "activity-timeline": (_open_timeline, True),
+    "activity-tasks": (_goto("/activity/tasks", selector="h1"), False),
 }
 
 

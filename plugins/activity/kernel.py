@@ -1,0 +1,65 @@
+"""What the activity plugin reads of the kernel beyond its public API: the
+audit trail (``core_audit``) and people's names (``core_user``).
+
+The kernel exports no model class for either, so they are read as tables of
+the one ``Base``'s metadata (and the user model by its key), here and nowhere
+else in the plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from core import Actor, Base, scope
+
+MAX_ASSIGNEES = 500
+
+
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def user_model() -> type[Base]:
+    """The kernel's user model (``core.user``), for the permission predicate."""
+    for mapper in Base.registry.mappers:
+        if getattr(mapper.class_, "__model_key__", None) == "core.user":
+            return mapper.class_
+    raise LookupError("core.user")
+
+
+def names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of users, by id (one query). Shown next to what they
+    wrote on a record the reader may see, as the change history does."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    users = _table("core_user")
+    stmt = select(users.c.id, users.c.display_name).where(users.c.id.in_(ids))
+    return {uid: name for uid, name in session.execute(stmt)}
+
+
+def assignable_users(session: Session, actor: Actor) -> list[tuple[int, str]]:
+    """People the actor may give a task to: themselves, and, with
+    ``activity.activity.assign``, the active users they may see."""
+    me = [(actor.user_id, actor.display_name)]
+    if not actor.can("activity.activity.assign"):
+        return me
+    user = user_model()
+    stmt = (select(user.id, user.display_name)  # type: ignore[attr-defined]
+            .where(scope(actor, user, "read"), user.active.is_(True),  # type: ignore[attr-defined]
+                   user.id != actor.user_id)  # type: ignore[attr-defined]
+            .order_by(user.display_name).limit(MAX_ASSIGNEES))  # type: ignore[attr-defined]
+    return me + [(uid, name) for uid, name in session.execute(stmt)]
+
+
+def audit_rows(session: Session, model_key: str, record_id: int, *, limit: int) -> list[Any]:
+    """The newest audit rows of one record: action, user_id, at, changes."""
+    audit = _table("core_audit")
+    stmt = (select(audit.c.id, audit.c.action, audit.c.user_id, audit.c.at, audit.c.changes)
+            .where(audit.c.model == model_key, audit.c.record_id == record_id)
+            .order_by(audit.c.id.desc()).limit(limit))
+    return list(session.execute(stmt))
