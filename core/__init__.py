@@ -41,6 +41,7 @@ from core.registry import (
     model_permissions,
 )
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
+from core.workflows import allowed_transitions, ensure_editable, transition
 
 __all__ = [
     "ACTIONS", "AUTHENTICATED", "PUBLIC", "N_",
@@ -51,5 +52,5 @@ __all__ = [
     "Routes", "SequenceDecl", "SoftDeleteMixin", "TaskDecl", "TimestampMixin", "Transition", "UTCDateTime",
     "ValidationError",
     "VersionedMixin", "WorkflowDecl", "check_version", "enqueue", "get_for", "hookimpl", "hookspec",
-    "model_permissions", "scope", "utcnow",
+    "allowed_transitions", "ensure_editable", "model_permissions", "scope", "transition", "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
@@ -98,6 +98,7 @@ class Kernel:
             raise
         self.db.info["hook"] = self.pm.hook  # events fire for CLI and job writes too
         self.db.info["tasks"] = self.registry.tasks  # enqueue() checks task names
+        self.db.info["workflows"] = self.registry.workflows  # for the history panel
         self._build_paths()
         self.catalogs = self._catalogs()
         self.jinja = self._jinja()
@@ -331,11 +332,14 @@ class Kernel:
         return out
 
     def error_response(
-        self, request: Request, status: int, message: str, *, ctx: Ctx | None = None, **extra: Any
+        self, request: Request, status: int, message: str, *, ctx: Ctx | None = None,
+        params: Mapping[str, str] | None = None, **extra: Any
     ) -> Response:
         translator = ctx.t if ctx else self.catalogs.translator(self.catalogs.negotiate(
             [request.cookies.get("suanpan_locale")]))
         title = translator.gettext(message)
+        if params:
+            title = title.format(**{k: translator.gettext(v) for k, v in params.items()})
         if request.url.path.startswith("/api/") or "application/json" in request.headers.get(
             "accept", ""
         ):

@@ -16,7 +16,15 @@ class ValidationError(Exception):
 
 
 class Conflict(Exception):
-    """A stale save or a state clash (409); the message is a translatable id."""
+    """A stale save or a state clash (409); the message is a translatable id.
+
+    ``params`` fill its ``{placeholders}`` after translation (each value is
+    looked up in the catalog too, so a state's name can be translated).
+    """
+
+    def __init__(self, message: str = "", **params: str) -> None:
+        super().__init__(message)
+        self.params = params
 
 
 class BadRequest(Exception):

@@ -168,3 +168,15 @@ def on_record_updated(
 @hookspec
 def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: bool) -> None:
     """A record was deleted: moved to the recycle bin (``soft``) or purged."""
+
+
+@hookspec
+def on_record_transitioned(
+    session: Session, actor: Actor, record: Any, transition: str, from_state: str, to_state: str,
+    comment: str,
+) -> None:
+    """A workflow transition moved ``record`` from ``from_state`` to ``to_state``.
+
+    Fired by :func:`core.workflows.transition` after the history row is
+    written, inside the same transaction; ``transition`` is its name.
+    """

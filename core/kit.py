@@ -30,6 +30,7 @@ from core.errors import Conflict, ValidationError
 from core.i18n import N_
 from core.permissions import Actor, get_for, scope
 from core.web import Ctx, Routes
+from core.workflows import allowed_transitions, ensure_editable, is_locked, workflow_of
 
 COUNT_LIMIT = 1000
 Choices = Sequence[tuple[str, str]] | Callable[[Ctx], Sequence[tuple[str, str]]]
@@ -386,15 +387,18 @@ class Crud:
             session=ctx.db, model_key=self.key, record=record, actor=ctx.user) for p in group]
         panels.sort(key=lambda p: p.order)
         extra = self.detail_context(ctx, record) if self.detail_context else {}
+        registry = ctx.kernel.registry
         return ctx.render(self.detail_template, **self._ctx(
             ctx, record=record, fields=fields, refs=load_refs(ctx.db, ctx.user, fields, [record], ctx.t.locale),
-            panels=panels, **extra))
+            panels=panels, workflow=workflow_of(registry, record), locked=is_locked(registry, record),
+            transitions=allowed_transitions(ctx.db, registry, ctx.user, record), **extra))
 
     def new(self, ctx: Ctx) -> Response:
         return self._form(ctx, None, {}, {})
 
     def edit(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "update")
+        ensure_editable(ctx.kernel.registry, record)
         values = {f.name: getattr(record, f.name, "") for f in self.form.fields}
         return self._form(ctx, record, values, {})
 
@@ -418,6 +422,7 @@ class Crud:
 
     def update_(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "update")
+        ensure_editable(ctx.kernel.registry, record)
         check_version(record, ctx.form.get("version"))
         try:
             values = self.form.bind(ctx, model=self.model)
@@ -429,6 +434,7 @@ class Crud:
 
     def delete(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "delete")
+        ensure_editable(ctx.kernel.registry, record)
         check_version(record, ctx.form.get("version"))
         if not isinstance(record, SoftDeleteMixin):  # register() routes only those here
             raise TypeError(f"{type(record).__name__} has no recycle bin: it is no SoftDeleteMixin")

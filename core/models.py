@@ -300,6 +300,22 @@ class SequencePattern(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class WorkflowHistory(IdMixin, Base):
+    """One transition of one record (:mod:`core.workflows`). Never changed."""
+
+    __tablename__ = "core_workflow_history"
+    __table_args__ = (Index("ix_core_workflow_history_record", "model", "record_id", "id"),)
+
+    model: Mapped[str] = mapped_column(String(120))
+    record_id: Mapped[int] = mapped_column(BigId)
+    transition: Mapped[str] = mapped_column(String(80))
+    from_state: Mapped[str] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
 JOB_STATES = ("queued", "running", "done", "parked")
 JOB_STATE_LABELS = {
     "queued": N_("Queued"),

@@ -272,7 +272,7 @@ def _run(
     except NotFound:
         response = kernel.error_response(request, 404, "Not found.", ctx=ctx)
     except Conflict as exc:
-        response = kernel.error_response(request, 409, str(exc), ctx=ctx)
+        response = kernel.error_response(request, 409, str(exc), ctx=ctx, params=exc.params)
     except ValidationError as exc:
         response = kernel.error_response(request, 422, "Please correct the marked fields.",
                                          ctx=ctx, fields=exc.errors)

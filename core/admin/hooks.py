@@ -17,6 +17,7 @@ from core.models import KERNEL_MODELS, AuditLog, RecordShare, User
 from core.permissions import Actor, scope
 from core.registry import JobDecl, MenuItem, Panel, PermissionDecl, RoleDecl
 from core.web import AUTHENTICATED, Routes
+from core.workflows import history
 
 
 @hookimpl
@@ -70,8 +71,18 @@ def register_jobs() -> list[JobDecl]:
 @hookimpl
 def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
     """The sharing panel and the audit trail of any record."""
-    return [*_sharing_panel(session, model_key, record, actor),
+    return [*_workflow_panel(session, model_key, record, actor),
+            *_sharing_panel(session, model_key, record, actor),
             *_audit_panel(session, model_key, record, actor)]
+
+
+def _workflow_panel(session: Session, model_key: str, record: HasId, actor: Actor) -> list[Panel]:
+    """The transitions a record went through, on models with a workflow."""
+    if model_key not in session.info.get("workflows", {}):
+        return []
+    rows = history(session, actor, model_key, record.id)
+    return [Panel("workflow", N_("Workflow history"), "core/_workflow_panel.html",
+                  {"rows": rows}, order=700)]
 
 
 def _sharing_panel(session: Session, model_key: str, record: HasId, actor: Actor) -> list[Panel]:

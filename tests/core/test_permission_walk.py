@@ -96,6 +96,10 @@ def _fill(kernel, path: str, permission: str, ids: dict[str, int]) -> str:
     # a path naming a model and a record ({model}/{id}: sharing, a timeline) gets a
     # live record of org A; the recycle bin's, a deleted one
     record_model = (soft if "recycle" in path else "core.user") if "{model" in path else None
+    # a path naming a transition gets a record of a model with a workflow, and its first one
+    workflow = next(iter(kernel.registry.workflows.values()), None) if "{transition" in path else None
+    if workflow is not None and workflow.model in ids:
+        record_model = workflow.model
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -108,6 +112,8 @@ def _fill(kernel, path: str, permission: str, ids: dict[str, int]) -> str:
             return record_model or soft
         if name == "name":
             return next(iter(kernel.enabled), "core")
+        if name == "transition":
+            return workflow.transitions[0].name if workflow else "1"
         return "1"
 
     return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)

@@ -18,7 +18,8 @@ from core.admin.routes import (  # noqa: E402  (the modules register on ``routes
     session,
     sharing,
     users,
+    workflow,
 )
 
 __all__ = ["jobs", "numbering", "orgs", "plugins", "profile", "recycle", "roles", "routes", "session",
-           "sharing", "users"]
+           "sharing", "users", "workflow"]

@@ -113,3 +113,11 @@ def on_record_updated(
 @hookimpl
 def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: bool) -> None:
     EVENTS.append(("deleted" if soft else "purged", record.__model_key__, record.id))
+
+
+@hookimpl
+def on_record_transitioned(
+    session: Session, actor: Actor, record: Any, transition: str, from_state: str, to_state: str,
+    comment: str,
+) -> None:
+    EVENTS.append((f"transitioned:{transition}", record.__model_key__, record.id))
