@@ -44,6 +44,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from core import clock
+from core.i18n import N_
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -160,15 +161,17 @@ class OrgScopedMixin:
 
     @declared_attr
     def org_id(cls) -> Mapped[int]:
-        return mapped_column(BigId, ForeignKey("core_org.id"), index=True)
+        return mapped_column(BigId, ForeignKey("core_org.id"), index=True,
+                             info={"label": N_("Organisation")})
 
     @declared_attr
     def owner_id(cls) -> Mapped[int | None]:
-        return mapped_column(BigId, ForeignKey("core_user.id"), index=True)
+        return mapped_column(BigId, ForeignKey("core_user.id"), index=True, info={"label": N_("Owner")})
 
     @declared_attr
     def department_id(cls) -> Mapped[int | None]:
-        return mapped_column(BigId, ForeignKey("core_department.id"), index=True)
+        return mapped_column(BigId, ForeignKey("core_department.id"), index=True,
+                             info={"label": N_("Department")})
 
 
 class SoftDeleteMixin:
