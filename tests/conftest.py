@@ -219,3 +219,35 @@ def admin(make: Factory, client: Client) -> User:
     user = make.user(roles=("admin",), username="root", name="管理员")
     client.login("root")
     return user
+
+
+@pytest.fixture
+def start(kernel: Kernel, base_settings: Settings) -> Iterator[Any]:
+    """Start another kernel on the fixture kernel's (emptied) database:
+    ``start(*extra_plugins, **kernel_options)``."""
+    started: list[Kernel] = []
+
+    def start_(*plugins: Any, **kw: Any) -> Kernel:
+        k = Kernel(base_settings, extra_plugins=plugins, **kw) if plugins else Kernel(base_settings, **kw)
+        started.append(k)
+        return k
+
+    yield start_
+    for k in started:
+        k.db.dispose()
+
+
+@pytest.fixture
+def browser(client: Client) -> Iterator[Any]:
+    """Open another in-process browser on another kernel: ``browser(kernel)``."""
+    opened: list[Client] = []
+
+    def open_(other: Kernel, **options: Any) -> Client:
+        b = Client(other.asgi(), base_url="http://testserver", **options)
+        b.__enter__()
+        opened.append(b)
+        return b
+
+    yield open_
+    for b in opened:
+        b.__exit__(None, None, None)

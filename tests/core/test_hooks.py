@@ -33,7 +33,6 @@ from core import (
     hookimpl,
 )
 from core.app import Kernel
-from core.config import Settings
 from core.models import AuditLog, ExternalId, Role, User
 from core.plugins import Manifest
 from core.setup import load_demo
@@ -74,37 +73,6 @@ def throwaway(
         return Manifest(name=name, module=package, path=tmp_path, depends=depends), module
 
     return make_plugin
-
-
-@pytest.fixture
-def start(kernel: Kernel, base_settings: Settings) -> Iterator[Callable[..., Kernel]]:
-    """Start another kernel, on the fixture kernel's emptied database, with extra plugins."""
-    started: list[Kernel] = []
-
-    def start_(*plugins: tuple[Manifest, ModuleType]) -> Kernel:
-        k = Kernel(base_settings, extra_plugins=plugins)
-        started.append(k)
-        return k
-
-    yield start_
-    for k in started:
-        k.db.dispose()
-
-
-@pytest.fixture
-def browser(client: Any) -> Iterator[Callable[..., Any]]:
-    """Open the suite's test browser (the ``client`` fixture's class) on another kernel."""
-    opened: list[Any] = []
-
-    def open_(kernel: Kernel, **options: Any) -> Any:
-        b = type(client)(kernel.asgi(), base_url="http://testserver", **options)
-        b.__enter__()
-        opened.append(b)
-        return b
-
-    yield open_
-    for b in opened:
-        b.__exit__(None, None, None)
 
 
 def create_note(client: Any, title: str, body: str = "") -> int:

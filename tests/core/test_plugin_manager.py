@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,7 +21,6 @@ import pytest
 
 from core import PUBLIC, Routes, hookimpl
 from core.app import Kernel
-from core.config import Settings
 from core.plugins import Manifest, PluginError, PluginManager, discover, read_manifest, resolve
 
 WRITER = ("notes.writer",)
@@ -65,21 +64,6 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
     return Site(root)
 
 
-@pytest.fixture
-def start(kernel: Kernel, base_settings: Settings) -> Iterator[Callable[..., Kernel]]:
-    """Start another kernel on the fixture kernel's (emptied) database."""
-    started: list[Kernel] = []
-
-    def start_(**kw: Any) -> Kernel:
-        k = Kernel(base_settings, **kw)
-        started.append(k)
-        return k
-
-    yield start_
-    for k in started:
-        k.db.dispose()
-
-
 def throwaway(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
               **hooks: Callable[..., Any]) -> tuple[Manifest, ModuleType]:
     """A (manifest, hooks module) pair for ``Kernel(extra_plugins=...)``."""
@@ -90,22 +74,6 @@ def throwaway(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     for hook_name, fn in hooks.items():
         setattr(module, hook_name, hookimpl(fn))
     return Manifest(name=name, module=package, path=tmp_path), module
-
-
-@pytest.fixture
-def browser(client: Any) -> Iterator[Callable[..., Any]]:
-    """Open the suite's test browser (the ``client`` fixture's class) on another kernel."""
-    opened: list[Any] = []
-
-    def open_(kernel: Kernel, **options: Any) -> Any:
-        b = type(client)(kernel.asgi(), base_url="http://testserver", **options)
-        b.__enter__()
-        opened.append(b)
-        return b
-
-    yield open_
-    for b in opened:
-        b.__exit__(None, None, None)
 
 
 @pytest.fixture
