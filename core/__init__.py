@@ -7,6 +7,8 @@ style, habit 3). Everything re-exported here is covered by the plugin guide
 
 from __future__ import annotations
 
+from core.audit import TrailEntry
+from core.audit import trail as audit_trail
 from core.db import (
     AuditedMixin,
     Base,
@@ -52,5 +54,6 @@ __all__ = [
     "Routes", "SequenceDecl", "SoftDeleteMixin", "TaskDecl", "TimestampMixin", "Transition", "UTCDateTime",
     "ValidationError",
     "VersionedMixin", "WorkflowDecl", "check_version", "enqueue", "get_for", "hookimpl", "hookspec",
-    "allowed_transitions", "ensure_editable", "model_permissions", "scope", "transition", "utcnow",
+    "TrailEntry", "allowed_transitions", "audit_trail", "ensure_editable", "model_permissions", "scope",
+    "transition", "utcnow",
 ]

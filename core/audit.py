@@ -7,16 +7,17 @@ from ``session.info["actor"]`` (set per request, never from input).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from core.db import Base, utcnow
-from core.models import AuditLog
+from core.models import AuditLog, User
 
 _PENDING = "audit.pending"
 _ACC = "audit.rows"
@@ -143,3 +144,72 @@ def install() -> None:
         event.listen(Session, "after_flush_postexec", _after_flush_postexec)
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_rollback", _forget)
+
+
+# ------------------------------------------------------------------ reading the trail
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str  # a message id to translate, or "" when the column has none
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    id: int
+    at: datetime
+    action: str  # create | update | delete | restore | purge | share | unshare
+    user_id: int | None
+    user_name: str
+    changes: tuple[Change, ...]
+
+
+def trail(session: Session, actor: Any, record: Any, *, limit: int = 50) -> list[TrailEntry]:
+    """A record's change history as ``actor`` may see it, newest first.
+
+    Empty without ``core.audit.read``. Fields the actor may not see are left
+    out; references to other records show their name when the actor may read
+    them (their id otherwise).
+    """
+    from core.permissions import scope  # the predicate imports the models, which import us
+
+    if not actor.can("core.audit.read") or not getattr(record, "__audited__", False):
+        return []
+    model = type(record)
+    rows = list(session.execute(
+        select(AuditLog, User.display_name).outerjoin(User, User.id == AuditLog.user_id)
+        .where(AuditLog.model == model.__model_key__, AuditLog.record_id == record.id)
+        .order_by(AuditLog.id.desc()).limit(limit)))
+    hidden = actor.hidden_fields(model)
+    columns = {c.name: c for c in model.__table__.columns}
+    names: dict[str, dict[Any, str]] = {}
+    for name, column in columns.items():
+        target = _referenced_model(column)
+        label_col = getattr(target, "display_name", None) or getattr(target, "name", None)
+        ids = {v for row, _ in rows for v in (row.changes or {}).get(name, ()) if isinstance(v, int)}
+        if target is not None and label_col is not None and ids:
+            stmt = select(target.id, label_col).where(target.id.in_(ids), scope(actor, target))
+            names[name] = {key: text for key, text in session.execute(stmt)}
+    out = []
+    for row, user_name in rows:
+        changes = tuple(
+            Change(f, str(columns[f].info.get("label", "")) if f in columns else "",
+                   names.get(f, {}).get(old, old), names.get(f, {}).get(new, new))
+            for f, (old, new) in (row.changes or {}).items() if f not in hidden
+        )
+        out.append(TrailEntry(row.id, row.at, row.action, row.user_id, user_name or "", changes))
+    return out
+
+
+def _referenced_model(column: Any) -> Any:
+    fks = list(column.foreign_keys)
+    if not fks:
+        return None
+    table = fks[0].column.table.name
+    for mapper in Base.registry.mappers:
+        if getattr(mapper.class_, "__tablename__", None) == table:
+            return mapper.class_
+    return None

@@ -385,7 +385,8 @@ class Crud:
         fields = [c for c in self.detail_fields if c.name not in hidden]
         panels = [p for group in ctx.kernel.pm.hook.record_panels(
             session=ctx.db, model_key=self.key, record=record, actor=ctx.user) for p in group]
-        panels.sort(key=lambda p: p.order)
+        replaced = {key for p in panels for key in p.replaces}
+        panels = sorted((p for p in panels if p.key not in replaced), key=lambda p: p.order)
         extra = self.detail_context(ctx, record) if self.detail_context else {}
         registry = ctx.kernel.registry
         return ctx.render(self.detail_template, **self._ctx(

@@ -81,6 +81,9 @@ class Panel:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 100
+    #: keys of panels this one already shows (a timeline that includes the
+    #: change history replaces ``"audit"``); those are left off the page
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

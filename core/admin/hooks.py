@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.admin.permissions import PERMISSIONS, ROLES
 from core.admin.routes import routes
-from core.db import Base, HasId, id_column, table_of
+from core.db import Base, HasId
 from core.hookspecs import hookimpl
 from core.i18n import N_
 from core.jobs import purge_jobs
-from core.models import KERNEL_MODELS, AuditLog, RecordShare, User
+from core.models import KERNEL_MODELS, RecordShare, User
 from core.permissions import Actor, scope
 from core.registry import JobDecl, MenuItem, Panel, PermissionDecl, RoleDecl
 from core.web import AUTHENTICATED, Routes
@@ -105,38 +106,6 @@ def _audit_panel(session: Session, model_key: str, record: Any, actor: Actor) ->
     """The audit trail of any record, for those who may read it."""
     if not actor.can("core.audit.read") or not getattr(record, "__audited__", False):
         return []
-    rows = list(session.execute(
-        select(AuditLog, User.display_name).outerjoin(User, User.id == AuditLog.user_id)
-        .where(AuditLog.model == model_key, AuditLog.record_id == record.id)
-        .order_by(AuditLog.id.desc()).limit(50)
-    ))
-    model = type(record)
-    columns = model.__table__.columns
-    labels = {c.name: c.info["label"] for c in columns if "label" in c.info}
-    return [Panel("audit", N_("Change history"), "core/_audit_panel.html",
-                  {"rows": rows, "hidden": actor.hidden_fields(model), "labels": labels,
-                   "refs": _reference_labels(session, actor, model, [r[0] for r in rows])},
+    entries = audit.trail(session, actor, record)
+    return [Panel("audit", N_("Change history"), "core/_audit_panel.html", {"entries": entries},
                   order=900)]
-
-
-def _reference_labels(
-    session: Session, actor: Actor, model: type[Base], entries: list[AuditLog]
-) -> dict[str, dict[int, str]]:
-    """Names for the ids of foreign keys in the changes, within the actor's scope."""
-    by_table = {table_of(m).name: m for m in Base.registry._class_registry.values()  # noqa: SLF001
-                if isinstance(m, type) and issubclass(m, Base) and hasattr(m, "__table__")}
-    out: dict[str, dict[int, str]] = {}
-    for column in model.__table__.columns:
-        fks = list(column.foreign_keys)
-        if not fks:
-            continue
-        target = by_table.get(fks[0].column.table.name)
-        label = getattr(target, "display_name", None) or getattr(target, "name", None)
-        if target is None or label is None:
-            continue
-        ids = {v for e in entries for v in e.changes.get(column.name, ()) if isinstance(v, int)}
-        if ids:
-            target_id = id_column(target)
-            stmt = select(target_id, label).where(target_id.in_(ids), scope(actor, target))
-            out[column.name] = {key: text for key, text in session.execute(stmt)}
-    return out

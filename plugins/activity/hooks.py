@@ -53,8 +53,9 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
         return []
     view = timeline(session, actor, model_key, record, hook=session.info.get("hook"),
                     store=_store(session))
+    # the timeline shows the change history itself: the kernel's panel would repeat it
     return [Panel("activity-timeline", N_("Timeline"), "activity/_record_panel.html",
-                  {"timeline": view}, order=50)]
+                  {"timeline": view}, order=50, replaces=("audit",))]
 
 
 @hookimpl

@@ -9,7 +9,6 @@ else in the plugin.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -55,11 +54,3 @@ def assignable_users(session: Session, actor: Actor) -> list[tuple[int, str]]:
             .order_by(user.display_name).limit(MAX_ASSIGNEES))  # type: ignore[attr-defined]
     return me + [(uid, name) for uid, name in session.execute(stmt)]
 
-
-def audit_rows(session: Session, model_key: str, record_id: int, *, limit: int) -> list[Any]:
-    """The newest audit rows of one record: action, user_id, at, changes."""
-    audit = _table("core_audit")
-    stmt = (select(audit.c.id, audit.c.action, audit.c.user_id, audit.c.at, audit.c.changes)
-            .where(audit.c.model == model_key, audit.c.record_id == record_id)
-            .order_by(audit.c.id.desc()).limit(limit))
-    return list(session.execute(stmt))

@@ -241,7 +241,29 @@ def test_record_panels_adds_the_notes_count_to_a_users_page(make, client, admin)
     assert page.status_code == 200
     text = panel_text(page.text, "notes-count")
     assert text is not None and "2" in text
-    assert 'id="panel-audit"' in page.text  # the kernel fills the same slot
+    # the kernel fills the same slot; the activity plugin's timeline replaces its change history
+    assert 'id="panel-activity-timeline"' in page.text and 'id="panel-audit"' not in page.text
+
+
+def test_a_panel_can_replace_another(start, throwaway, make, browser):
+    # given the kernel's change-history panel, and a plugin whose panel says it shows it already
+    from core import Panel
+
+    def record_panels(session, model_key, record, actor):
+        return [Panel("history", "History", "core/_audit_panel.html", {"entries": []}, replaces=("audit",))]
+
+    plain = start(plugins=["notes"])
+    replacing = start(throwaway("hist", record_panels=record_panels), plugins=["notes", "hist"])
+    make.user(roles=("admin",), username="boss")
+    target = make.user(username="someone")
+    pages = []
+    for kernel in (plain, replacing):
+        b = browser(kernel)
+        b.login("boss")
+        pages.append(b.get(f"/admin/users/{target.id}").text)
+    # then the kernel's panel shows without the plugin and is left off with it
+    assert 'id="panel-audit"' in pages[0]
+    assert 'id="panel-audit"' not in pages[1] and 'id="panel-history"' in pages[1]
 
 
 def test_record_panels_shows_no_notes_panel_to_who_cannot_read_notes(make, client):

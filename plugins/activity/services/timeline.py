@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Base, utcnow
+from core import N_, Actor, Base, audit_trail, utcnow
 from plugins.activity import kernel
 from plugins.activity.models import KINDS, Activity, Attachment, Note
 from plugins.activity.services.activities import may_update
@@ -145,22 +145,13 @@ def _own_entries(session: Session, actor: Actor, model_key: str, record_id: int,
 
 def _audit_entries(session: Session, actor: Actor, model_key: str, record: Any,
                    limit: int) -> list[TimelineEntry]:
-    """The record's change history, to holders of ``core.audit.read`` (as the
-    kernel's own panel); only the labels of fields the actor may see."""
-    if not actor.can("core.audit.read") or not getattr(record, "__audited__", False):
-        return []
-    rows = kernel.audit_rows(session, model_key, record.id, limit=limit)
-    model = type(record)
-    hidden = actor.hidden_fields(model)
-    labels = {c.name: c.info["label"] for c in model.__table__.columns
-              if "label" in c.info and c.name not in hidden}
-    who = kernel.names(session, [r.user_id for r in rows])
+    """The record's change history from the kernel (``core.audit_trail``:
+    holders of ``core.audit.read`` only, fields they may see, references by name)."""
     out = []
-    for row in rows:
-        changed = [labels[f] for f in (row.changes or {}) if f in labels]
-        out.append(TimelineEntry(row.at, "audit", AUDIT_ACTIONS.get(row.action, row.action),
-                                 author=who.get(row.user_id, ""), icon=ICONS["audit"],
+    for entry in audit_trail(session, actor, record, limit=limit):
+        out.append(TimelineEntry(entry.at, "audit", AUDIT_ACTIONS.get(entry.action, entry.action),
+                                 author=entry.user_name, icon=ICONS["audit"],
                                  template="activity/_entry_audit.html",
-                                 context={"fields": changed, "system": row.user_id is None},
-                                 key=f"activity-audit-{row.id}"))
+                                 context={"changes": entry.changes, "system": entry.user_id is None},
+                                 key=f"activity-audit-{entry.id}"))
     return out
