@@ -140,6 +140,17 @@ class Ctx:
             return Response(status_code=204, headers={"HX-Redirect": url})
         return RedirectResponse(url, status_code=303)
 
+    def next_path(self, field: str = "next", default: str = "/") -> str:
+        """A path on this site from a form field, for redirects after a post.
+
+        Anything that could leave the site (``https://…``, ``//host``,
+        ``/\\host``) gives ``default`` instead: no open redirects.
+        """
+        value = self.field(field)
+        if not value.startswith("/") or value[1:2] in ("/", "\\") or "\n" in value or "\r" in value:
+            return default
+        return value
+
     def set_cookie(self, key: str, value: str, **kw: Any) -> None:
         self.cookies.append((key, value, kw))
 

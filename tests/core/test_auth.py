@@ -148,3 +148,14 @@ def test_passwords_are_stored_as_argon2id(kernel, make):
     with kernel.db.session(write=False) as db:
         stored = db.get(User, user.id).password_hash
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_login_never_redirects_off_the_site(client, make, new_client):
+    make.user(username="lina")
+    for target, expected in [("/admin/users", "/admin/users"), ("//evil.example/x", "/"),
+                             ("/\\evil.example", "/"), ("https://evil.example", "/")]:
+        browser = new_client()
+        response = browser.submit("/login", {"username": "lina", "password": PASSWORD, "next": target},
+                                  follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == expected, target

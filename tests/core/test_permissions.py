@@ -277,3 +277,17 @@ def test_an_administrator_edits_a_role_on_its_page(kernel, make, client, admin):
     # and an unknown scope is refused by name
     bad = client.submit(f"/admin/roles/{role_id}/grants", {"scope:notes.note.read": "galaxy"})
     assert bad.status_code == 422 and "notes.note.read" in bad.text
+
+
+def test_an_administrator_removes_a_role_with_the_button_on_the_user_page(kernel, make, client, admin):
+    import re
+
+    from core.models import RoleAssignment
+
+    clerk = make.user(roles=("staff",))
+    page = client.get(f"/admin/users/{clerk.id}").text
+    action = re.search(rf'action="(/admin/users/{clerk.id}/roles/\d+/remove)"', page)
+    assert action is not None
+    assert client.submit(action.group(1), follow_redirects=False).status_code == 303
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == clerk.id)) is None

@@ -29,9 +29,7 @@ def session_new(ctx: Ctx) -> Response:
 def session_create(ctx: Ctx) -> Response:
     username = ctx.field("username").strip()[:80]
     password = ctx.field("password")[:200]
-    target = ctx.field("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = ctx.next_path()
     ip = ctx.request.client.host if ctx.request.client else ""
     kernel = ctx.kernel
     ctx.commit_on_error = True  # keep the failure count even though we answer 4xx

@@ -38,7 +38,4 @@ def share_remove(ctx: Ctx) -> Response:
 
 
 def _back_to_record(ctx: Ctx) -> Response:
-    back = ctx.field("next")
-    if not back.startswith("/") or back.startswith("//"):
-        back = "/"
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(ctx.next_path(), status_code=303)

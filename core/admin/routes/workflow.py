@@ -20,7 +20,4 @@ def workflow_transition(ctx: Ctx) -> Response:
     record = get_for(ctx.db, ctx.user, model, ctx.params["id"], "update")
     transition(ctx.db, ctx.kernel.registry, ctx.user, record, ctx.params["transition"],
                comment=ctx.field("comment"))
-    back = ctx.field("next")
-    if not back.startswith("/") or back.startswith("//"):
-        back = "/"
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(ctx.next_path(), status_code=303)
