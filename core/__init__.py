@@ -27,9 +27,12 @@ from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_
 from core.jobs import JobContext, enqueue
 from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version
+from core.notify import Notification, notify
+from core.people import manager_chain, manager_of, role_members
 from core.permissions import Actor, get_for, scope
 from core.registry import (
     ACTIONS,
+    ApprovalPoint,
     DatasetDecl,
     JobDecl,
     MenuItem,
@@ -56,4 +59,5 @@ __all__ = [
     "VersionedMixin", "WorkflowDecl", "check_version", "enqueue", "get_for", "hookimpl", "hookspec",
     "TrailEntry", "allowed_transitions", "audit_trail", "ensure_editable", "model_permissions", "scope",
     "transition", "utcnow",
+    "ApprovalPoint", "Notification", "manager_chain", "manager_of", "notify", "role_members",
 ]

@@ -30,7 +30,7 @@ from core.i18n import LOCALE_NAMES, Catalogs
 from core.jobs import Worker
 from core.models import PluginState
 from core.plugins import KERNEL, Manifest, PluginManager, discover, resolve
-from core.registry import DeclarationError, Registry
+from core.registry import DeclarationError, Panel, Registry
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem
 
 log = logging.getLogger("suanpan")
@@ -75,6 +75,8 @@ class Kernel:
         self.pm = PluginManager()
         self.registry = Registry()
         self.routes: dict[str, Routes] = {}
+        #: model key -> the route name of its record page (``record_path``)
+        self.record_routes: dict[str, str] = {}
         #: "mount:name" -> (path template, parameter names), see url_path_for
         self.paths: dict[str, tuple[str, set[str]]] = {}
         installed, self.discovery_errors = discover()
@@ -99,6 +101,7 @@ class Kernel:
         self.db.info["hook"] = self.pm.hook  # events fire for CLI and job writes too
         self.db.info["tasks"] = self.registry.tasks  # enqueue() checks task names
         self.db.info["workflows"] = self.registry.workflows  # for the history panel
+        self.db.info["registry"] = self.registry  # for panels, which get no kernel
         self._build_paths()
         self.catalogs = self._catalogs()
         self.jinja = self._jinja()
@@ -256,6 +259,9 @@ class Kernel:
         for _name, fn in self._impls("register_workflows"):
             for wf in fn() or ():
                 self.registry.workflows[wf.model] = wf
+                if wf.approvals and wf.model in self.registry.models:
+                    # approvers may read what they are asked to approve (core.permissions.scope)
+                    self.registry.models[wf.model].__approvable__ = True
         for _name, fn in self._impls("register_report_datasets"):
             for ds in fn() or ():
                 self.registry.datasets[ds.key] = ds
@@ -307,6 +313,7 @@ class Kernel:
 
     def render(self, template: str, ctx: Ctx, **context: Any) -> str:
         t = ctx.t
+        flash, problem = ctx.take_flash() if not ctx.is_htmx else (None, None)
         base = {
             "ctx": ctx,
             "request": ctx.request,
@@ -317,10 +324,21 @@ class Kernel:
             "url_for": ctx.url_for,
             "csrf_token": ctx.csrf,
             "menu": self.menu_for(ctx),
-            "flash": ctx.request.cookies.get("suanpan_flash"),
+            "topbar": lambda: self.topbar_for(ctx),
+            "flash": flash,
+            "problem": problem,
             "kernel": self,
         }
         return self.jinja.get_template(template).render({**base, **context})
+
+    def topbar_for(self, ctx: Ctx) -> list[Panel]:
+        """The plugins' items for the top bar (``topbar_items``), called by the
+        page layout only, so fragments never pay for them."""
+        if ctx.actor is None:
+            return []
+        items = [p for group in self.pm.hook.topbar_items(session=ctx.db, actor=ctx.actor)
+                 for p in group or ()]
+        return sorted(items, key=lambda p: (p.order, p.key))
 
     def menu_for(self, ctx: Ctx) -> list[dict[str, Any]]:
         if ctx.actor is None:
@@ -360,11 +378,21 @@ class Kernel:
         return self.url_path_for(name, **params)
 
     def _build_paths(self) -> None:
+        from core.kit import Crud
+
         for name, table in self.routes.items():
             prefix = table.prefix if table.prefix is not None else f"/{name}"
             for spec in table.specs:
                 path = prefix + spec.path
                 self.paths[f"{name}:{spec.name}"] = (_PARAM.sub(r"{\1}", path), set(_PARAM.findall(path)))
+                crud = getattr(spec.handler, "__self__", None)
+                if isinstance(crud, Crud) and spec.name == f"{crud.noun}_detail":
+                    self.record_routes.setdefault(crud.key, f"{name}:{spec.name}")
+
+    def record_path(self, model_key: str, record_id: int) -> str | None:
+        """The path of a record's own page (its ``Crud`` detail route), if it has one."""
+        route = self.record_routes.get(model_key)
+        return self.url_path_for(route, id=record_id) if route else None
 
     def url_path_for(self, name: str, /, **params: Any) -> str:
         """The path of a named route (``mount:name``), from a table built once.

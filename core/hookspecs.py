@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core.db import Base
+    from core.notify import Notification
     from core.permissions import Actor
     from core.registry import (
         DatasetDecl,
@@ -138,6 +139,16 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
     """
 
 
+@hookspec
+def topbar_items(session: Session, actor: Actor) -> list[Panel]:
+    """Return items for the page's top bar, next to the user menu (the
+    notification bell with its unread count, a phone status).
+
+    Called once per full page for the signed-in ``actor``; keep it to one
+    cheap query. Each item renders its own template.
+    """
+
+
 # ----------------------------------------------------------------- data
 
 
@@ -179,4 +190,15 @@ def on_record_transitioned(
 
     Fired by :func:`core.workflows.transition` after the history row is
     written, inside the same transaction; ``transition`` is its name.
+    """
+
+
+@hookspec
+def on_notification(session: Session, notification: Notification) -> None:
+    """Someone should hear of something (:func:`core.notify`).
+
+    Fired inside the sender's transaction. A delivering plugin stores what it
+    shows in the suite and queues anything that leaves the machine (e-mail,
+    SMS, chat) with :func:`core.enqueue`, so a rolled-back change sends
+    nothing.
     """

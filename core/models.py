@@ -316,6 +316,97 @@ class WorkflowHistory(IdMixin, Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
 
+CHAIN_STATES = {"draft": N_("Draft"), "published": N_("Published"), "retired": N_("Retired")}
+
+
+class ApprovalChain(IdMixin, TimestampMixin, AuditedMixin, Base):
+    """An administrator's approval chain for one approval point of a workflow.
+
+    Edited as a draft, then published; a published chain is never changed
+    (requests keep pointing to the version they started with): editing it
+    makes a new draft, and publishing that retires the old one. ``org_id``
+    None applies to every organisation without a chain of its own.
+    """
+
+    __tablename__ = "core_approval_chain"
+    __label__ = N_("Approval chain")
+    __shareable__ = False
+
+    model: Mapped[str] = mapped_column(String(120), info={"label": N_("Document type")})
+    point: Mapped[str] = mapped_column(String(80), info={"label": N_("Submitted by")})
+    org_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_org.id"), index=True, info={"label": N_("Organisation")})
+    name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
+    version: Mapped[int] = mapped_column(Integer, default=1, info={"label": N_("Version")})
+    status: Mapped[str] = mapped_column(String(20), default="draft", info={"label": N_("Status")})
+    #: the steps, as :meth:`core.approvals.Step.to_dict` writes them
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, info={"label": N_("Steps")})
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": N_("Published")})
+    published_by: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("core_user.id"), info={"label": N_("Published by")})
+
+
+class ApprovalRequest(IdMixin, Base):
+    """One run of a chain for one document, from submission to decision."""
+
+    __tablename__ = "core_approval_request"
+    __table_args__ = (Index("ix_core_approval_request_record", "model", "record_id", "id"),)
+
+    chain_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_approval_chain.id"))
+    model: Mapped[str] = mapped_column(String(120))
+    record_id: Mapped[int] = mapped_column(BigId)
+    org_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_org.id"))
+    submitter_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id"))
+    #: pending, approved, rejected, withdrawn
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApprovalStep(IdMixin, Base):
+    """A step of a request: a copy of the chain's step, with its clock."""
+
+    __tablename__ = "core_approval_step"
+
+    request_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_approval_request.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: waiting, active, approved, rejected, skipped, void
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApprovalTask(IdMixin, Base):
+    """One approver's part in a step: pending until they decide (or the step
+    no longer needs them: void)."""
+
+    __tablename__ = "core_approval_task"
+    __table_args__ = (Index("ix_core_approval_task_inbox", "user_id", "status", "id"),
+                      Index("ix_core_approval_task_record", "model", "record_id", "user_id"))
+
+    request_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_approval_request.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_approval_step.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(120))
+    record_id: Mapped[int] = mapped_column(BigId)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id"))
+    #: pending, approved, rejected, void
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    #: "" for the step's own approvers, "escalation" for one added on timeout
+    via: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 JOB_STATES = ("queued", "running", "done", "parked")
 JOB_STATE_LABELS = {
     "queued": N_("Queued"),
@@ -335,7 +426,7 @@ class Job(IdMixin, Base):
     __scope_columns__: ClassVar[dict[str, str]] = {"org": "org_id", "owner": "created_by_id"}
     __shareable__: ClassVar[bool] = False
 
-    task: Mapped[str] = mapped_column(String(120), info={"label": N_("Task")})
+    task: Mapped[str] = mapped_column(String(120), info={"label": N_("Task name")})
     payload: Mapped[Any] = mapped_column(JSON, default=dict, info={"label": N_("Payload")})
     #: the idempotency key: a second job with the same key is never queued
     key: Mapped[str | None] = mapped_column(String(255), unique=True,
@@ -371,4 +462,4 @@ class JobSchedule(Base):
     next_run_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-KERNEL_MODELS: tuple[type[Base], ...] = (Org, Department, User, Role, Job)
+KERNEL_MODELS: tuple[type[Base], ...] = (Org, Department, User, Role, Job, ApprovalChain)

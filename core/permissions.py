@@ -19,6 +19,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from core.db import Base, SoftDeleteMixin, id_column
 from core.models import (
+    ApprovalTask,
     Department,
     FieldRule,
     Membership,
@@ -239,6 +240,13 @@ def scope(
         if action == "update":
             share = share.where(RecordShare.can_write.is_(True))
         clauses.append(exists(share))
+    if action == "read" and getattr(model, "__approvable__", False):
+        # an approver reads what they are asked to approve (core.approvals)
+        clauses.append(exists(select(ApprovalTask.id).where(
+            ApprovalTask.model == model.__model_key__,
+            ApprovalTask.record_id == id_column(model),
+            ApprovalTask.user_id == actor.user_id,
+        )))
     predicate = or_(*clauses) if clauses else false()
     if issubclass(model, SoftDeleteMixin) and not include_deleted:
         predicate = and_(predicate, model.deleted_at.is_(None))

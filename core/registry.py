@@ -3,7 +3,7 @@ the kernel builds from them at start-up."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ ACTION_LABELS = {
     "export": N_("Export"),
     "import": N_("Import"),
     "print": N_("Print"),
-    "approve": N_("Approve"),
+    "approve": N_("Approval"),
     "assign": N_("Assign"),
     "share": N_("Share"),
 }
@@ -88,11 +88,30 @@ class Panel:
 
 @dataclass(frozen=True)
 class Transition:
+    """One step of a state machine: ``name`` moves a record from one of
+    ``source`` to ``target`` for holders of ``permission`` when ``guard``
+    (if any) accepts the record. ``label`` is its button text (``N_``)."""
+
     name: str
     source: tuple[str, ...]
     target: str
     permission: str
     guard: Callable[[Any], bool] | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalPoint:
+    """Where an administrator may attach an approval chain (docs/kernel/workflows.md).
+
+    Firing ``submit`` starts the published chain, if there is one; the
+    chain's outcome fires ``approved`` or ``rejected`` (both must leave the
+    state ``submit`` enters). While a chain runs, nobody fires those two by hand.
+    """
+
+    submit: str
+    approved: str
+    rejected: str
 
 
 @dataclass(frozen=True)
@@ -104,9 +123,44 @@ class WorkflowDecl:
     initial: str
     transitions: tuple[Transition, ...]
     locked: tuple[str, ...] = ()
+    #: state -> label (``N_``), for badges, filters and the diagram
+    labels: Mapping[str, str] = field(default_factory=dict)
+    #: transitions an approval chain may be attached to
+    approvals: tuple[ApprovalPoint, ...] = ()
+    #: the state a locked record moves to when it is amended (``core.workflows.amend``)
+    amended: str | None = None
+
+    def state_label(self, state: str) -> str:
+        return self.labels.get(state, state)
+
+    def transition_named(self, name: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == name), None)
+
+    def approval_point(self, name: str) -> ApprovalPoint | None:
+        """The approval point whose submit (or outcome) transition is ``name``."""
+        return next((p for p in self.approvals if name in (p.submit, p.approved, p.rejected)), None)
 
     def validate(self) -> None:
         known = set(self.states)
+        if self.amended is not None and self.amended not in known:
+            raise DeclarationError(f"workflow {self.model}: unknown amended state {self.amended!r}")
+        for state in self.labels:
+            if state not in known:
+                raise DeclarationError(f"workflow {self.model}: label for unknown state {state!r}")
+        names = [t.name for t in self.transitions]
+        if len(set(names)) != len(names):
+            raise DeclarationError(f"workflow {self.model}: two transitions share a name")
+        for point in self.approvals:
+            submit = self.transition_named(point.submit)
+            if submit is None:
+                raise DeclarationError(f"workflow {self.model}: approval on unknown transition "
+                                       f"{point.submit!r}")
+            for outcome in (point.approved, point.rejected):
+                t = self.transition_named(outcome)
+                if t is None or submit.target not in t.source:
+                    raise DeclarationError(
+                        f"workflow {self.model}: approval outcome {outcome!r} must leave "
+                        f"{submit.target!r}")
         if self.initial not in known:
             raise DeclarationError(f"workflow {self.model}: unknown initial state {self.initial!r}")
         for state in self.locked:

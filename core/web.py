@@ -8,6 +8,7 @@ CSRF on unsafe methods and deny-by-default hold everywhere.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
+FLASH_COOKIE = "suanpan_flash"
+PROBLEM_COOKIE = "suanpan_problem"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Handler = Callable[["Ctx"], Response]
@@ -135,7 +138,7 @@ class Ctx:
     def redirect(self, route: str, /, *, flash: str | None = None, **params: Any) -> Response:
         url = self.url_for(route, **params)
         if flash:
-            self.set_cookie("suanpan_flash", flash, max_age=30)
+            self.set_cookie(FLASH_COOKIE, flash, max_age=30)
         if self.is_htmx:
             return Response(status_code=204, headers={"HX-Redirect": url})
         return RedirectResponse(url, status_code=303)
@@ -150,6 +153,28 @@ class Ctx:
         if not value.startswith("/") or value[1:2] in ("/", "\\") or "\n" in value or "\r" in value:
             return default
         return value
+
+    def flash_problem(self, message: str, params: Mapping[str, str] | None = None) -> None:
+        """Show ``message`` (a message id with ``params``) as an error on the
+        next page: for a refused action whose form redirects back."""
+        data = json.dumps({"m": message, "p": dict(params or {})}, ensure_ascii=False)
+        self.set_cookie(PROBLEM_COOKIE, base64.urlsafe_b64encode(data.encode()).decode(), max_age=30)
+
+    def take_flash(self) -> tuple[str | None, str | None]:
+        """The pending flash code and the translated problem, each shown once."""
+        flash = self.request.cookies.get(FLASH_COOKIE)
+        raw = self.request.cookies.get(PROBLEM_COOKIE)
+        problem = None
+        if raw:
+            try:
+                data = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+                params = {str(k): self.t.gettext(str(v)) for k, v in dict(data.get("p", {})).items()}
+                problem = self.t.gettext(str(data["m"]), **params)
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                problem = None
+        for key in (k for k, v in ((FLASH_COOKIE, flash), (PROBLEM_COOKIE, raw)) if v):
+            self.set_cookie(key, "", max_age=0)
+        return flash, problem
 
     def set_cookie(self, key: str, value: str, **kw: Any) -> None:
         self.cookies.append((key, value, kw))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.db import Base, id_of
 from core.errors import Conflict
 from core.i18n import N_
@@ -23,7 +24,7 @@ from core.models import User, WorkflowHistory
 from core.permissions import Actor, Forbidden, NotFound, get_for
 from core.registry import Registry, Transition, WorkflowDecl
 
-__all__ = ["allowed_transitions", "amend", "ensure_editable", "history", "is_locked",
+__all__ = ["allowed_transitions", "amend", "ensure_editable", "fire", "history", "is_locked",
            "transition", "workflow_of"]
 
 #: columns a copy made by :func:`amend` never takes over from the original
@@ -51,8 +52,15 @@ def _permitted(session: Session, actor: Actor, record: Base, t: Transition) -> N
 def transition(
     session: Session, registry: Registry, actor: Actor, record: Base, name: str, *, comment: str = ""
 ) -> WorkflowHistory:
-    """Fire transition ``name`` on ``record`` for ``actor``; the history row it wrote."""
-    get_for(session, actor, type(record), id_of(record), "update")
+    """Fire transition ``name`` on ``record`` for ``actor``; the history row it wrote.
+
+    Firing an approval point's ``submit`` starts its chain
+    (:func:`core.approvals.start`); while that chain runs, its outcome
+    transitions are the chain's to fire, not anyone's by hand.
+    """
+    from core import approvals
+
+    get_for(session, actor, type(record), id_of(record), "read")
     wf = workflow_of(registry, record)
     if wf is None:
         raise Conflict(N_("This document type has no workflow."))
@@ -60,15 +68,42 @@ def transition(
     t = _find(wf, name)
     if t is None or current not in t.source:
         raise Conflict(N_("The step “{transition}” is not possible in the state “{state}”."),
-                       transition=name, state=current)
+                       transition=(t.label if t else "") or name, state=wf.state_label(current))
     _permitted(session, actor, record, t)
     if t.guard is not None and t.guard(record) is not True:
         raise Conflict(N_("The step “{transition}” is not allowed for this document now."),
-                       transition=name)
+                       transition=t.label or name)
+    point = wf.approval_point(name)
+    if point is not None and name != point.submit and _chain_running(session, record):
+        raise Conflict(N_("An approval chain decides this document: approve or reject it from "
+                          "your approval inbox."))
+    row = fire(session, registry, actor, record, name, comment=comment)
+    if point is not None and name == point.submit:
+        approvals.start(session, registry, actor, record, point)
+    return row
+
+
+def _chain_running(session: Session, record: Base) -> bool:
+    from core import approvals
+
+    return approvals.active_request(session, record.__model_key__, id_of(record)) is not None
+
+
+def fire(session: Session, registry: Registry, actor: Actor, record: Base, name: str, *,
+         comment: str = "") -> WorkflowHistory:
+    """Move ``record`` along transition ``name`` without checking who asks:
+    for the kernel's approval chains, which decided already. Plugins call
+    :func:`transition`."""
+    wf = workflow_of(registry, record)
+    t = _find(wf, name) if wf is not None else None
+    current: str = getattr(record, "state")  # noqa: B009 - a workflow's model has a state column
+    if t is None or current not in t.source:
+        raise Conflict(N_("The step “{transition}” is not possible in the state “{state}”."),
+                       transition=name, state=current)
     record.state = t.target  # type: ignore[attr-defined]
     row = WorkflowHistory(model=record.__model_key__, record_id=id_of(record), transition=name,
                           from_state=current, to_state=t.target, user_id=actor.user_id,
-                          comment=comment.strip()[:2000])
+                          comment=comment.strip()[:2000], at=clock.now())
     session.add(row)
     session.flush()
     hook = session.info.get("hook")
@@ -87,9 +122,16 @@ def allowed_transitions(
         return []
     current = getattr(record, "state", None)
     out = []
+    running: bool | None = None
     for t in wf.transitions:
         if current not in t.source:
             continue
+        point = wf.approval_point(t.name)
+        if point is not None and t.name != point.submit:
+            if running is None:
+                running = _chain_running(session, record)
+            if running:
+                continue
         try:
             _permitted(session, actor, record, t)
         except (Forbidden, NotFound):
@@ -145,5 +187,12 @@ def amend(session: Session, registry: Registry, actor: Actor, record: Base) -> B
               if c.key not in _NOT_COPIED}
     copy = model(**values, state=wf.initial, amends_id=id_of(record))
     session.add(copy)
+    session.flush()
+    current = str(getattr(record, "state", ""))
+    target = wf.amended or current
+    record.state = target  # type: ignore[attr-defined]
+    session.add(WorkflowHistory(model=record.__model_key__, record_id=id_of(record), transition="amend",
+                                from_state=current, to_state=target, user_id=actor.user_id,
+                                comment=f"→ #{id_of(copy)}", at=clock.now()))
     session.flush()
     return copy

@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import approvals, audit
+from core.admin import approvals as approval_pages
 from core.admin.permissions import PERMISSIONS, ROLES
 from core.admin.routes import routes
 from core.db import Base, HasId
 from core.hookspecs import hookimpl
 from core.i18n import N_
-from core.jobs import purge_jobs
+from core.jobs import JobContext, purge_jobs
 from core.models import KERNEL_MODELS, RecordShare, User
 from core.permissions import Actor, scope
 from core.registry import JobDecl, MenuItem, Panel, PermissionDecl, RoleDecl
@@ -45,6 +46,8 @@ def register_routes() -> Routes:
 def register_menu_items() -> list[MenuItem]:
     return [
         MenuItem("home", N_("Workbench"), "core:workbench_home", AUTHENTICATED, icon="home", order=0),
+        MenuItem("approvals", N_("Approvals"), "core:approval_inbox", AUTHENTICATED, icon="file-check",
+                 order=5),
         MenuItem("orgs", N_("Organisations"), "core:org_list", "core.org.read",
                  icon="building", section=N_("Administration"), order=900),
         MenuItem("departments", N_("Departments"), "core:department_list", "core.department.read",
@@ -55,6 +58,8 @@ def register_menu_items() -> list[MenuItem]:
                  icon="shield-lock", section=N_("Administration"), order=903),
         MenuItem("sequences", N_("Document numbering"), "core:sequence_list", "core.sequence.manage",
                  icon="list-numbers", section=N_("Administration"), order=904),
+        MenuItem("workflows", N_("Workflows and approvals"), "core:workflow_list", "core.approval_chain.read",
+                 icon="route", section=N_("Administration"), order=904),
         MenuItem("plugins", N_("Plugins"), "core:plugin_list", "core.plugin.manage",
                  icon="puzzle", section=N_("Administration"), order=904),
         MenuItem("recycle", N_("Recycle bin"), "core:recycle_bin", "core.recycle.read",
@@ -66,24 +71,50 @@ def register_menu_items() -> list[MenuItem]:
 
 @hookimpl
 def register_jobs() -> list[JobDecl]:
-    return [JobDecl("core.purge_jobs", purge_jobs, "30 4 * * *")]
+    return [JobDecl("core.purge_jobs", purge_jobs, "30 4 * * *"),
+            JobDecl("core.approval_timeouts", approval_timeouts, "*/5 * * * *")]
+
+
+def approval_timeouts(ctx: JobContext) -> None:
+    """Remind and escalate approval steps past their timeout (core.approvals.sweep)."""
+    result = approvals.sweep(ctx.session, ctx.kernel.registry)
+    ctx.log(f"reminded {result.reminded}, escalated {result.escalated}")
 
 
 @hookimpl
 def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
     """The sharing panel and the audit trail of any record."""
-    return [*_workflow_panel(session, model_key, record, actor),
+    return [*_approval_panel(session, model_key, record, actor),
+            *_workflow_panel(session, model_key, record, actor),
             *_sharing_panel(session, model_key, record, actor),
             *_audit_panel(session, model_key, record, actor)]
 
 
+def _approval_panel(session: Session, model_key: str, record: HasId, actor: Actor) -> list[Panel]:
+    """The record's latest approval: its steps, and the reader's own decision to make."""
+    wf = session.info.get("workflows", {}).get(model_key)
+    if wf is None or not wf.approvals:
+        return []
+    latest = approval_pages.requests_of(session, model_key, record.id)
+    if not latest:
+        return []
+    view = approval_pages.request_view(session, session.info["registry"], actor, latest[0].id)
+    return [Panel("approval", N_("Approval"), "core/_approval_panel.html",
+                  {"view": view, "states": approval_pages.REQUEST_STATES,
+                   "step_states": approval_pages.STEP_STATES, "task_states": approval_pages.TASK_STATES},
+                  order=10)]
+
+
 def _workflow_panel(session: Session, model_key: str, record: HasId, actor: Actor) -> list[Panel]:
     """The transitions a record went through, on models with a workflow."""
-    if model_key not in session.info.get("workflows", {}):
+    wf = session.info.get("workflows", {}).get(model_key)
+    if wf is None:
         return []
     rows = history(session, actor, model_key, record.id)
+    names = {**approvals.EVENTS, "amend": N_("Amended"),
+             **{t.name: t.label or t.name for t in wf.transitions}}
     return [Panel("workflow", N_("Workflow history"), "core/_workflow_panel.html",
-                  {"rows": rows}, order=700)]
+                  {"rows": rows, "names": names, "wf": wf}, order=700)]
 
 
 def _sharing_panel(session: Session, model_key: str, record: HasId, actor: Actor) -> list[Panel]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.i18n import N_
-from core.models import Department, Org, Role, User
+from core.models import ApprovalChain, Department, Org, Role, User
 from core.registry import PermissionDecl, RoleDecl, model_permissions
 
 PERMISSIONS: list[PermissionDecl] = [
@@ -11,6 +11,7 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(Department, ("read", "create", "update", "delete")),
     *model_permissions(User, ("read", "create", "update", "assign")),
     *model_permissions(Role, ("read", "create", "update")),
+    *model_permissions(ApprovalChain, ("read", "create", "update", "delete")),
     PermissionDecl("core.plugin.manage", N_("Enable and disable plugins")),
     PermissionDecl("core.sequence.manage", N_("Set document numbering patterns")),
     PermissionDecl("core.recycle.read", N_("See the recycle bin")),
@@ -33,6 +34,8 @@ ROLES: list[RoleDecl] = [
             "core.user.read": "org", "core.user.create": "org", "core.user.update": "org",
             "core.user.assign": "org", "core.role.read": "all", "core.recycle.read": "org",
             "core.recycle.restore": "org", "core.audit.read": "org", "core.job.read": "org",
+            "core.approval_chain.read": "org", "core.approval_chain.create": "org",
+            "core.approval_chain.update": "org", "core.approval_chain.delete": "org",
         },
     ),
     RoleDecl(

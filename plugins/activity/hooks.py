@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import AUTHENTICATED, N_, MenuItem, Panel, PermissionDecl, RoleDecl, Routes, hookimpl
+from core import (
+    AUTHENTICATED,
+    N_,
+    JobDecl,
+    MenuItem,
+    Notification,
+    Panel,
+    PermissionDecl,
+    RoleDecl,
+    Routes,
+    TaskDecl,
+    hookimpl,
+)
+from plugins.activity import (
+    routes_notifications,  # noqa: F401 - registers the notification pages
+    routes_reminders,  # noqa: F401 - registers the reminder rule pages
+)
+from plugins.activity.channels import BUILT_IN, Channel
 from plugins.activity.models import MODELS
 from plugins.activity.permissions import PERMISSIONS, ROLES
 from plugins.activity.routes import routes
+from plugins.activity.services import notifications, reminders
 from plugins.activity.services.demo import load_demo
 from plugins.activity.services.purge import purge_record
 from plugins.activity.services.records import OWN_KEYS
@@ -43,7 +61,45 @@ def register_routes() -> Routes:
 @hookimpl
 def register_menu_items() -> list[MenuItem]:
     return [MenuItem("tasks", N_("My tasks"), "activity:task_list", AUTHENTICATED,
-                     icon="checklist", order=10)]
+                     icon="checklist", order=10),
+            MenuItem("notifications", N_("Notifications"), "activity:notification_list", AUTHENTICATED,
+                     icon="bell", order=11),
+            MenuItem("notification-channels", N_("E-mail and SMS"), "activity:channel_settings",
+                     "activity.channel_settings.update", icon="mail-cog", section=N_("Administration"),
+                     order=907),
+            MenuItem("reminder-rules", N_("Reminder rules"), "activity:reminder_list",
+                     "activity.reminder_rule.read", icon="alarm", section=N_("Administration"), order=908)]
+
+
+@hookimpl
+def register_tasks() -> list[TaskDecl]:
+    return [TaskDecl(notifications.TASK, notifications.deliver, max_attempts=6, timeout_seconds=120),
+            TaskDecl(reminders.TASK_DUE, reminders.remind_task, max_attempts=3)]
+
+
+@hookimpl
+def register_jobs() -> list[JobDecl]:
+    """Reminder rules and due tasks, every hour (idempotent: nothing fires twice)."""
+    return [JobDecl(reminders.JOB, reminders.run_reminders, "0 * * * *")]
+
+
+@hookimpl
+def topbar_items(session: Session, actor: Actor) -> list[Panel]:
+    """The bell, with the unread count, that the inbox page and the live stream update."""
+    return [routes_notifications.bell(session, actor.user_id)]
+
+
+@hookimpl
+def on_notification(session: Session, notification: Notification) -> None:
+    """Into the recipients' inboxes; out through the channels they get, after the commit."""
+    notifications.receive(session, notification,
+                          notifications.channels(session.info.get("hook")).values())
+
+
+@hookimpl
+def activity_notification_channels() -> list[Channel]:
+    """The built-in channels register like anyone else's: e-mail and SMS."""
+    return list(BUILT_IN)
 
 
 @hookimpl

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from core import Actor
     from plugins.activity.api import TimelineEntry
+    from plugins.activity.channels import Channel
 
 
 @hookspec
@@ -24,4 +25,15 @@ def activity_timeline_entries(
     ``actor`` may read ``record``; entries of every plugin are merged, newest
     first. Return ``[]`` for records you do not extend; list only what the
     actor may see. firstresult: no.
+    """
+
+
+@hookspec
+def activity_notification_channels() -> list[Channel]:
+    """Return channels that notifications go out through (WeCom, DingTalk):
+    instances of :class:`plugins.activity.api.Channel`.
+
+    Called whenever a notification is delivered or the preferences page is
+    shown; the first channel of a key wins (the built-in ``email`` and
+    ``sms`` come first). firstresult: no.
     """

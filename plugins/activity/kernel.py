@@ -1,5 +1,5 @@
 """What the activity plugin reads of the kernel beyond its public API: the
-audit trail (``core_audit``) and people's names (``core_user``).
+audit trail (``core_audit``) and people's names and addresses (``core_user``).
 
 The kernel exports no model class for either, so they are read as tables of
 the one ``Base``'s metadata (and the user model by its key), here and nowhere
@@ -9,6 +9,7 @@ else in the plugin.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -54,3 +55,26 @@ def assignable_users(session: Session, actor: Actor) -> list[tuple[int, str]]:
             .order_by(user.display_name).limit(MAX_ASSIGNEES))  # type: ignore[attr-defined]
     return me + [(uid, name) for uid, name in session.execute(stmt)]
 
+
+
+@dataclass(frozen=True)
+class Person:
+    """What notifications need of a user: where to reach them, in which language."""
+
+    id: int
+    display_name: str
+    email: str
+    phone: str
+    locale: str
+    org_id: int
+    active: bool
+
+
+def people(session: Session, user_ids: Iterable[int]) -> dict[int, Person]:
+    """The users ``user_ids`` as :class:`Person`, by id (one query)."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    u = _table("core_user").c
+    stmt = select(u.id, u.display_name, u.email, u.phone, u.locale, u.org_id, u.active).where(u.id.in_(ids))
+    return {row.id: Person(*row) for row in session.execute(stmt)}

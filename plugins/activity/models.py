@@ -10,9 +10,21 @@ delete or change what someone else wrote.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from core import (
@@ -25,6 +37,7 @@ from core import (
     TimestampMixin,
     UTCDateTime,
     VersionedMixin,
+    utcnow,
 )
 
 #: kinds of activity, in the order the form offers them
@@ -92,4 +105,135 @@ class Attachment(IdMixin, RecordLink, OrgScopedMixin, TimestampMixin, AuditedMix
     sha256: Mapped[str] = mapped_column(String(64), index=True, info={"label": N_("Checksum")})
 
 
-MODELS: tuple[type[Base], ...] = (Note, Activity, Attachment)
+# ------------------------------------------------------------ notifications
+
+
+class InboxItem(IdMixin, Base):
+    """One notification in one user's in-app inbox (:func:`core.notify`).
+
+    ``subject`` and ``body`` are message ids, formatted with ``params`` in the
+    reader's language when shown.
+    """
+
+    __tablename__ = "activity_notification"
+    __table_args__ = (Index("ix_activity_notification_inbox", "user_id", "read_at", "id"),)
+    __label__ = N_("Notification")
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="CASCADE"),
+                                         info={"label": N_("Recipient")})
+    category: Mapped[str] = mapped_column(String(20), info={"label": N_("Category")})
+    subject: Mapped[str] = mapped_column(String(300), info={"label": N_("Subject")})
+    body: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Message")})
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info={"label": N_("Values")})
+    link: Mapped[str] = mapped_column(String(500), default="", info={"label": N_("Link")})
+    record_model: Mapped[str | None] = mapped_column(String(120), info={"label": N_("Record type")})
+    record_id: Mapped[int | None] = mapped_column(BigId, info={"label": N_("Record")})
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, info={"label": N_("Urgent")})
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="SET NULL"),
+                                                 info={"label": N_("Sent by")})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                 info={"label": N_("Sent")})
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": N_("Read at")})
+
+
+class Delivery(IdMixin, Base):
+    """One notification sent (or to be sent) through one channel to one address.
+
+    The job that sends it marks it ``sent``; a retried job finds it sent and
+    does nothing (the idempotency of e-mail and SMS).
+    """
+
+    __tablename__ = "activity_delivery"
+    __label__ = N_("Delivery")
+
+    notification_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("activity_notification.id", ondelete="CASCADE"), index=True,
+        info={"label": N_("Notification")})
+    channel: Mapped[str] = mapped_column(String(40), info={"label": N_("Channel")})
+    address: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("Address")})
+    #: queued, sent, failed
+    status: Mapped[str] = mapped_column(String(20), default="queued", info={"label": N_("Status")})
+    error: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Error")})
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": N_("Sent")})
+
+
+class ChannelSettings(IdMixin, TimestampMixin, Base):
+    """An organisation's settings for one outgoing channel (``email``: SMTP
+    server; ``sms``: gateway). Secrets in ``config`` are never shown back."""
+
+    __tablename__ = "activity_channel_settings"
+    __table_args__ = (UniqueConstraint("org_id", "channel"),)
+    __label__ = N_("Channel settings")
+
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_org.id", ondelete="CASCADE"),
+                                        info={"label": N_("Organisation")})
+    channel: Mapped[str] = mapped_column(String(40), info={"label": N_("Channel")})
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False, info={"label": N_("Enabled")})
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info={"label": N_("Settings")})
+
+
+class Preference(IdMixin, Base):
+    """A user's choice to receive (or not) one category through one channel."""
+
+    __tablename__ = "activity_preference"
+    __table_args__ = (UniqueConstraint("user_id", "channel", "category"),)
+    __label__ = N_("Notification preference")
+
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="CASCADE"),
+                                         info={"label": N_("User")})
+    channel: Mapped[str] = mapped_column(String(40), info={"label": N_("Channel")})
+    category: Mapped[str] = mapped_column(String(20), info={"label": N_("Category")})
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Enabled")})
+
+
+# ------------------------------------------------------------------ reminders
+
+#: whom a reminder rule tells
+RECIPIENTS: dict[str, str] = {
+    "owner": N_("The record's owner"),
+    "manager": N_("The owner's manager"),
+    "role": N_("Everyone with a role"),
+    "user": N_("One user"),
+}
+
+
+class ReminderRule(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
+    """Remind someone ``offset_days`` before (negative) or after a date field
+    of every record of a model in an organisation."""
+
+    __tablename__ = "activity_reminder_rule"
+    __label__ = N_("Reminder rule")
+    __shareable__ = False
+
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_org.id"), index=True,
+                                        info={"label": N_("Organisation")})
+    name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
+    model: Mapped[str] = mapped_column(String(120), info={"label": N_("Record type")})
+    field: Mapped[str] = mapped_column(String(80), info={"label": N_("Date field")})
+    offset_days: Mapped[int] = mapped_column(Integer, default=0, info={"label": N_("Days")})
+    recipients: Mapped[str] = mapped_column(String(20), default="owner",
+                                            info={"label": N_("Recipients")})
+    role_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_role.id", ondelete="SET NULL"),
+                                                info={"label": N_("Role")})
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="SET NULL"),
+                                                info={"label": N_("User")})
+    message: Mapped[str] = mapped_column(String(300), default="", info={"label": N_("Message")})
+    active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
+
+
+class ReminderSent(IdMixin, Base):
+    """A rule fired for a record's date once: the sweep never repeats it."""
+
+    __tablename__ = "activity_reminder_sent"
+    __table_args__ = (UniqueConstraint("rule_id", "record_id", "due_on"),)
+    __label__ = N_("Reminder sent")
+
+    rule_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("activity_reminder_rule.id", ondelete="CASCADE"), info={"label": N_("Reminder rule")})
+    record_id: Mapped[int] = mapped_column(BigId, info={"label": N_("Record")})
+    due_on: Mapped[date] = mapped_column(Date, info={"label": N_("Date")})
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, info={"label": N_("Sent")})
+
+
+MODELS: tuple[type[Base], ...] = (Note, Activity, Attachment, InboxItem, Delivery, ChannelSettings,
+                                  Preference, ReminderRule, ReminderSent)

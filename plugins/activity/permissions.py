@@ -10,7 +10,8 @@ can still read.
 
 from __future__ import annotations
 
-from core import N_, PermissionDecl, RoleDecl
+from core import N_, PermissionDecl, RoleDecl, model_permissions
+from plugins.activity.models import ReminderRule
 
 PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("activity.note.create", N_("Write notes on records you can read")),
@@ -21,6 +22,9 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("activity.activity.assign", N_("Assign tasks to other people")),
     PermissionDecl("activity.attachment.create", N_("Upload files to records you can read")),
     PermissionDecl("activity.attachment.delete", N_("Delete other people's files")),
+    # reminder rules of an organisation (Administration -> Reminder rules)
+    *model_permissions(ReminderRule, ("read", "create", "update")),
+    PermissionDecl("activity.channel_settings.update", N_("Configure e-mail and SMS of an organisation")),
 ]
 
 ROLES: list[RoleDecl] = [

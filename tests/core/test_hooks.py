@@ -118,7 +118,9 @@ def test_register_roles_ships_the_writer_role_under_the_plugins_prefix(kernel):
         assert (role.name, role.name_en) == ("便签作者", "Note writer")
         assert {p.code: p.scope for p in role.permissions} == {
             "notes.note.read": "own", "notes.note.create": "own",
-            "notes.note.update": "own", "notes.note.delete": "own"}
+            "notes.note.update": "own", "notes.note.delete": "own",
+            "notes.expense.read": "own", "notes.expense.create": "own",
+            "notes.expense.update": "own", "notes.expense.delete": "own"}
         external = db.scalar(select(ExternalId).where(
             ExternalId.plugin == "notes", ExternalId.key == "role.writer"))
         assert external is not None and external.record_id == role.id

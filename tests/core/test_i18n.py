@@ -48,6 +48,26 @@ def test_plugin_catalog_translates_every_message_id_into_chinese(domain):
     )
 
 
+def test_one_message_id_reads_the_same_in_every_catalog():
+    """The catalogs of the kernel and the plugins merge into one table: an id
+    that two of them translate differently would show one plugin's words on
+    another's page (a button "取消" turning into "作废")."""
+    seen: dict[str, tuple[str, object]] = {}
+    clashes = []
+    for domain in [messages.kernel_domain(), *PLUGIN_DOMAINS]:
+        catalog = messages.read_catalog(domain.po_path("zh_CN"), "zh_CN")
+        assert catalog is not None, domain.name
+        for message in catalog:
+            if not message.id or not message.string:
+                continue
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            text = message.string if isinstance(message.string, str) else tuple(message.string)
+            first = seen.setdefault(key, (domain.name, text))
+            if first[1] != text:
+                clashes.append(f"{key!r}: {first[0]} says {first[1]!r}, {domain.name} says {text!r}")
+    assert not clashes, "\n".join(clashes)
+
+
 def test_extraction_finds_ids_in_code_templates_and_error_answers():
     # when the kernel's ids are extracted
     ids = messages.message_ids(messages.kernel_domain())

@@ -11,6 +11,7 @@ without any role gets 403 on every route that needs a permission.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -66,6 +67,8 @@ def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int) ->
             values[column.name] = f"{MARKER}{column.name}"
         elif column.type.python_type is int and not column.foreign_keys:
             values[column.name] = 1  # a count, a size, the id of a linked record
+        elif column.type.python_type is Decimal:
+            values[column.name] = Decimal("1")  # an amount
     values.setdefault("org_id", org_id)
     if hasattr(model, "owner_id"):
         values.setdefault("owner_id", owner_id)

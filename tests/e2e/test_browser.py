@@ -279,7 +279,7 @@ def _open_role(page: Any) -> None:
 
 def _open_notes(page: Any) -> None:
     page.goto("/")
-    page.locator("aside a.nav-link[href^='/notes']").click()  # the menu, not a typed URL
+    page.locator("aside a.nav-link[href='/notes/']").click()  # the menu, not a typed URL
     expect(page.locator("#sp-main")).to_contain_text("季度销售计划")
 
 

@@ -8,6 +8,8 @@ from core.web import Routes
 routes = Routes(prefix="")
 
 from core.admin.routes import (  # noqa: E402  (the modules register on ``routes``)
+    approvals,
+    chains,
     jobs,
     numbering,
     orgs,
@@ -21,5 +23,6 @@ from core.admin.routes import (  # noqa: E402  (the modules register on ``routes
     workflow,
 )
 
-__all__ = ["jobs", "numbering", "orgs", "plugins", "profile", "recycle", "roles", "routes", "session",
+__all__ = ["approvals", "chains",
+           "jobs", "numbering", "orgs", "plugins", "profile", "recycle", "roles", "routes", "session",
            "sharing", "users", "workflow"]

@@ -22,7 +22,7 @@ TABS = ("parked", "queued", "running", "done")
 
 JOBS = ListView(Job, [
     Column("id", "ID", link=True),
-    Column("task", N_("Task"), link=True),
+    Column("task", N_("Task name"), link=True),
     Column("state", N_("State"), kind="choice", choices=JOB_STATE_LABELS),
     Column("attempts", N_("Attempts"), kind="number"),
     Column("run_at", N_("Due at"), kind="datetime"),

@@ -19,7 +19,7 @@ from core import (
     hookimpl,
 )
 from suanpan_notes import services
-from suanpan_notes.models import Note
+from suanpan_notes.models import Expense, Note
 from suanpan_notes.permissions import PERMISSIONS, ROLES
 from suanpan_notes.routes import routes
 from suanpan_notes.workflows import WORKFLOWS
@@ -35,7 +35,7 @@ EVENTS: list[tuple[str, str, int]] = []
 
 @hookimpl
 def register_models() -> list[type[Base]]:
-    return [Note]
+    return [Note, Expense]
 
 
 @hookimpl
@@ -56,7 +56,9 @@ def register_routes() -> Routes:
 @hookimpl
 def register_menu_items() -> list[MenuItem]:
     return [MenuItem("notes", N_("Notes"), "notes:note_list", "notes.note.read", icon="note",
-                     order=50)]
+                     order=50),
+            MenuItem("expenses", N_("Expense claims"), "notes:expense_list", "notes.expense.read",
+                     icon="receipt", order=51)]
 
 
 @hookimpl

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from core import N_, Column, Crud, Form, FormField, ListView, Routes
 from suanpan_notes import services
-from suanpan_notes.models import Note
+from suanpan_notes.models import CATEGORIES, Expense, Note
+from suanpan_notes.workflows import EXPENSE, NOTE
 
-#: how the states read (the workflow names them "draft" and "published")
-STATES = {"draft": N_("Draft"), "published": N_("Published")}
+#: how the states read (the workflow's labels)
+STATES = dict(NOTE.labels)
 
 routes = Routes()
 
@@ -30,3 +31,23 @@ notes = Crud(
                    Column("state", N_("State"), kind="choice", choices=STATES)],
 )
 notes.register(routes)
+
+expenses = Crud(
+    model=Expense, noun="expense", path="/expenses", title=N_("Expense claims"), title_attr="title",
+    list_view=ListView(Expense, [
+        Column("title", N_("Title"), link=True),
+        Column("amount", N_("Amount"), kind="money"),
+        Column("category", N_("Category"), kind="choice", choices=CATEGORIES),
+        Column("state", N_("State"), kind="choice", choices=dict(EXPENSE.labels)),
+    ], search=("title",)),
+    form=Form([
+        FormField("title", N_("Title"), required=True),
+        FormField("amount", N_("Amount"), "decimal", required=True),
+        FormField("category", N_("Category"), "select", choices=list(CATEGORIES.items()), required=True),
+    ]),
+    create=services.create_expense, update=services.update_note,
+    detail_fields=[Column("title", N_("Title")), Column("amount", N_("Amount"), kind="money"),
+                   Column("category", N_("Category"), kind="choice", choices=CATEGORIES),
+                   Column("state", N_("State"), kind="choice", choices=dict(EXPENSE.labels))],
+)
+expenses.register(routes)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import Actor, JobContext, scope, utcnow
-from suanpan_notes.models import Note
+from suanpan_notes.models import Expense, Note
 
 #: (demo user key, demo org key, title) for ``load_demo_data``
 DEMO_NOTES = (
@@ -26,6 +26,13 @@ def create_note(db: Session, actor: Actor, values: dict[str, Any]) -> Note:
                 **values)
     db.add(note)
     return note
+
+
+def create_expense(db: Session, actor: Actor, values: dict[str, Any]) -> Expense:
+    expense = Expense(org_id=actor.org_id, owner_id=actor.user_id, department_id=actor.department_id,
+                      **values)
+    db.add(expense)
+    return expense
 
 
 def update_note(db: Session, actor: Actor, note: Note, values: dict[str, Any]) -> None:

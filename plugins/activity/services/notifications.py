@@ -1,0 +1,209 @@
+"""Notifications: the inbox, the deliveries through channels, and the job
+that sends them.
+
+``on_notification`` (see hooks.py) calls :func:`receive` inside the sender's
+transaction: one inbox row per active recipient, and for every channel the
+recipient gets a :class:`Delivery` row and a job ``activity.deliver``, both
+rolled back with the sender's change. The job (:func:`deliver`) sends once:
+a delivery already ``sent`` is never sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+
+from core import N_, NotFound, Notification, enqueue, utcnow
+from plugins.activity.channels import BUILT_IN, Channel, Rendered
+from plugins.activity.kernel import Person, people
+from plugins.activity.models import Delivery, InboxItem, Preference
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core import JobContext
+
+#: what a notification is about, with labels (the kernel's ``core.notify.CATEGORIES``;
+#: a test keeps the two in step)
+CATEGORY_LABELS: dict[str, str] = {
+    "approval": N_("Approval requests"), "reminder": N_("Reminders"), "task": N_("Tasks"),
+    "mention": N_("Mentions"), "system": N_("System messages"),
+}
+CATEGORIES = tuple(CATEGORY_LABELS)
+TASK = "activity.deliver"
+#: the inbox page shows this many notifications (unread ones first)
+INBOX_LIMIT = 100
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+
+
+def channels(hook: Any) -> dict[str, Channel]:
+    """Every channel, by key: the built-in ones and those of other plugins
+    (``activity_notification_channels``)."""
+    found: dict[str, Channel] = {c.key: c for c in BUILT_IN}  # no plugin replaces these
+    groups = hook.activity_notification_channels() if hook is not None else []
+    for group in groups:
+        for channel in group or ():
+            found.setdefault(channel.key, channel)
+    return found
+
+
+# ------------------------------------------------------------------ receiving
+
+
+def receive(session: Session, notification: Notification, outgoing: Iterable[Channel]) -> list[InboxItem]:
+    """Store ``notification`` in its recipients' inboxes and queue it on the
+    channels each recipient gets; the inbox rows."""
+    found = people(session, notification.user_ids)
+    recipients = [p for uid in notification.user_ids if (p := found.get(uid)) is not None and p.active]
+    model, record_id = notification.record or (None, None)
+    items = [InboxItem(user_id=p.id, category=notification.category, subject=notification.subject,
+                       body=notification.body, params=dict(notification.params), link=notification.link,
+                       record_model=model, record_id=record_id, urgent=notification.urgent,
+                       actor_id=notification.actor_id) for p in recipients]
+    session.add_all(items)
+    session.flush()
+    prefs = _preferences(session, [p.id for p in recipients])
+    switched_on: dict[tuple[int, str], bool] = {}
+    for item, person in zip(items, recipients, strict=True):
+        for channel in outgoing:
+            if channel.urgent_only and not notification.urgent:
+                continue
+            if not prefs.get((person.id, channel.key, notification.category), True):
+                continue
+            address = channel.address_of(person)
+            if not address:
+                continue
+            on = switched_on.setdefault((person.org_id, channel.key),
+                                        channel.enabled_for(session, person.org_id))
+            if on:
+                _queue(session, item, channel.key, address, person.org_id)
+    return items
+
+
+def _queue(session: Session, item: InboxItem, channel: str, address: str, org_id: int) -> None:
+    delivery = Delivery(notification_id=item.id, channel=channel, address=address, status=QUEUED)
+    session.add(delivery)
+    session.flush()
+    enqueue(session, TASK, {"delivery_id": delivery.id}, key=f"{TASK}:{delivery.id}", org_id=org_id)
+
+
+def _preferences(session: Session, user_ids: Sequence[int]) -> dict[tuple[int, str, str], bool]:
+    if not user_ids:
+        return {}
+    rows = session.execute(select(Preference.user_id, Preference.channel, Preference.category,
+                                  Preference.enabled).where(Preference.user_id.in_(user_ids)))
+    return {(u, ch, cat): on for u, ch, cat, on in rows}
+
+
+# ------------------------------------------------------------------ the inbox
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """The user's unread notifications (an index range)."""
+    return int(session.scalar(select(func.count()).select_from(InboxItem).where(
+        InboxItem.user_id == user_id, InboxItem.read_at.is_(None))) or 0)
+
+
+def inbox(session: Session, user_id: int, limit: int = INBOX_LIMIT) -> list[InboxItem]:
+    """The user's notifications: unread ones first, newest first."""
+    stmt = (select(InboxItem).where(InboxItem.user_id == user_id)
+            .order_by(InboxItem.read_at.is_not(None), InboxItem.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def get_item(session: Session, user_id: int, item_id: int) -> InboxItem:
+    """One of the user's own notifications; anyone else's is not found."""
+    item = session.get(InboxItem, item_id)
+    if item is None or item.user_id != user_id:
+        raise NotFound()
+    return item
+
+
+def mark_read(session: Session, user_id: int, item_id: int) -> InboxItem:
+    item = get_item(session, user_id, item_id)
+    if item.read_at is None:
+        item.read_at = utcnow()
+    return item
+
+
+def mark_all_read(session: Session, user_id: int) -> int:
+    """Mark all the user's notifications read; how many were unread."""
+    result = session.execute(update(InboxItem).where(
+        InboxItem.user_id == user_id, InboxItem.read_at.is_(None)).values(read_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ------------------------------------------------------------------ preferences
+
+
+def preferences(session: Session, user_id: int) -> dict[tuple[str, str], bool]:
+    """The user's choices (channel, category) -> on; missing pairs are on."""
+    return {(ch, cat): on for (_, ch, cat), on in _preferences(session, [user_id]).items()}
+
+
+def save_preferences(session: Session, user_id: int, pairs: Iterable[tuple[str, str]],
+                     chosen: set[tuple[str, str]]) -> None:
+    """Set every (channel, category) of ``pairs``: on when in ``chosen``."""
+    stored = {(p.channel, p.category): p for p in session.scalars(
+        select(Preference).where(Preference.user_id == user_id))}
+    for channel, category in pairs:
+        row = stored.get((channel, category))
+        if row is None:
+            session.add(Preference(user_id=user_id, channel=channel, category=category,
+                                   enabled=(channel, category) in chosen))
+        else:
+            row.enabled = (channel, category) in chosen
+
+
+# ------------------------------------------------------------------ sending
+
+
+def render(kernel: Any, item: InboxItem, user: Person) -> Rendered:
+    """The notification in the recipient's language, with a link to the suite
+    (the setting ``base_url`` before the notification's path)."""
+    t = kernel.catalogs.translator(kernel.catalogs.negotiate([user.locale]))
+    params = dict(item.params or {})
+    subject = t.gettext(item.subject, **params)
+    body = t.gettext(item.body, **params) if item.body else ""
+    base = str(kernel.settings.extra.get("base_url", "")).rstrip("/")
+    url = f"{base}{item.link}" if base and item.link else ""
+    context = {"_": t.gettext, "t": t, "subject": subject, "body": body, "url": url, "user": user,
+               "item": item}
+    text = kernel.jinja.get_template("activity/mail/_notification_text.html").render(context)
+    html = kernel.jinja.get_template("activity/mail/_notification.html").render(context)
+    short = " ".join(part for part in (t.gettext("[Suanpan] {subject}", subject=subject), url) if part)
+    return Rendered(subject=subject, text=text, html=html, short=short, url=url)
+
+
+def deliver(ctx: JobContext) -> None:
+    """The job ``activity.deliver``: send one delivery, once.
+
+    Reads and sends outside any write transaction (SQLite has one writer);
+    a failure is recorded on the delivery in a transaction of its own and
+    raised again, so the kernel retries the job and then parks it.
+    """
+    delivery_id = int(ctx.payload["delivery_id"])
+    with ctx.kernel.db.session(write=False) as db:
+        delivery = db.get(Delivery, delivery_id)
+        if delivery is None or delivery.status == SENT:
+            ctx.log(f"delivery {delivery_id} already sent or gone: nothing to do")
+            return
+        item = db.get(InboxItem, delivery.notification_id)
+        user = people(db, [item.user_id]).get(item.user_id) if item is not None else None
+        db.expunge_all()
+    if item is None or user is None:
+        return
+    channel = channels(ctx.kernel.pm.hook).get(delivery.channel)
+    try:
+        if channel is None:
+            raise RuntimeError(f"unknown channel {delivery.channel!r}: its plugin is off")
+        channel.send(ctx, delivery, user, render(ctx.kernel, item, user))
+    except Exception as exc:
+        with ctx.kernel.db.session() as db:
+            db.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+                status=FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]))
+        raise
+    ctx.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+        status=SENT, error="", sent_at=utcnow()))
