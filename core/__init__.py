@@ -13,6 +13,7 @@ from core.db import (
     AuditedMixin,
     Base,
     BigId,
+    ExtraMixin,
     IdMixin,
     Money,
     OrgScopedMixin,
@@ -23,22 +24,37 @@ from core.db import (
     utcnow,
 )
 from core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationError
+from core.fields import (
+    clean_extra,
+    convert_extra,
+    editable_extra,
+    extra_column,
+    extra_errors,
+    extra_fields_of,
+    extra_value,
+    has_extra,
+    visible_extra,
+)
+from core.fields import forget as forget_extra_fields
 from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_
 from core.jobs import JobContext, enqueue
-from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version
+from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version, set_extra
 from core.notify import Notification, notify
 from core.people import manager_chain, manager_of, role_members
 from core.permissions import Actor, get_for, scope
 from core.registry import (
     ACTIONS,
+    EXTRA_KINDS,
     ApprovalPoint,
     DatasetDecl,
+    ExtraField,
     JobDecl,
     MenuItem,
     Panel,
     PermissionDecl,
     RoleDecl,
+    SearchDecl,
     SequenceDecl,
     TaskDecl,
     Transition,
@@ -59,5 +75,9 @@ __all__ = [
     "VersionedMixin", "WorkflowDecl", "check_version", "enqueue", "get_for", "hookimpl", "hookspec",
     "TrailEntry", "allowed_transitions", "audit_trail", "ensure_editable", "model_permissions", "scope",
     "transition", "utcnow",
-    "ApprovalPoint", "Notification", "manager_chain", "manager_of", "notify", "role_members",
+    "ApprovalPoint", "Notification", "manager_chain",
+    "EXTRA_KINDS", "ExtraField", "ExtraMixin", "SearchDecl", "extra_fields_of", "has_extra",
+    "clean_extra", "convert_extra", "editable_extra", "extra_column", "extra_errors", "extra_value",
+    "forget_extra_fields", "visible_extra",
+    "manager_of", "notify", "role_members", "set_extra",
 ]

@@ -31,7 +31,7 @@ from core.jobs import Worker
 from core.models import PluginState
 from core.plugins import KERNEL, Manifest, PluginManager, discover, resolve
 from core.registry import DeclarationError, Panel, Registry
-from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem
+from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem, wants_json
 
 log = logging.getLogger("suanpan")
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -172,6 +172,15 @@ class Kernel:
         for seq in self._declared(name, "register_sequences"):
             if not seq.key.startswith(prefix):
                 problems.append(f"sequence {seq.key!r} is outside its namespace {name!r}")
+        own = {m.__model_key__: m for m in self._declared(name, "register_models")}
+        for decl in self._declared(name, "register_search"):
+            model = own.get(decl.model)
+            if model is None:
+                problems.append(f"search of {decl.model!r}: not a model of {name!r}")
+                continue
+            missing = [f for f in decl.fields() if f not in model.__table__.columns]
+            if missing:
+                problems.append(f"search of {decl.model!r}: unknown fields {', '.join(missing)}")
         problems += self._task_problems(name)
         for hook in ("register_workflows", "register_report_datasets", "register_jobs",
                      "register_sequences", "register_tasks"):
@@ -275,6 +284,9 @@ class Kernel:
         for _name, fn in self._impls("register_sequences"):
             for seq in fn() or ():
                 self.registry.sequences[seq.key] = seq
+        for _name, fn in self._impls("register_search"):
+            for decl in fn() or ():
+                self.registry.search[decl.model] = decl
 
     # -- templates and translations ------------------------------------------
 
@@ -358,9 +370,7 @@ class Kernel:
         title = translator.gettext(message)
         if params:
             title = title.format(**{k: translator.gettext(v) for k, v in params.items()})
-        if request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-            "accept", ""
-        ):
+        if wants_json(request):
             return problem(status, title, **extra)
         if ctx is not None and ctx.actor is not None:
             try:
@@ -388,6 +398,7 @@ class Kernel:
                 crud = getattr(spec.handler, "__self__", None)
                 if isinstance(crud, Crud) and spec.name == f"{crud.noun}_detail":
                     self.record_routes.setdefault(crud.key, f"{name}:{spec.name}")
+                    self.registry.cruds.setdefault(crud.key, (name, crud))
 
     def record_path(self, model_key: str, record_id: int) -> str | None:
         """The path of a record's own page (its ``Crud`` detail route), if it has one."""

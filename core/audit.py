@@ -193,13 +193,16 @@ def trail(session: Session, actor: Any, record: Any, *, limit: int = 50) -> list
         if target is not None and label_col is not None and ids:
             stmt = select(target.id, label_col).where(target.id.in_(ids), scope(actor, target))
             names[name] = {key: text for key, text in session.execute(stmt)}
+    extra_labels = _extra_labels(session, actor, model)
     out = []
     for row, user_name in rows:
         changes = tuple(
             Change(f, str(columns[f].info.get("label", "")) if f in columns else "",
                    names.get(f, {}).get(old, old), names.get(f, {}).get(new, new))
-            for f, (old, new) in (row.changes or {}).items() if f not in hidden
+            for f, (old, new) in (row.changes or {}).items() if f not in hidden and f != "extra"
         )
+        if "extra" in (row.changes or {}) and "extra" not in hidden:
+            changes += _extra_changes(row.changes["extra"], extra_labels, hidden)
         out.append(TrailEntry(row.id, row.at, row.action, row.user_id, user_name or "", changes))
     return out
 
@@ -213,3 +216,22 @@ def _referenced_model(column: Any) -> Any:
         if getattr(mapper.class_, "__tablename__", None) == table:
             return mapper.class_
     return None
+
+
+def _extra_labels(session: Session, actor: Any, model: Any) -> dict[str, str]:
+    """Labels of a model's run-time fields in the actor's language."""
+    from core.fields import extra_fields_of, has_extra
+
+    if not has_extra(model):
+        return {}
+    return {f.name: f.label_for(actor.locale) for f in extra_fields_of(session, model.__model_key__)}
+
+
+def _extra_changes(pair: Any, labels: dict[str, str], hidden: set[str]) -> tuple[Change, ...]:
+    """One change per run-time field whose value changed within ``extra``,
+    leaving out hidden and removed ones (they are nowhere to be seen)."""
+    old, new = (pair if isinstance(pair, list | tuple) and len(pair) == 2 else ({}, {}))
+    old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+    return tuple(Change(name, labels[name], old.get(name), new.get(name))
+                 for name in sorted(old.keys() | new.keys())
+                 if old.get(name) != new.get(name) and name in labels and name not in hidden)

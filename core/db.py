@@ -174,6 +174,18 @@ class OrgScopedMixin:
                              info={"label": N_("Department")})
 
 
+class ExtraMixin:
+    """Rows that carry values of fields an administrator added at run time
+    (custom fields): one JSON object, field name -> value, in ``extra``.
+
+    The kernel reads the field definitions through the ``extra_fields`` hook
+    (the customfields plugin answers it); the kit shows, binds, validates,
+    filters and sorts them like declared columns. Keys start with ``x_``.
+    """
+
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info={"label": N_("Custom fields")})
+
+
 class SoftDeleteMixin:
     """Deleted rows stay in the table (the recycle bin) until purged."""
 

@@ -31,11 +31,13 @@ if TYPE_CHECKING:
     from core.permissions import Actor
     from core.registry import (
         DatasetDecl,
+        ExtraField,
         JobDecl,
         MenuItem,
         Panel,
         PermissionDecl,
         RoleDecl,
+        SearchDecl,
         SequenceDecl,
         TaskDecl,
         WorkflowDecl,
@@ -127,6 +129,25 @@ def register_sequences() -> list[SequenceDecl]:
     """
 
 
+@hookspec
+def register_search() -> list[SearchDecl]:
+    """Return what the global search indexes: per model, its title, text,
+    phone, e-mail and code fields (:class:`core.SearchDecl`)."""
+
+
+# ----------------------------------------------------------------- data of records
+
+
+@hookspec
+def extra_fields(session: Session, model_key: str) -> list[ExtraField]:
+    """Return the run-time fields (custom fields) of ``model_key``, in order.
+
+    Asked at most once per model and transaction (:func:`core.extra_fields_of`
+    caches the answer in the session); models with the ``extra`` column
+    (:class:`core.ExtraMixin`) show, bind, validate, filter and export them.
+    """
+
+
 # ----------------------------------------------------------------- UI slots
 
 
@@ -136,6 +157,26 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
 
     Called for every detail page; return an empty list for models you do not
     extend. Panels render their own template with the record in context.
+    """
+
+
+@hookspec
+def list_actions(session: Session, model_key: str, actor: Actor) -> list[Panel]:
+    """Return buttons for the header of a model's list page (export, import).
+
+    Called for every full list page of the kit; each item's template is
+    included with the page's variables (``crud``, ``page``, ``request``)
+    plus ``item``. Check the actor's permissions yourself.
+    """
+
+
+@hookspec
+def form_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    """Return panels shown under a model's form (``record`` is None on the
+    new-record form): a duplicate warning, a help text.
+
+    Each panel's template is included inside the ``<form>`` with the page's
+    variables plus ``panel``; it may use htmx to react to the fields.
     """
 
 

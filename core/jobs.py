@@ -36,8 +36,8 @@ from core.cron import parse
 from core.db import utcnow
 from core.errors import Conflict
 from core.i18n import DEFAULT_TZ, N_
-from core.models import Job, JobSchedule
-from core.permissions import Actor, get_for
+from core.models import Job, JobSchedule, User
+from core.permissions import Actor, get_for, load_actor
 from core.registry import JobDecl, TaskDecl
 
 if TYPE_CHECKING:
@@ -77,6 +77,9 @@ def enqueue(
     retried request or a second scheduler never queues the same work twice.
     ``run_at`` delays the job; ``org_id`` lets that organisation's
     administrators see it.
+
+    Event handlers (``on_record_*``, which run inside a flush) may call it
+    too: the job is then written by the commit's final flush.
     """
     tasks: dict[str, TaskDecl] | None = session.info.get("tasks")
     decl = tasks.get(task) if tasks is not None else None
@@ -96,6 +99,11 @@ def enqueue(
               max_attempts=decl.max_attempts if decl else DEFAULT_MAX_ATTEMPTS,
               run_at=run_at or utcnow(), org_id=org_id,
               created_by_id=actor.user_id if actor else None, log=_line("queued") + "\n")
+    if getattr(session, "_flushing", False):
+        # called from an on_record_* event, inside the flush: the commit's next
+        # flush writes the job (a savepoint or a flush is not possible here)
+        session.add(job)
+        return job
     if key is None:
         session.add(job)
         session.flush()
@@ -157,6 +165,19 @@ class JobContext:
         """The same on every attempt of this job: hand it to a provider that
         deduplicates requests (an ``Idempotency-Key`` header)."""
         return self.key or f"suanpan-job-{self.job_id}"
+
+    def actor(self) -> Actor | None:
+        """The user who queued the job, with the rights they hold now (in the
+        job's organisation), or None when nobody did (a scheduled job) or they
+        are no longer active. The job's writes are then audited as theirs."""
+        job = self.session.get(Job, self.job_id)
+        user = self.session.get(User, job.created_by_id) if job and job.created_by_id else None
+        if user is None or not user.active:
+            return None
+        actor = load_actor(self.session, user, all_codes=set(self.kernel.registry.permissions),
+                           org_id=self.org_id)
+        self.session.info["actor"] = actor
+        return actor
 
     def log(self, message: str) -> None:
         self.lines.append(_line(message))

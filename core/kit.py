@@ -8,6 +8,12 @@
   (rule 8) and reports errors field by field.
 * :class:`Crud` wires both to a model's list, detail, create, edit, delete
   and restore pages, calling the plugin's service functions.
+
+Models with the ``extra`` column (:class:`core.db.ExtraMixin`) get their
+run-time fields (custom fields, :mod:`core.fields`) on all of these at once:
+as columns (sortable, keyset-paged), filters (choice, bool, user), searched
+text, form inputs bound through :func:`core.fields.clean_extra`, and detail
+rows; field rules hide them or make them read-only like declared fields.
 """
 
 from __future__ import annotations
@@ -16,23 +22,40 @@ import base64
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Integer, Numeric, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from core.db import Base, HasId, SoftDeleteMixin, VersionedMixin, id_column, id_of, utcnow
 from core.errors import Conflict, ValidationError
+from core.fields import (
+    SORTABLE_KINDS,
+    clean_extra,
+    display_value,
+    editable_extra,
+    extra_column,
+    extra_errors,
+    extra_value,
+    has_extra,
+    ref_model,
+    sql_value,
+    visible_extra,
+)
 from core.i18n import N_
 from core.permissions import Actor, get_for, scope
+from core.registry import ExtraField, Panel
 from core.web import Ctx, Routes
 from core.workflows import allowed_transitions, ensure_editable, is_locked, workflow_of
 
 COUNT_LIMIT = 1000
+#: at most this many records are offered in a select of users or linked records
+REF_CHOICES_LIMIT = 200
 Choices = Sequence[tuple[str, str]] | Callable[[Ctx], Sequence[tuple[str, str]]]
 
 
@@ -56,6 +79,14 @@ class Column:
     choices: Mapping[str, str] | None = None
     ref: type[Base] | None = None
     ref_label: str = "name"
+    #: computes the cell's value from the row instead of reading ``row.<name>``
+    #: (run-time fields read ``row.extra``)
+    getter: Callable[[Any], Any] | None = None
+    #: the run-time field this column shows, if any
+    extra: ExtraField | None = None
+
+    def value_of(self, row: object) -> Any:
+        return self.getter(row) if self.getter is not None else getattr(row, self.name)
 
 
 @dataclass(frozen=True)
@@ -80,7 +111,7 @@ class Page:
     count_capped: bool
 
     def ref(self, column: Column, row: object) -> str:
-        value = getattr(row, column.name)
+        value = column.value_of(row)
         return self.refs.get(column.name, {}).get(value, "" if value is None else str(value))
 
 
@@ -112,6 +143,30 @@ def _decode(token: str) -> tuple[Any, int] | None:
 
 
 @dataclass
+class Filtered:
+    """A list's query as a request asks for it (:meth:`ListView.filtered`)."""
+
+    stmt: Select[Any]
+    columns: list[Column]
+    sort: str
+    desc: bool
+    sort_col: Any
+    sort_field: ExtraField | None
+    id_col: Any
+    text: str
+    filter_state: list[tuple[Filter, list[tuple[str, str]], str]]
+
+    def ordered(self) -> Select[Any]:
+        """The whole selection in the list's order (custom-field values missing last)."""
+        order = [self.sort_col.desc(), self.id_col.desc()] if self.desc else [self.sort_col.asc(),
+                                                                              self.id_col.asc()]
+        if self.sort_field is not None:
+            missing = self.sort_col.is_(None)
+            order.insert(0, missing.desc() if self.desc else missing.asc())
+        return self.stmt.order_by(*order)
+
+
+@dataclass
 class ListView:
     model: type[Base]
     columns: list[Column]
@@ -120,6 +175,8 @@ class ListView:
     default_sort: str = "id"
     default_desc: bool = True
     page_size: int = 50
+    #: show the model's run-time fields (custom fields) as columns and filters
+    extra: bool = True
 
     def visible_columns(self, actor: Actor) -> list[Column]:
         hidden = actor.hidden_fields(self.model)
@@ -134,9 +191,13 @@ class ListView:
             stmt = stmt.where(model.deleted_at.is_not(None))
         return stmt
 
-    def page(self, ctx: Ctx, *, stmt: Select[Any] | None = None, deleted: bool = False) -> Page:
+    def filtered(self, ctx: Ctx, *, stmt: Select[Any] | None = None, deleted: bool = False) -> Filtered:
+        """The rows the request asks for, before paging: the reader's scope, the
+        search box, the filters (declared and custom fields), the sort. The page
+        pages it; an export exports :meth:`Filtered.ordered` of it."""
         model, q = self.model, ctx.query
-        columns = self.visible_columns(ctx.user)
+        extras = {f.name: f for f in visible_extra(ctx.db, ctx.user, model)} if self.extra else {}
+        columns = self.visible_columns(ctx.user) + [extra_list_column(ctx, f) for f in extras.values()]
         sortable = {c.name for c in columns if c.sortable} | {"id"}
         wanted = q.get("sort")
         sort = wanted if wanted is not None and wanted in sortable else self.default_sort
@@ -144,35 +205,48 @@ class ListView:
         stmt = stmt if stmt is not None else self.base_query(ctx, deleted=deleted)
         text = (q.get("q") or "").strip()[:100]
         visible = {c.name for c in columns}
-        if text and self.search:
+        searched = [getattr(model, f) for f in self.search if f in visible]
+        searched += [extra_column(model, f) for f in extras.values() if f.kind == "text"]
+        if text and searched:
             like = f"%{_escape_like(text)}%"
-            stmt = stmt.where(or_(*[
-                getattr(model, f).ilike(like, escape="\\") for f in self.search if f in visible
-            ]))
+            stmt = stmt.where(or_(*[col.ilike(like, escape="\\") for col in searched]))
         filter_state = []
-        for flt in self.filters:
+        for flt in self.filters + [extra_filter(ctx, f) for f in extras.values() if f.kind in FILTER_KINDS]:
             options = _choices(flt.choices, ctx)
             value = q.get(flt.name, "")
             if value and value in {v for v, _ in options} and flt.name in visible | {"deleted"}:
-                col = getattr(model, flt.name)
-                stmt = stmt.where(col == _coerce_like(col, value))
+                if flt.name in extras:
+                    stmt = stmt.where(extra_column(model, extras[flt.name]) == _extra_filter_value(
+                        extras[flt.name], value))
+                else:
+                    col = getattr(model, flt.name)
+                    stmt = stmt.where(col == _coerce_like(col, value))
             else:
                 value = ""
             filter_state.append((flt, options, value))
-        id_col = id_column(model)
+        sort_field = extras.get(sort)
+        sort_col = extra_column(model, sort_field) if sort_field else getattr(model, sort)
+        return Filtered(stmt, columns, sort, desc, sort_col, sort_field, id_column(model), text, filter_state)
+
+    def page(self, ctx: Ctx, *, stmt: Select[Any] | None = None, deleted: bool = False) -> Page:
+        f = self.filtered(ctx, stmt=stmt, deleted=deleted)
+        q, stmt, columns, sort, desc = ctx.query, f.stmt, f.columns, f.sort, f.desc
+        sort_col, sort_field, text, filter_state = f.sort_col, f.sort_field, f.text, f.filter_state
+        id_col = f.id_col
         counted = ctx.db.scalar(
             select(func.count()).select_from(stmt.with_only_columns(id_col).limit(COUNT_LIMIT + 1).subquery())
         ) or 0
-        sort_col = getattr(model, sort)
         after, before = q.get("after"), q.get("before")
         cursor = _decode(after or before or "") if (after or before) else None
         backwards = bool(before and cursor)
+        forward_gt = not desc
+        if backwards:
+            forward_gt = not forward_gt
         if cursor is not None:
             value, ident = cursor
-            forward_gt = not desc
-            if backwards:
-                forward_gt = not forward_gt
-            if value is None:
+            if sort_field is not None:
+                cond = _nullable_after(sort_col, sql_value(sort_field, value), id_col, ident, forward_gt)
+            elif value is None:
                 cond = id_col > ident if forward_gt else id_col < ident
             elif forward_gt:
                 cond = or_(sort_col > value, and_(sort_col == value, id_col > ident))
@@ -181,21 +255,99 @@ class ListView:
             stmt = stmt.where(cond)
         reverse = desc != backwards
         order = [sort_col.desc(), id_col.desc()] if reverse else [sort_col.asc(), id_col.asc()]
+        if sort_field is not None:  # missing values last ascending, first descending, on every database
+            missing = sort_col.is_(None)
+            order.insert(0, missing.desc() if reverse else missing.asc())
         rows = list(ctx.db.scalars(stmt.order_by(*order).limit(self.page_size + 1)))
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if backwards:
             rows.reverse()
         next_cursor = prev_cursor = None
+        def key(row: Any) -> Any:
+            return extra_value(sort_field, row) if sort_field is not None else getattr(row, sort)
+
         if rows:
             first, last = rows[0], rows[-1]
             if more or backwards:
-                next_cursor = _encode(getattr(last, sort), last.id)
+                next_cursor = _encode(key(last), last.id)
             if cursor is not None and (not backwards or more):
-                prev_cursor = _encode(getattr(first, sort), first.id)
+                prev_cursor = _encode(key(first), first.id)
         refs = load_refs(ctx.db, ctx.user, columns, rows, ctx.t.locale)
         return Page(rows, columns, refs, sort, desc, text, filter_state, next_cursor,
                     prev_cursor, min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
+
+
+def _nullable_after(col: Any, value: Any, id_col: Any, ident: int, ascending: bool) -> Any:
+    """Rows after ``(value, ident)`` in an order that puts missing values
+    (NULL) last when ascending and first when descending."""
+    if ascending:
+        if value is None:
+            return and_(col.is_(None), id_col > ident)
+        return or_(col > value, and_(col == value, id_col > ident), col.is_(None))
+    if value is None:
+        return or_(and_(col.is_(None), id_col < ident), col.is_not(None))
+    return or_(col < value, and_(col == value, id_col < ident))
+
+
+#: kinds of run-time fields a list offers as filters
+FILTER_KINDS = frozenset({"choice", "bool", "user"})
+
+
+def _extra_filter_value(f: ExtraField, value: str) -> Any:
+    if f.kind == "bool":
+        return value == "1"
+    if f.kind == "user":
+        return int(value)
+    return value
+
+
+def extra_list_column(ctx: Ctx, f: ExtraField) -> Column:
+    """A list or detail column showing the run-time field ``f``."""
+    locale = ctx.t.locale
+    label = f.label_for(locale)
+    sortable = f.kind in SORTABLE_KINDS
+    if f.kind in ("choice", "multi"):
+        return Column(f.name, label, sortable, getter=partial(display_value, f, locale=locale), extra=f)
+    if f.kind in ("user", "link"):
+        target = ref_model(f)
+        if target is not None:
+            return Column(f.name, label, sortable, kind="ref", ref=target, ref_label=_title_attr(ctx, target),
+                          getter=partial(extra_value, f), extra=f)
+        return Column(f.name, label, sortable, getter=partial(extra_value, f), extra=f)
+    kind = {"number": "number", "money": "money", "date": "date", "bool": "bool"}.get(f.kind, "text")
+    return Column(f.name, label, sortable, kind=kind, getter=partial(extra_value, f), extra=f)
+
+
+def extra_filter(ctx: Ctx, f: ExtraField) -> Filter:
+    """A list filter on the run-time field ``f`` (choice, bool or user)."""
+    if f.kind == "bool":
+        return Filter(f.name, f.label_for(ctx.t.locale), [("1", N_("Yes")), ("0", N_("No"))])
+    if f.kind == "user":
+        return Filter(f.name, f.label_for(ctx.t.locale), lambda c: ref_choices(c, f))
+    options = [(key, f.choice_label(key, ctx.t.locale)) for key, _ in f.choices]
+    return Filter(f.name, f.label_for(ctx.t.locale), options)
+
+
+def _title_attr(ctx: Ctx, model: type[Base]) -> str:
+    """The attribute naming a record of ``model``: its search title, else a usual name column."""
+    decl = ctx.kernel.registry.search.get(model.__model_key__)
+    if decl is not None:
+        return decl.title
+    columns = model.__table__.columns
+    return next((n for n in ("name", "title", "display_name", "subject", "code") if n in columns), "id")
+
+
+def ref_choices(ctx: Ctx, f: ExtraField) -> list[tuple[str, str]]:
+    """Records a ``user`` or ``link`` field may point to, as (id, label), that
+    the actor may read: at most :data:`REF_CHOICES_LIMIT`, by label."""
+    target = ref_model(f)
+    if target is None:
+        return []
+    label = getattr(target, _title_attr(ctx, target))
+    ident = id_column(target)
+    stmt = select(ident, label).where(scope(ctx.user, target, "read")).order_by(label, ident)
+    return [(str(key), str(text)) for key, text in ctx.db.execute(stmt.limit(REF_CHOICES_LIMIT))]
 
 
 def load_refs(
@@ -207,7 +359,7 @@ def load_refs(
     for col in columns:
         if col.ref is None:
             continue
-        ids = {getattr(r, col.name) for r in rows} - {None}
+        ids = {col.value_of(r) for r in rows} - {None}
         if ids:
             label = getattr(col.ref, col.ref_label)
             if locale.startswith("en") and col.ref_label == "name" and hasattr(col.ref, "name_en"):
@@ -245,7 +397,7 @@ FormValue = str | int | Decimal | date | bool | None
 class FormField:
     name: str
     label: str
-    kind: str = "text"  # text | textarea | int | decimal | bool | select | email | date | password
+    kind: str = "text"  # text | textarea | int | decimal | bool | select | multi | email | date | password
     required: bool = False
     max_length: int = 200
     choices: Choices | None = None
@@ -274,15 +426,55 @@ class Form:
         errors: dict[str, str] = {}
         for f in self.editable(ctx.user, model):
             raw = ctx.form.get(f.name)
+            column = _column_of(model, f.name)
             try:
-                values[f.name] = self._clean(f, raw, ctx)
+                values[f.name] = value = self.clean(fit_to_column(f, column), raw, ctx)
+                check_range(value, column)
             except ValueError as exc:
                 errors[f.name] = ctx._(str(exc), label=ctx._(f.label))
         if errors:
             raise ValidationError(errors)
         return values
 
-    def _clean(self, f: FormField, raw: object, ctx: Ctx) -> FormValue:
+    def bind_extra(self, ctx: Ctx, model: type[Base], record: Base | None) -> dict[str, Any]:
+        """Values of the run-time fields the actor may edit, as ``record.extra``
+        stores them (:func:`core.fields.clean_extra`), or ValidationError with
+        translated messages naming each bad field. A multi-choice comes as
+        ``name[]`` from a form, or as a list under ``name`` from JSON."""
+        if not has_extra(model):
+            return {}
+        raw = {f.name: ctx.form.get(f"{f.name}[]", ctx.form.get(f.name)) if f.kind == "multi"
+               else ctx.form.get(f.name) for f in editable_extra(ctx.db, ctx.user, model)}
+        try:
+            return clean_extra(ctx.db, ctx.user, model, record, raw)
+        except ValidationError as exc:
+            raise ValidationError(extra_errors(ctx.db, model.__model_key__, exc.errors, ctx._,
+                                               ctx.t.locale)) from None
+
+    def bind_all(
+        self, ctx: Ctx, model: type[Base], record: Base | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """:meth:`bind` and :meth:`bind_extra` together: (declared values, run-time
+        values), or one ValidationError naming every bad field of both."""
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        try:
+            values = self.bind(ctx, model=model)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        try:
+            extra = self.bind_extra(ctx, model, record)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        return values, extra
+
+    def clean(self, f: FormField, raw: object, ctx: Ctx) -> FormValue:
+        """One field's value from what was sent (text from a form, or a JSON
+        value the API turned into text); ValueError with a message id that
+        takes ``{label}``."""
         if isinstance(raw, list):
             raise ValueError(N_("{label}: send one value."))
         text = (raw or "").strip() if isinstance(raw, str) else ""
@@ -302,9 +494,12 @@ class Form:
             return int(text)
         if f.kind == "decimal":
             try:
-                return Decimal(text.replace(",", ""))
+                number = Decimal(text.replace(",", ""))
             except InvalidOperation:
                 raise ValueError(N_("{label} must be a number.")) from None
+            if not number.is_finite():
+                raise ValueError(N_("{label} must be a number."))
+            return number
         if f.kind == "date":
             try:
                 return date.fromisoformat(text)
@@ -318,6 +513,38 @@ class Form:
                 raise ValueError(N_("{label}: choose one of the offered values."))
             return int(text) if text.isdigit() else text
         return text
+
+
+def _column_of(model: type[Base] | None, name: str) -> Any:
+    table = getattr(model, "__table__", None) if model is not None else None
+    return table.columns.get(name) if table is not None else None
+
+
+def fit_to_column(f: FormField, column: Any) -> FormField:
+    """The field with its length limited to what the column stores."""
+    length = getattr(getattr(column, "type", None), "length", None)
+    if isinstance(length, int) and length < f.max_length:
+        return replace(f, max_length=length)
+    return f
+
+
+def check_range(value: object, column: Any) -> None:
+    """ValueError (a message id taking ``{label}``) when a number does not fit
+    its column: a Numeric's digits before the point, a 32-bit Integer."""
+    if column is None or value is None or isinstance(value, bool):
+        return
+    kind = column.type
+    if isinstance(value, Decimal) and isinstance(kind, Numeric) and kind.precision is not None:
+        whole = kind.precision - (kind.scale or 0)
+        if abs(value) >= Decimal(10) ** whole:
+            raise ValueError(N_("{label} is too large."))
+    if isinstance(value, int) and type(kind) is Integer and not -2**31 <= value < 2**31:
+        raise ValueError(N_("{label} is too large."))
+
+
+def _slot(groups: Sequence[Sequence[Panel] | None]) -> list[Panel]:
+    """The items plugins gave a UI slot, in order."""
+    return sorted((p for group in groups for p in group or ()), key=lambda p: (p.order, p.key))
 
 
 def check_version(record: object, submitted: object) -> None:
@@ -376,13 +603,16 @@ class Crud:
 
     def list(self, ctx: Ctx) -> Response:
         page = self.list_view.page(ctx)
-        template = "kit/_list_table.html" if ctx.is_htmx else "kit/list.html"
-        return ctx.render(template, **self._ctx(ctx, page=page))
+        if ctx.is_htmx:
+            return ctx.render("kit/_list_table.html", **self._ctx(ctx, page=page))
+        actions = _slot(ctx.kernel.pm.hook.list_actions(session=ctx.db, model_key=self.key, actor=ctx.user))
+        return ctx.render("kit/list.html", **self._ctx(ctx, page=page, actions=actions))
 
     def detail(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"])
         hidden = ctx.user.hidden_fields(self.model)
         fields = [c for c in self.detail_fields if c.name not in hidden]
+        fields += [extra_list_column(ctx, f) for f in visible_extra(ctx.db, ctx.user, self.model)]
         panels = [p for group in ctx.kernel.pm.hook.record_panels(
             session=ctx.db, model_key=self.key, record=record, actor=ctx.user) for p in group]
         replaced = {key for p in panels for key in p.replaces}
@@ -395,27 +625,37 @@ class Crud:
             transitions=allowed_transitions(ctx.db, registry, ctx.user, record), **extra))
 
     def new(self, ctx: Ctx) -> Response:
-        return self._form(ctx, None, {}, {})
+        defaults = {f.name: f.default for f in visible_extra(ctx.db, ctx.user, self.model)
+                    if f.default is not None}
+        return self._form(ctx, None, defaults, {})
 
     def edit(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "update")
         ensure_editable(ctx.kernel.registry, record)
         values = {f.name: getattr(record, f.name, "") for f in self.form.fields}
+        values |= {f.name: extra_value(f, record) for f in visible_extra(ctx.db, ctx.user, self.model)}
         return self._form(ctx, record, values, {})
 
     def _form(self, ctx: Ctx, record: Base | None, values: dict[str, Any], errors: dict[str, str],
               status: int = 200) -> Response:
         user = ctx.user
         editable = {f.name for f in self.form.editable(user, self.model)}
+        editable |= {f.name for f in editable_extra(ctx.db, user, self.model)}
+        extras = [extra_form_field(ctx, f) for f in visible_extra(ctx.db, user, self.model)]
+        fields = self.form.visible(user, self.model) + extras
+        panels = _slot(ctx.kernel.pm.hook.form_panels(session=ctx.db, model_key=self.key, record=record,
+                                                      actor=user))
         return ctx.render("kit/form.html", status=status, **self._ctx(
-            ctx, record=record, values=values, errors=errors,
-            fields=self.form.visible(user, self.model), editable=editable,
-            choices={f.name: _choices(f.choices, ctx) for f in self.form.fields}))
+            ctx, record=record, values=values, errors=errors, fields=fields, editable=editable,
+            choices={f.name: _choices(f.choices, ctx) for f in [*self.form.fields, *extras]},
+            panels=panels))
 
     def create_(self, ctx: Ctx) -> Response:
         try:
-            values = self.form.bind(ctx, model=self.model)
+            values, extra = self.form.bind_all(ctx, self.model, None)
             record = self.create(ctx.db, ctx.user, values)
+            if extra:
+                set_extra(record, extra)
             ctx.db.flush()
         except ValidationError as exc:
             return self._form(ctx, None, dict(ctx.form), exc.errors, status=422)
@@ -426,8 +666,9 @@ class Crud:
         ensure_editable(ctx.kernel.registry, record)
         check_version(record, ctx.form.get("version"))
         try:
-            values = self.form.bind(ctx, model=self.model)
+            values, extra = self.form.bind_all(ctx, self.model, record)
             self.update(ctx.db, ctx.user, record, values)
+            set_extra(record, extra)
             ctx.db.flush()
         except ValidationError as exc:
             return self._form(ctx, record, dict(ctx.form), exc.errors, status=422)
@@ -441,3 +682,27 @@ class Crud:
             raise TypeError(f"{type(record).__name__} has no recycle bin: it is no SoftDeleteMixin")
         record.deleted_at = utcnow()
         return ctx.redirect(f"{self.noun}_list", flash="deleted")
+
+
+def set_extra(record: object, values: Mapping[str, Any]) -> None:
+    """Merge run-time field values into ``record.extra`` as a new dict (so the
+    change is seen and audited); values of other fields, removed ones
+    included, stay."""
+    current = dict(getattr(record, "extra", None) or {})
+    merged = {**current, **values}
+    if merged != current:
+        record.extra = merged  # type: ignore[attr-defined]  # an ExtraMixin record
+
+
+def extra_form_field(ctx: Ctx, f: ExtraField) -> FormField:
+    """The form input of the run-time field ``f``."""
+    label = f.label_for(ctx.t.locale)
+    if f.kind in ("choice", "multi"):
+        options = [(key, f.choice_label(key, ctx.t.locale)) for key, _ in f.choices]
+        return FormField(f.name, label, "select" if f.kind == "choice" else "multi", f.required,
+                         choices=options)
+    if f.kind == "user":
+        return FormField(f.name, label, "select", f.required, choices=lambda c: ref_choices(c, f))
+    kind = {"number": "decimal", "money": "decimal", "date": "date", "bool": "bool", "link": "int"}
+    return FormField(f.name, label, kind.get(f.kind, "text"), f.required,
+                     max_length=1000 if f.kind == "text" else 200)

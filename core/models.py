@@ -21,6 +21,7 @@ from core.db import (
     AuditedMixin,
     Base,
     BigId,
+    ExtraMixin,
     IdMixin,
     SoftDeleteMixin,
     TimestampMixin,
@@ -40,7 +41,7 @@ SCOPE_LABELS = {
 }
 
 
-class Org(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
+class Org(IdMixin, TimestampMixin, VersionedMixin, ExtraMixin, AuditedMixin, Base):
     """An organisation (company, branch) in a tree."""
 
     __tablename__ = "core_org"
@@ -60,7 +61,7 @@ class Org(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
 
 
-class Department(IdMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, AuditedMixin, Base):
+class Department(IdMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, ExtraMixin, AuditedMixin, Base):
     """A department in an organisation's tree; ``path`` is ``/1/4/9/``."""
 
     __tablename__ = "core_department"
@@ -82,7 +83,7 @@ class Department(IdMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, Audit
     )
 
 
-class User(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
+class User(IdMixin, TimestampMixin, VersionedMixin, ExtraMixin, AuditedMixin, Base):
     __tablename__ = "core_user"
     __label__ = N_("User")
     __scope_columns__: ClassVar[dict[str, str]] = {

@@ -187,6 +187,72 @@ class WorkflowDecl:
                 )
 
 
+#: what a custom field holds (:class:`ExtraField`)
+EXTRA_KINDS = {
+    "text": N_("Text"), "number": N_("Number"), "money": N_("Money"), "date": N_("Date"),
+    "choice": N_("Choice"), "multi": N_("Multiple choice"), "user": N_("User"),
+    "link": N_("Link to a record"), "bool": N_("Yes / no"),
+}
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """A field an administrator added to a model at run time (custom field).
+
+    Its value lives in the record's ``extra`` JSON under ``name`` (``x_...``).
+    ``labels`` and each choice's labels map a locale (``zh_CN``, ``en``) to
+    text typed by the administrator (not message ids). ``ref`` is the model
+    key a ``user`` (always ``core.user``) or ``link`` field points to.
+    Visibility per role uses the kernel's field rules under ``name``.
+    """
+
+    name: str
+    labels: Mapping[str, str]
+    kind: str = "text"
+    required: bool = False
+    unique: bool = False
+    default: Any = None
+    choices: tuple[tuple[str, Mapping[str, str]], ...] = ()
+    ref: str | None = None
+    order: int = 100
+
+    def label_for(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels.get("zh_CN") or self.labels.get("en") or self.name
+
+    def choice_label(self, value: str, locale: str) -> str:
+        for key, labels in self.choices:
+            if key == value:
+                return labels.get(locale) or labels.get("zh_CN") or labels.get("en") or key
+        return value
+
+
+@dataclass(frozen=True)
+class SearchDecl:
+    """What the global search indexes of one model (``register_search``).
+
+    ``title`` names the attribute shown as the result's title; ``text``
+    fields are matched as substrings (Chinese and Latin) and by pinyin
+    (full spelling and initials); ``phones`` are normalised before matching
+    (+86, spaces, dashes); ``emails`` and ``codes`` (document numbers,
+    credit codes) match exactly or by prefix. ``subtitle`` is an attribute
+    shown under the title. Results are filtered by the reader's ``read``
+    scope; custom text fields of the model are indexed too.
+    """
+
+    model: str
+    title: str
+    text: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    subtitle: str | None = None
+    icon: str = "file"
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.title, *self.text, *self.phones, *self.emails, *self.codes,
+                *((self.subtitle,) if self.subtitle else ()))
+
+
 @dataclass(frozen=True)
 class DatasetDecl:
     key: str
@@ -289,3 +355,8 @@ class Registry:
     #: every task by name: the declared ones and one per scheduled job
     tasks: dict[str, TaskDecl] = field(default_factory=dict)
     sequences: dict[str, SequenceDecl] = field(default_factory=dict)
+    #: model key -> what the global search indexes of it
+    search: dict[str, SearchDecl] = field(default_factory=dict)
+    #: model key -> (mount, the kit's ``Crud`` that shows it): the models a plugin
+    #: exposes, for the API, import and export
+    cruds: dict[str, tuple[str, Any]] = field(default_factory=dict)

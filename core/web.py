@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -295,7 +296,7 @@ def _run(
     db.info["hook"] = kernel.pm.hook
     db.info["settings"] = kernel.settings  # for event handlers, which get no kernel
     if spec.permission != PUBLIC and actor is None:
-        if bearer is not None or _wants_json(request):
+        if bearer is not None or wants_json(request):
             return kernel.error_response(request, 401, "Please log in."), False
         target = kernel.url_path(request, "core:session_new") + "?next=" + request.url.path
         return RedirectResponse(target, status_code=303), False
@@ -326,10 +327,15 @@ def _accept_languages(request: Request) -> list[str]:
     return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", ""
-    )
+#: paths of a versioned API (``/api/v1/...``): errors there are problem details
+_API_PATH = re.compile(r"^/api/v\d+/")
+
+
+def wants_json(request: Request) -> bool:
+    """Answer errors as problem details: a versioned API path, or a client
+    that asks for JSON. Everything else (the API plugin's own admin pages
+    included) gets HTML pages and the login redirect."""
+    return bool(_API_PATH.match(request.url.path)) or "application/json" in request.headers.get("accept", "")
 
 
 def problem(status: int, title: str, **extra: Any) -> JSONResponse:

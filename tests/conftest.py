@@ -89,6 +89,9 @@ def _wipe(kernel: Kernel) -> None:
             db.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
             return
         db.execute(text("UPDATE core_department SET head_id = NULL"))
+        # a virtual table (FTS5) empties its own shadow tables: never touch those
+        shadow = set(db.scalars(text("SELECT name FROM pragma_table_list WHERE type = 'shadow'")))
+        names = [n for n in names if n not in shadow]
         from core.db import Base
 
         known = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in names]

@@ -17,7 +17,7 @@ from core.i18n import N_
 from core.jobs import JobContext, purge_jobs
 from core.models import KERNEL_MODELS, RecordShare, User
 from core.permissions import Actor, scope
-from core.registry import JobDecl, MenuItem, Panel, PermissionDecl, RoleDecl
+from core.registry import JobDecl, MenuItem, Panel, PermissionDecl, RoleDecl, SearchDecl
 from core.web import AUTHENTICATED, Routes
 from core.workflows import history
 
@@ -35,6 +35,16 @@ def register_permissions() -> list[PermissionDecl]:
 @hookimpl
 def register_roles() -> list[RoleDecl]:
     return ROLES
+
+
+@hookimpl
+def register_search() -> list[SearchDecl]:
+    return [
+        SearchDecl("core.user", "display_name", text=("username", "position"), phones=("phone",),
+                   emails=("email",), subtitle="position", icon="user"),
+        SearchDecl("core.org", "name", text=("name_en",), codes=("code",), icon="building"),
+        SearchDecl("core.department", "name", text=("name_en",), icon="sitemap"),
+    ]
 
 
 @hookimpl

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.auth import Passwords, end_all_sessions, password_problems
 from core.db import Base, SoftDeleteMixin, id_column, id_of, utcnow
 from core.errors import Conflict, ValidationError
+from core.fields import extra_fields_of, has_extra
 from core.i18n import N_
 from core.models import (
     SCOPES,
@@ -289,18 +290,31 @@ def set_role_grants(
 
 
 def set_field_rules(db: Session, role: Role, rules: dict[tuple[str, str], str], registry: Registry) -> None:
-    """Replace a role's field rules: ``{(model, field): "hidden" | "readonly"}``."""
+    """Replace a role's field rules: ``{(model, field): "hidden" | "readonly"}``.
+
+    The fields are the models' columns and their run-time fields (custom
+    fields, under their name). Rules on fields that are neither (a removed
+    custom field, a disabled plugin's model) are kept, so they hold again
+    when the field comes back.
+    """
+    known = {(key, name) for key, cls in registry.models.items() for name in _ruled_fields(db, key, cls)}
     for (model, fname), mode in rules.items():
-        cls = registry.models.get(model)
-        if cls is None or fname not in cls.__table__.columns:
+        if (model, fname) not in known:
             raise ValidationError({f"{model}.{fname}": N_("Unknown field.")})
         if mode not in ("hidden", "readonly"):
             raise ValidationError({f"{model}.{fname}": N_("Unknown field rule.")})
     for rule in db.scalars(select(FieldRule).where(FieldRule.role_id == role.id)):
-        db.delete(rule)
+        if (rule.model, rule.field) in known:
+            db.delete(rule)
     db.flush()
     for (model, fname), mode in rules.items():
         db.add(FieldRule(role_id=role.id, model=model, field=fname, mode=mode))
+
+
+def _ruled_fields(db: Session, key: str, model: type[Base]) -> set[str]:
+    """The fields of a model a field rule may name: its columns and its run-time fields."""
+    names = {c.name for c in model.__table__.columns}
+    return names | ({f.name for f in extra_fields_of(db, key)} if has_extra(model) else set())
 
 
 def sync_shipped_roles(db: Session, registry: Registry) -> None:

@@ -161,6 +161,39 @@ def test_a_job_queued_in_a_rolled_back_transaction_never_runs(jk):
     assert RUNS == []
 
 
+class QueuesOnCreate:
+    """An event handler that queues a job for every new note (inside the flush)."""
+
+    @hookimpl
+    def on_record_created(self, session: Any, actor: Any, record: Any) -> None:
+        if record.__model_key__ == "notes.note":
+            enqueue(session, "jobt.record", {"note": record.title}, key=f"note:{record.id}")
+            enqueue(session, "jobt.record", {"again": record.title})
+
+
+def test_an_event_handler_queues_jobs_inside_the_flush(jk, make):
+    # given a plugin whose on_record_created queues jobs (keyed and not)
+    handler = QueuesOnCreate()
+    jk.pm.register(handler)
+    try:
+        hq = make.hq()
+        with jk.db.session() as db:
+            db.add(note_model()(org_id=hq.id, title="季度计划"))
+            db.flush()  # the event fires here, inside the flush
+        # then both jobs were written by the commit and run once
+        assert Worker(jk).run_pending() == 2
+        assert sorted(map(str, RUNS)) == sorted(map(str, [{"note": "季度计划"}, {"again": "季度计划"}]))
+        # and a rolled-back creation queues nothing
+        RUNS.clear()
+        with pytest.raises(RuntimeError), jk.db.session() as db:
+            db.add(note_model()(org_id=hq.id, title="作废"))
+            db.flush()
+            raise RuntimeError("no")
+        assert Worker(jk).run_pending() == 0 and RUNS == []
+    finally:
+        jk.pm.unregister(handler)
+
+
 def test_a_job_runs_only_after_its_transaction_commits(jk):
     worker = Worker(jk, "w1")
     with jk.db.session() as db:

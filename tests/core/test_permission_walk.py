@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
 from core.db import Base, SoftDeleteMixin
 from core.models import AuditLog, Department, RoleAssignment, User
@@ -64,7 +65,9 @@ def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int) ->
         elif column.name == "department_id":
             values[column.name] = dept_id
         elif column.type.python_type is str:
-            values[column.name] = f"{MARKER}{column.name}"
+            text = f"{MARKER}{column.name}"
+            limit = getattr(column.type, "length", None)
+            values[column.name] = text[:limit] if limit else text
         elif column.type.python_type is int and not column.foreign_keys:
             values[column.name] = 1  # a count, a size, the id of a linked record
         elif column.type.python_type is Decimal:
@@ -146,6 +149,8 @@ def walk(kernel, make, new_client):
 def _call(client, method: str, url: str):
     if method == "GET":
         return client.get(url, follow_redirects=False)
+    if method != "POST":  # the API's PATCH and DELETE
+        return client.request(method, url, data={"csrf_token": client.csrf()}, follow_redirects=False)
     return client.submit(url, {}, follow_redirects=False)
 
 
@@ -202,3 +207,66 @@ def test_api_style_requests_get_problem_details(walk):
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["status"] == 404
+
+
+def _api_resources(kernel) -> list[tuple[str, str, str]]:
+    """(model key, method, URL template with ``{id}``) of every API resource
+    (plugin ``api``: ``/api/v1/<mount>/<noun>`` for each model a page shows)."""
+    if "api" not in kernel.enabled:
+        return []
+    out = []
+    for key, (mount, crud) in kernel.registry.cruds.items():
+        base = f"/api/v1/{mount}/{crud.noun}"
+        out += [(key, "GET", base), (key, "POST", base), (key, "GET", base + "/{id}"),
+                (key, "PATCH", base + "/{id}"), (key, "DELETE", base + "/{id}")]
+        workflow = kernel.registry.workflows.get(key)
+        if workflow is not None:
+            out.append((key, "POST", base + "/{id}/transitions/" + workflow.transitions[0].name))
+    return out
+
+
+def test_the_api_walk_covers_every_resource(kernel):
+    if "api" in kernel.enabled:
+        keys = {key for key, *_ in _api_resources(kernel)}
+        assert {"core.user", "core.org", "notes.note"} <= keys
+
+
+def test_another_org_never_sees_or_touches_org_a_through_the_api(walk, token):
+    kernel, ids, _b, _nobody, outsider = walk
+    b = {"Authorization": f"Bearer {token(outsider)}"}
+    failures = []
+    with TestClient(kernel.asgi(), base_url="http://testserver", headers=b) as api:
+        for key, method, path in _api_resources(kernel):
+            url = path.replace("{id}", str(ids.get(key, ids["core.user"])))
+            response = api.request(method, url, json={"title": "乙改", "version": 1})
+            if response.status_code >= 500 or MARKER in response.text:
+                failures.append(f"{method} {url}: {response.status_code} {response.text[:100]}")
+            if "{id}" in path and key in ids and response.status_code not in (403, 404, 405):
+                failures.append(f"{method} {url}: answered {response.status_code} for org A's record")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_user_without_permissions_gets_403_from_the_api(walk, make, token):
+    kernel, ids, _b, _nobody, _outsider = walk
+    nobody = make.user(username="api_nobody", roles=())
+    failures = []
+    with TestClient(kernel.asgi(), base_url="http://testserver",
+                    headers={"Authorization": f"Bearer {token(nobody)}"}) as api:
+        for key, method, path in _api_resources(kernel):
+            url = path.replace("{id}", str(ids.get(key, ids["core.user"])))
+            response = api.request(method, url, json={})
+            expected = (403, 405) if method == "DELETE" else (403,)
+            if response.status_code not in expected or MARKER in response.text:
+                failures.append(f"{method} {url}: answered {response.status_code}, not 403")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def token(kernel):
+    from core.auth import create_api_token
+
+    def issue(user: User) -> str:
+        with kernel.db.session() as db:
+            return create_api_token(db, db.get(User, user.id), "walk")[1]
+
+    return issue

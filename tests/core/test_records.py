@@ -144,3 +144,18 @@ def test_lists_page_with_keysets_and_bound_their_count(kernel, make, client, adm
     # htmx asks for the table only
     partial = client.get("/admin/departments?q=部门11", headers={"HX-Request": "true"})
     assert partial.text.lstrip().startswith("<div id=\"kit-department-table\">")
+
+
+def test_numbers_and_text_that_the_columns_cannot_hold_are_refused_by_name(kernel, make, client, admin):
+    # an expense claim's amount is Numeric(18, 2): 16 digits before the point
+    for amount, message in (("NaN", "必须是数字"), ("Infinity", "必须是数字"),
+                            ("10000000000000000", "太大")):
+        answer = client.submit("/notes/expenses", {"title": "差旅", "amount": amount,
+                                                      "category": "travel"})
+        assert answer.status_code == 422, amount
+        assert message in answer.text, amount
+    # a form field that would take more than its column stores is cut to the column
+    from core.kit import FormField, fit_to_column
+
+    assert fit_to_column(FormField("code", "Code"), Org.__table__.c.code).max_length == 40
+    assert fit_to_column(FormField("code", "Code", max_length=10), Org.__table__.c.code).max_length == 10

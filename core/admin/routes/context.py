@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row, select
 
+from core.fields import extra_fields_of, has_extra
 from core.models import (
     SCOPE_LABELS,
     SCOPES,
@@ -41,6 +42,8 @@ def role_matrix(ctx: Ctx, role: Role) -> dict[str, Any]:
     fields = {
         key: [(c.name, c.info["label"], rules.get((key, c.name), "")) for c in model.__table__.columns
               if "label" in c.info]
+        + [(f.name, f.label_for(ctx.t.locale), rules.get((key, f.name), ""))
+           for f in (extra_fields_of(ctx.db, key) if has_extra(model) else ())]  # ruled under their name
         for key, model in registry.models.items()
     }
     return {"grid": grid, "grid_actions": actions, "other": other, "scopes": SCOPES,

@@ -13,6 +13,7 @@ from core import (
     PermissionDecl,
     RoleDecl,
     Routes,
+    SearchDecl,
     SequenceDecl,
     TaskDecl,
     WorkflowDecl,
@@ -73,6 +74,12 @@ def register_report_datasets() -> list[DatasetDecl]:
 
 
 @hookimpl
+def register_search() -> list[SearchDecl]:
+    return [SearchDecl("notes.note", "title", text=("body",), icon="note"),
+            SearchDecl("notes.expense", "title", icon="receipt")]
+
+
+@hookimpl
 def register_jobs() -> list[JobDecl]:
     return [JobDecl("notes.purge_old_drafts", services.purge_old_drafts, "0 3 * * *")]
 
@@ -123,3 +130,19 @@ def on_record_transitioned(
     comment: str,
 ) -> None:
     EVENTS.append((f"transitioned:{transition}", record.__model_key__, record.id))
+
+
+# The dataio plugin's hooks: optional, so notes loads without it.
+@hookimpl(optionalhook=True)
+def dataio_importables() -> list[Any]:
+    from plugins.dataio.api import ImportDecl
+
+    return [ImportDecl("notes.note", match_keys=("title",)),
+            ImportDecl("notes.expense", match_keys=("title",))]
+
+
+@hookimpl(optionalhook=True)
+def dataio_match_rules() -> list[Any]:
+    from plugins.dataio.api import MatchRule
+
+    return [MatchRule("notes.note", "title", "name", fuzzy=True)]

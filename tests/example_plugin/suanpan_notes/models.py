@@ -10,6 +10,7 @@ from core import (
     AuditedMixin,
     Base,
     BigId,
+    ExtraMixin,
     IdMixin,
     Money,
     OrgScopedMixin,
@@ -19,7 +20,8 @@ from core import (
 )
 
 
-class Note(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, AuditedMixin, Base):
+class Note(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, ExtraMixin, AuditedMixin,
+           Base):
     __tablename__ = "notes_note"
     __label__ = N_("Note")
 
@@ -32,7 +34,8 @@ class Note(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDeleteMi
 CATEGORIES = {"travel": N_("Travel"), "meals": N_("Meals"), "equipment": N_("Equipment")}
 
 
-class Expense(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, AuditedMixin, Base):
+class Expense(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, ExtraMixin, AuditedMixin,
+              Base):
     """An expense claim: the example of a document with an approval chain and
     amendments (an approved claim is cancelled and amended, never edited)."""
 

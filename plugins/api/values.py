@@ -1,0 +1,198 @@
+"""Values between JSON and the database: what a resource shows of a record,
+and what a query parameter, a cursor or a body value becomes before it
+reaches SQL (typed, bounded, storable: a bad value is a 422, never a 500)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Integer, Numeric, String
+from sqlalchemy.orm import Session
+
+from core import N_, Base, Crud, FormField, SoftDeleteMixin, extra_fields_of, has_extra
+
+#: the largest id a database holds (BIGINT); larger ones are simply not found
+MAX_ID = 2**63 - 1
+#: what every resource shows besides its declared fields, when the model has them
+META = ("id", "version", "state", "created_at", "updated_at")
+_INT = re.compile(r"-?\d{1,18}")
+
+
+def is_soft(model: type[Base]) -> bool:
+    """Does ``model`` have a recycle bin (and so a DELETE)?"""
+    return issubclass(model, SoftDeleteMixin)
+
+
+def jsonable(value: Any) -> Any:
+    """ISO dates and times, Decimal as a string (no float rounding), the rest as is."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return None
+    return value
+
+
+def output_fields(crud: Crud) -> list[str]:
+    """The fields a resource may show: the page's columns, detail and form
+    fields and the meta columns, each once, attributes of the model only."""
+    names = [*META, *(c.name for c in crud.list_view.columns), *(c.name for c in crud.detail_fields),
+             *(f.name for f in crud.form.fields if f.kind != "password")]
+    return [n for n in dict.fromkeys(names) if n in crud.model.__table__.columns]
+
+
+def dump(db: Session, crud: Crud, record: Any, hidden: set[str]) -> dict[str, Any]:
+    """One record as the reader may see it: hidden fields never leave."""
+    out = {n: jsonable(getattr(record, n)) for n in output_fields(crud) if n not in hidden}
+    if has_extra(crud.model):
+        extra = getattr(record, "extra", None) or {}
+        for ef in extra_fields_of(db, crud.key):
+            if ef.name not in hidden:
+                out[ef.name] = jsonable(extra.get(ef.name))
+    return out
+
+
+# ------------------------------------------------------------------ into SQL
+
+
+def storable(text: str) -> str:
+    """Text a database stores: no NUL characters, no lone surrogates."""
+    if "\x00" in text:
+        raise ValueError(N_("{label} contains characters that cannot be stored."))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(N_("{label} contains characters that cannot be stored.")) from None
+    return text
+
+
+def column_value(model: type[Base], name: str, raw: Any) -> Any:
+    """A query parameter (or cursor value) as the column's Python type."""
+    column = model.__table__.columns[name]
+    kind = python_type(column.type)
+    if raw is None:
+        return None
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in {"1", "true"}:
+            return True
+        if str(raw).lower() in {"0", "false"}:
+            return False
+        raise ValueError(N_("{label} must be true or false."))
+    text = storable(str(raw)).strip()
+    if kind is int:
+        if isinstance(raw, bool) or not _INT.fullmatch(text) or abs(int(text)) > MAX_ID:
+            raise ValueError(N_("{label} must be a whole number."))
+        return int(text)
+    if kind is Decimal:
+        return _decimal(text, column.type)
+    if kind is datetime:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(N_("{label} must be a date and time (ISO 8601).")) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if kind is date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(N_("{label} must be a date (YYYY-MM-DD).")) from None
+    return text
+
+
+def python_type(type_: Any) -> type:
+    """The Python type of a column type (a ``TypeDecorator``'s is its implementation's)."""
+    try:
+        found = getattr(type_, "impl_instance", type_).python_type
+    except NotImplementedError:
+        return str
+    return found if isinstance(found, type) else str
+
+
+def _decimal(text: str, type_: Any) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(N_("{label} must be a number.")) from None
+    fits_in(type_, value)
+    return value
+
+
+def fits_in(type_: Any, value: Any) -> None:
+    """ValueError when ``value`` does not fit the column type (a number too
+    large, text too long, NaN): the database would refuse it with an error."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(N_("{label} must be a number."))
+        if isinstance(type_, Numeric) and type_.precision is not None:
+            whole = type_.precision - (type_.scale or 0)
+            if abs(value) >= Decimal(10) ** whole:
+                raise ValueError(N_("{label} is too large."))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        big = getattr(type_, "impl", type_)
+        limit = 2**31 - 1 if type(big) is Integer else MAX_ID
+        if abs(value) > limit:
+            raise ValueError(N_("{label} is too large."))
+    elif isinstance(value, str) and isinstance(type_, String) and len(value) > (type_.length or len(value)):
+        raise ValueError(N_("{label} is too long."))
+
+
+def body_text(f: FormField, value: Any) -> str | list[Any] | None:
+    """A JSON value as the text a form would have sent for ``f`` (for
+    :meth:`core.Form.clean`); ValueError for a value of the wrong JSON type."""
+    if value is None:
+        return None
+    if isinstance(value, list | dict):
+        raise ValueError(N_("{label}: send one value."))
+    if f.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(N_("{label} must be true or false."))
+        return "1" if value else ""
+    if isinstance(value, bool):
+        raise ValueError(N_("{label}: send one value."))
+    if isinstance(value, float) and f.kind != "decimal":
+        if not value.is_integer():
+            raise ValueError(N_("{label} must be a whole number."))
+        value = int(value)
+    return storable(str(value))
+
+
+def record_text(value: Any) -> str:
+    """A record's current value as a form would show it (a partial update
+    binds the fields it does not send from these, like the edit page)."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "1"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# ------------------------------------------------------------------ cursors
+
+
+def encode_cursor(value: Any, ident: int) -> str:
+    raw = json.dumps([jsonable(value), ident], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(model: type[Base], sort: str, token: str) -> tuple[Any, int]:
+    """``(sort value, id)`` of a cursor; ValueError when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value, ident = json.loads(raw)
+    except (ValueError, TypeError):
+        raise ValueError(N_("{label} is not a valid cursor.")) from None
+    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
+        raise ValueError(N_("{label} is not a valid cursor."))
+    if isinstance(value, list | dict):
+        raise ValueError(N_("{label} is not a valid cursor."))
+    return column_value(model, sort, value), ident

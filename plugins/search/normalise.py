@@ -1,0 +1,134 @@
+"""Text as the index stores it and as a query is compared with it.
+
+Both sides go through the same functions: full-width forms become
+half-width and everything lower case (NFKC), Chinese gets its pinyin (full
+spelling without spaces, and initials), phone numbers become their national
+digits (``+86 138-0013-8000`` -> ``13800138000``; a landline keeps its area
+code), e-mail addresses lower case and document codes upper case.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+_SPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_PHONE_CHARS = re.compile(r"[\d\s+\-().]+")
+_LATIN = re.compile(r"[a-z0-9\s'.\-]+")
+_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+def fold(value: str) -> str:
+    """NFKC (full-width to half-width), lower case, runs of spaces as one."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", value).lower()).strip()
+
+
+def pinyin(value: str) -> tuple[str, str]:
+    """The full spelling (no spaces) and the initials of a text's Chinese.
+
+    Other characters pass through (letters and digits only, lower case), so
+    ``ABC科技`` spells ``abckeji`` with initials ``abckj``. Text without
+    Chinese gives nothing: its Latin is matched as a substring already.
+    """
+    value = fold(value)
+    if not _HAN.search(value):
+        return "", ""
+    full = "".join(_ALNUM.sub("", s) for s in lazy_pinyin(value, errors="default"))
+    initials = "".join(_ALNUM.sub("", s) for s in lazy_pinyin(value, style=Style.FIRST_LETTER,
+                                                              errors="default"))
+    return full, initials
+
+
+def phone(value: str) -> str:
+    """The national number as digits: no +86 or 0086, no separators."""
+    raw = unicodedata.normalize("NFKC", value).strip()
+    digits = re.sub(r"\D", "", raw)
+    if raw.startswith("+") or digits.startswith("00"):
+        digits = digits.lstrip("0")
+        if digits.startswith("86"):
+            digits = digits[2:]
+    elif digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
+        digits = digits[2:]  # 86 before a mobile number, without the plus
+    return digits
+
+
+def code(value: str) -> str:
+    return fold(value).upper().replace(" ", "")
+
+
+#: how much of the title and its initials the short-query grams cover
+GRAM_SPAN = 16
+
+
+def grams(*values: str) -> str:
+    """Every one- and two-character piece of the values' first characters,
+    each between spaces (`` 北 京 北京 ``), so that a query of one or two
+    characters becomes a three- or four-character substring (`` 北京 ``)
+    that a trigram index can look up."""
+    seen: dict[str, None] = {}
+    for value in values:
+        head = value[:GRAM_SPAN]
+        for i, char in enumerate(head):
+            for piece in (char, head[i:i + 2]):
+                if " " not in piece and "\n" not in piece:
+                    seen.setdefault(piece, None)
+    return f" {' '.join(seen)} " if seen else ""
+
+
+def joined(values: Iterable[str]) -> str:
+    """Values of one column, one per line (no query crosses a line)."""
+    return "\n".join(v for v in values if v)
+
+
+# ------------------------------------------------------------------ queries
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query taken apart: what to look for in which column.
+
+    ``patterns`` maps index columns to the normalised substring to find
+    there (any one of them matching is a hit); a short query looks only in
+    ``grams``.
+    """
+
+    text: str
+    kind: str  # phone | email | latin | chinese | empty
+    patterns: dict[str, str]
+
+    @property
+    def short(self) -> bool:
+        return set(self.patterns) == {"grams"}
+
+
+#: the shortest substring a trigram index can look up
+TRIGRAM = 3
+
+
+def parse(q: str) -> Query:
+    """Detect what the query is: digits (a phone or a code), an e-mail
+    address, Latin letters (pinyin, initials or a substring) or Chinese."""
+    text = fold(q)[:100]
+    if not text:
+        return Query("", "empty", {})
+    if "@" in text:
+        kind, patterns = "email", {"emails": text, "blob": text}
+    elif _PHONE_CHARS.fullmatch(text) and any(c.isdigit() for c in text):
+        bare = text.replace(" ", "")
+        kind, patterns = "phone", {"phones": phone(text), "codes": bare.upper(), "blob": bare}
+    elif _LATIN.fullmatch(text):
+        squeezed = _ALNUM.sub("", text)
+        kind, patterns = "latin", {"blob": text, "pinyin": squeezed, "initials": squeezed,
+                                   "codes": code(text), "emails": text}
+    else:
+        kind, patterns = "chinese", {"blob": text}
+    long = {col: p for col, p in patterns.items() if len(p) >= TRIGRAM}
+    if long:
+        return Query(text, kind, long)
+    # one or two characters: the pieces of titles and initials (see grams)
+    return Query(text, kind, {"grams": f" {text.replace(' ', '')} "})

@@ -1,0 +1,260 @@
+"""Global search: one box finds what a user may read, by Chinese or Latin
+substrings, pinyin and initials, phone numbers in any format, e-mail and
+codes; the index follows every write in the writing transaction."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from core.jobs import Worker
+from core.models import Org, User
+from plugins.search.models import SearchEntry
+from plugins.search.query import search
+
+
+def notes_found(find, user, q):
+    return find(user, q).get("notes.note", [])
+
+
+# ------------------------------------------------------------------ declaring
+
+
+def test_register_search_declares_what_the_index_holds(kernel, note, admin, find):
+    # given the models plugins declare through register_search
+    declared = {d.model for group in kernel.pm.hook.register_search() for d in group}
+    assert {"core.user", "core.org", "notes.note"} <= declared
+    assert set(kernel.registry.search) == declared
+    # when a note is written, then it is in the index under its model key
+    note_id = note("北京农展馆", "展会场地")
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(SearchEntry.title).where(
+            SearchEntry.model == "notes.note", SearchEntry.record_id == note_id)) == "北京农展馆"
+
+
+# ------------------------------------------------------------------ matching
+
+
+@pytest.mark.parametrize("q", ["农展", "农展馆", "北京农展馆", "bjnzg", "BJNZG", "beijingnongzhanguan",
+                               "nongzhan", "ｂｊｎｚｇ"])
+def test_a_chinese_name_is_found_by_substring_pinyin_and_initials(note, admin, find, q):
+    note("北京农展馆")
+    note("上海展览中心")
+    assert notes_found(find, admin, q) == ["北京农展馆"]
+
+
+@pytest.mark.parametrize("q", ["北", "京", "北京", "bj", "b", "展馆"])
+def test_queries_of_one_or_two_characters_work(note, admin, find, q):
+    note("北京农展馆")
+    note("广州塔")
+    assert notes_found(find, admin, q) == ["北京农展馆"]
+
+
+def test_a_note_is_found_by_a_word_in_its_body(note, admin, find):
+    note("周例会", "讨论了 Shenzhen 展位的报价和物流安排")
+    assert notes_found(find, admin, "物流安排") == ["周例会"]
+    assert notes_found(find, admin, "shenzhen") == ["周例会"]
+
+
+@pytest.mark.parametrize("q", ["138 0013 8000", "+86-138-0013-8000", "13800138000", "0086 13800138000",
+                               "13800", "0013 8000"])
+def test_a_user_is_found_by_phone_in_any_format(kernel, make, admin, find, q):
+    user = make.user(name="李娜", username="lina")
+    with kernel.db.session() as db:
+        db.get(User, user.id).phone = "+86 138-0013-8000"  # type: ignore[union-attr]
+    assert find(admin, q).get("core.user") == ["李娜"]
+
+
+def test_a_user_is_found_by_email(kernel, make, admin, find):
+    user = make.user(name="王磊", username="wanglei")
+    with kernel.db.session() as db:
+        db.get(User, user.id).email = "Wang.Lei@Example.cn"  # type: ignore[union-attr]
+    assert find(admin, "wang.lei@example.cn").get("core.user") == ["王磊"]
+    assert find(admin, "wang.lei@").get("core.user") == ["王磊"]
+
+
+def test_an_org_is_found_by_its_code(make, admin, find):
+    org = make.org("华南分公司")
+    assert find(admin, org.code.lower()).get("core.org") == ["华南分公司"]
+
+
+def test_an_exact_title_ranks_before_longer_ones(note, admin, find):
+    note("北京农展馆东馆")
+    note("老北京农展馆")
+    note("北京农展馆")
+    assert notes_found(find, admin, "北京农展馆") == ["北京农展馆", "北京农展馆东馆", "老北京农展馆"]
+
+
+# ------------------------------------------------------------------ permissions
+
+
+def test_records_of_another_org_never_appear_nor_count(kernel, make, note, admin, find):
+    # given a note in the head office and one in a branch, and a branch user
+    branch = make.org("华东分公司")
+    note("北京农展馆 总部")
+    note("北京农展馆 华东", org=branch)
+    reader = make.user(org=branch, roles=(), grants={"notes.note.read": "org"})
+    # when the branch user searches, then only the branch's note is found and counted
+    assert notes_found(find, reader, "农展馆") == ["北京农展馆 华东"]
+    with kernel.db.session(write=False) as db:
+        from core.permissions import load_actor
+
+        actor = load_actor(db, db.get(User, reader.id), all_codes=set(kernel.registry.permissions))
+        groups = search(db, kernel.registry, actor, "农展馆", count=True)
+    assert [(g.model, g.count) for g in groups] == [("notes.note", 1)]
+    assert notes_found(find, admin, "农展馆") == ["北京农展馆 总部", "北京农展馆 华东"]
+
+
+def test_own_scope_finds_only_ones_own(kernel, make, note, find):
+    from suanpan_notes.models import Note
+
+    reader = make.user(roles=(), grants={"notes.note.read": "own"})
+    mine = note("农展馆 我的")
+    note("农展馆 别人的")
+    with kernel.db.session() as db:
+        db.get(Note, mine).owner_id = reader.id  # type: ignore[union-attr]
+    assert notes_found(find, reader, "农展馆") == ["农展馆 我的"]
+
+
+def test_a_user_without_read_permission_finds_nothing(make, note, find):
+    note("北京农展馆")
+    nobody = make.user(roles=())
+    assert find(nobody, "农展馆") == {}
+
+
+# ------------------------------------------------------------------ keeping current
+
+
+def test_soft_deleted_records_leave_and_restored_ones_come_back(kernel, note, admin, find):
+    from suanpan_notes.models import Note
+
+    from core import utcnow
+
+    note_id = note("北京农展馆")
+    with kernel.db.session() as db:
+        db.get(Note, note_id).deleted_at = utcnow()  # type: ignore[union-attr]
+    assert notes_found(find, admin, "农展馆") == []
+    with kernel.db.session() as db:
+        db.get(Note, note_id).deleted_at = None  # type: ignore[union-attr]
+    assert notes_found(find, admin, "农展馆") == ["北京农展馆"]
+
+
+def test_an_edited_title_is_found_by_its_new_name_only(kernel, note, admin, find):
+    from suanpan_notes.models import Note
+
+    note_id = note("北京农展馆")
+    with kernel.db.session() as db:
+        db.get(Note, note_id).title = "国家会展中心"  # type: ignore[union-attr]
+    assert notes_found(find, admin, "农展馆") == []
+    assert notes_found(find, admin, "gjhzzx") == ["国家会展中心"]
+
+
+def test_a_purged_record_leaves_the_index(kernel, note, admin, find):
+    from suanpan_notes.models import Note
+
+    note_id = note("北京农展馆")
+    with kernel.db.session() as db:
+        db.delete(db.get(Note, note_id))
+    assert notes_found(find, admin, "农展馆") == []
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(SearchEntry).where(
+            SearchEntry.model == "notes.note")) == 0
+
+
+def test_a_rolled_back_transaction_leaves_the_index_as_it_was(kernel, make, note, admin, find):
+    from suanpan_notes.models import Note
+
+    note_id = note("北京农展馆")
+    before = index_rows(kernel)
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), kernel.db.session() as db:
+        db.add(Note(org_id=make.hq().id, title="上海展览中心"))
+        db.get(Note, note_id).title = "国家会展中心"  # type: ignore[union-attr]
+        db.flush()
+        # inside the transaction the index already follows
+        assert db.scalar(select(func.count()).select_from(SearchEntry).where(
+            SearchEntry.title == "上海展览中心")) == 1
+        raise Abort
+    assert index_rows(kernel) == before
+    assert notes_found(find, admin, "农展馆") == ["北京农展馆"]
+    assert notes_found(find, admin, "shzlzx") == []
+
+
+def index_rows(kernel):
+    with kernel.db.session(write=False) as db:
+        rows = sorted(db.execute(select(SearchEntry.model, SearchEntry.record_id, SearchEntry.blob)).all())
+        if kernel.db.engine.dialect.name == "sqlite":
+            rows.append(db.execute(text("SELECT count(*) FROM search_fts WHERE search_fts MATCH "
+                                        "'blob : \"农展馆\"'")).scalar())
+        return rows
+
+
+# ------------------------------------------------------------------ rebuilding
+
+
+def test_reindex_rebuilds_the_index(kernel, client, admin, note, find):
+    note("北京农展馆")
+    with kernel.db.session() as db:
+        db.execute(SearchEntry.__table__.delete())
+    assert notes_found(find, admin, "农展馆") == []
+    # when an administrator rebuilds the index, and the worker runs the jobs
+    page = client.get("/search/index")
+    assert page.status_code == 200 and "search-rebuild" in page.text
+    response = client.submit("/search/index/rebuild", follow_redirects=False)
+    assert response.status_code == 303
+    assert Worker(kernel, "test").run_pending() >= 1
+    # then everything is found again
+    assert notes_found(find, admin, "农展馆") == ["北京农展馆"]
+    assert find(admin, "管理员").get("core.user") == ["管理员"]
+    assert 'id="search-index-counts"' in client.get("/search/index").text
+
+
+def test_the_index_page_is_for_administrators_only(make, new_client):
+    make.user(roles=(), username="plain")
+    browser = new_client()
+    browser.login("plain")
+    assert browser.get("/search/index").status_code == 403
+    assert browser.submit("/search/index/rebuild", follow_redirects=False).status_code == 403
+
+
+# ------------------------------------------------------------------ pages
+
+
+def test_the_results_page_groups_hits_by_type_with_counts(client, admin, note):
+    note_id = note("北京农展馆")
+    page = client.get("/search/", params={"q": "bjnzg"})
+    assert page.status_code == 200
+    assert "北京农展馆" in page.text and 'data-search-count="notes.note">1<' in page.text
+    assert f"/notes/{note_id}" in page.text
+
+
+def test_the_dropdown_and_the_empty_states(client, admin, note):
+    note("北京农展馆")
+    dropdown = client.get("/search/suggest", params={"q": "农展"}, headers={"HX-Request": "true"})
+    assert "北京农展馆" in dropdown.text and "search-all" in dropdown.text
+    assert "<html" not in dropdown.text
+    nothing = client.get("/search/", params={"q": "不存在的名字"})
+    assert "Nothing found." in nothing.text or "没有找到" in nothing.text
+    empty = client.get("/search/")
+    assert empty.status_code == 200 and "bjnzg" in empty.text
+
+
+def test_the_top_bar_box_points_at_the_search(client, admin, start, browser):
+    home = client.get("/")
+    assert 'id="sp-global-search"' in home.text and 'action="/search/"' in home.text
+    assert "/search/suggest" in home.text
+
+
+def test_without_the_plugin_the_top_bar_has_no_box(kernel, start, browser, make):
+    other = start(plugins=[n for n in kernel.enabled if n != "search"])
+    make.user(username="boxless")
+    b = browser(other)
+    b.login("boxless")
+    home = b.get("/")
+    assert home.status_code == 200 and "sp-global-search" not in home.text
+    # writes do not need the plugin either
+    with other.db.session() as db:
+        assert db.scalar(select(Org.id).where(Org.code == "HQ")) is not None
