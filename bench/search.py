@@ -17,7 +17,9 @@ top bar's drop-down asks), for a reader who may read every customer and for
 one limited to one organisation of ten (the permission join in SQL).
 
 Kinds: ``chinese`` (three or four characters of a name), ``short`` (its two-
-character core), ``pinyin`` (full spelling of core and trade), ``initials``
+character core), ``pinyin`` (full spelling of core and trade, as pypinyin
+reads them together; the index holds every reading of the core's characters,
+as the plugin does for a title), ``initials``
 (of city and core), ``phone`` (a whole number, formatted like a person would
 type it), ``miss`` (a name nobody has).
 
@@ -29,6 +31,7 @@ Results go to ``bench/results/search-*.json`` and a table on stdout.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import statistics
@@ -44,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from pypinyin import Style, lazy_pinyin  # noqa: E402
+from pypinyin import Style, lazy_pinyin, pinyin  # noqa: E402
 from sqlalchemy import BigInteger, Integer, create_engine, insert, text  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
 
@@ -93,18 +96,29 @@ def spell(word: str) -> tuple[str, str]:
     return "".join(lazy_pinyin(word)), "".join(lazy_pinyin(word, style=Style.FIRST_LETTER))
 
 
+def core_spellings(core: str, readings: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """Every reading of the core's characters (as :func:`plugins.search.normalise.spellings`
+    indexes a title), at most ``n.SPELLINGS``."""
+    combos = itertools.islice(itertools.product(*(readings[c] for c in core)), n.SPELLINGS)
+    return [("".join(f for f, _ in combo), "".join(i for _, i in combo)) for combo in combos]
+
+
 def customers(count: int, seed: int) -> Iterator[dict[str, Any]]:
     """Deterministic company-like names with pinyin and a phone number."""
     rng = random.Random(seed)
-    spelled = {w: spell(w) for w in [*CITIES, *TRADES, *FORMS, *CORE]}
+    spelled = {w: spell(w) for w in [*CITIES, *TRADES, *FORMS]}
+    readings = {c: [(r, r[:1]) for r in dict.fromkeys(rs[0])]
+                for c in CORE for rs in [pinyin(c, style=Style.NORMAL, heteronym=True)]}
     for i in range(1, count + 1):
         city, trade, form = rng.choice(CITIES), rng.choice(TRADES), rng.choice(FORMS)
         core = "".join(rng.choice(CORE) for _ in range(rng.choice((2, 2, 3))))
-        parts = [city, core, trade, form]
-        name = "".join(parts)
-        full = "".join(spelled[p][0] if p in spelled else "".join(spelled[c][0] for c in p) for p in parts)
-        initials = "".join(spelled[p][1] if p in spelled else "".join(spelled[c][1] for c in p)
-                           for p in parts)
+        name = city + core + trade + form
+        # the index spells the name once per reading of its core (行 xing, hang, heng)
+        variants = [(spelled[city][0] + f + spelled[trade][0] + spelled[form][0],
+                     spelled[city][1] + i + spelled[trade][1] + spelled[form][1])
+                    for f, i in core_spellings(core, readings)]
+        full = n.joined(dict.fromkeys(f for f, _ in variants))
+        initials = n.joined(dict.fromkeys(i for _, i in variants))
         mobile = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
         key = n.fold(name)
         yield {
@@ -113,7 +127,7 @@ def customers(count: int, seed: int) -> Iterator[dict[str, Any]]:
             "entry": {"id": i, "model": KEY, "record_id": i, "org_id": i % ORGS + 1, "title": name,
                       "subtitle": city, "title_key": key, "blob": key, "pinyin": full,
                       "initials": initials, "phones": mobile, "emails": "", "codes": f"C{i:08d}",
-                      "grams": n.grams(key, initials)},
+                      "grams": n.grams(key, variants[0][1])},
         }
 
 

@@ -223,6 +223,17 @@ def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: 
 
 
 @hookspec
+def on_field_rules_changed(session: Session, role_id: int, model_keys: list[str]) -> None:
+    """A role's field rules (hidden / read-only fields) changed for ``model_keys``.
+
+    Fired by the role page's service inside its transaction, after the new
+    rules are flushed. A plugin that copied field values somewhere readers
+    reach without the kit (a search index) re-derives them, through the job
+    outbox when it is heavy.
+    """
+
+
+@hookspec
 def on_record_transitioned(
     session: Session, actor: Actor, record: Any, transition: str, from_state: str, to_state: str,
     comment: str,

@@ -153,11 +153,14 @@ class JobContext:
         self.lines: list[str] = []
         self._stack = ExitStack()
         self._session: Session | None = None
+        self._actor: Actor | None = None
 
     @property
     def session(self) -> Session:
         if self._session is None:
             self._session = self._stack.enter_context(self.kernel.db.session(write=True))
+            if self._actor is not None:
+                self._session.info["actor"] = self._actor
         return self._session
 
     @property
@@ -166,17 +169,24 @@ class JobContext:
         deduplicates requests (an ``Idempotency-Key`` header)."""
         return self.key or f"suanpan-job-{self.job_id}"
 
-    def actor(self) -> Actor | None:
+    def actor(self, session: Session | None = None) -> Actor | None:
         """The user who queued the job, with the rights they hold now (in the
         job's organisation), or None when nobody did (a scheduled job) or they
-        are no longer active. The job's writes are then audited as theirs."""
-        job = self.session.get(Job, self.job_id)
-        user = self.session.get(User, job.created_by_id) if job and job.created_by_id else None
+        are no longer active. The job's writes are then audited as theirs.
+
+        ``session`` reads through another (read-only) session instead of the
+        job's own, which on SQLite would open the one write transaction: for a
+        task that commits progress in short transactions of its own first.
+        """
+        db = session if session is not None else self.session
+        job = db.get(Job, self.job_id)
+        user = db.get(User, job.created_by_id) if job and job.created_by_id else None
         if user is None or not user.active:
             return None
-        actor = load_actor(self.session, user, all_codes=set(self.kernel.registry.permissions),
-                           org_id=self.org_id)
-        self.session.info["actor"] = actor
+        actor = load_actor(db, user, all_codes=set(self.kernel.registry.permissions), org_id=self.org_id)
+        self._actor = actor
+        if self._session is not None:
+            self._session.info["actor"] = actor
         return actor
 
     def log(self, message: str) -> None:

@@ -303,12 +303,20 @@ def set_field_rules(db: Session, role: Role, rules: dict[tuple[str, str], str], 
             raise ValidationError({f"{model}.{fname}": N_("Unknown field.")})
         if mode not in ("hidden", "readonly"):
             raise ValidationError({f"{model}.{fname}": N_("Unknown field rule.")})
+    current = db.scalars(select(FieldRule).where(FieldRule.role_id == role.id))
+    before = {(r.model, r.field): r.mode for r in current if (r.model, r.field) in known}
     for rule in db.scalars(select(FieldRule).where(FieldRule.role_id == role.id)):
         if (rule.model, rule.field) in known:
             db.delete(rule)
     db.flush()
     for (model, fname), mode in rules.items():
         db.add(FieldRule(role_id=role.id, model=model, field=fname, mode=mode))
+    changed = sorted({model for model, fname in set(before) | set(rules)
+                      if before.get((model, fname)) != rules.get((model, fname))})
+    hook = db.info.get("hook")
+    if changed and hook is not None:
+        db.flush()
+        hook.on_field_rules_changed(session=db, role_id=role.id, model_keys=changed)
 
 
 def _ruled_fields(db: Session, key: str, model: type[Base]) -> set[str]:

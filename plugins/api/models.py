@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,6 +28,8 @@ class Webhook(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, AuditedMi
 
     __tablename__ = "api_webhook"
     __label__ = N_("Webhook")
+    #: the secret never reaches the change history (nor pages, nor the API)
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"secret"})
 
     name: Mapped[str] = mapped_column(String(200), info={"label": N_("Name")})
     url: Mapped[str] = mapped_column(String(500), info={"label": N_("URL")})

@@ -72,7 +72,8 @@ webhooks = Crud(
         FormField("events", N_("Events"), "textarea", required=True, max_length=5000,
                   help=N_("One a line, such as notes.note.created; the actions are created, "
                           "updated, deleted and transitioned.")),
-        FormField("secret", N_("Secret"), max_length=200,
+        # write-only: never shown back on the page nor through the API (a "password" field)
+        FormField("secret", N_("Secret"), "password", max_length=200,
                   help=N_("Signs every request (X-Suanpan-Signature). Left empty, one is made up.")),
         FormField("active", N_("Active"), "bool"),
     ]),

@@ -29,6 +29,9 @@ FUZZY_THRESHOLD = 0.8
 _RULES = "dataio.rules"
 #: while set in ``session.info``, match keys collect here and the import writes them in bulk
 BULK = "dataio.bulk_keys"
+#: while set in ``session.info``: (kind, value) -> key, the keys the import's check already
+#: computed, so the records' events do not normalise every name a second time
+MEMO = "dataio.key_memo"
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,19 @@ def rules_of(session: Session, model_key: str) -> list[MatchRule]:
     return cached.get(model_key, [])
 
 
-def keys_of(rules: Sequence[MatchRule], values: Mapping[str, Any]) -> list[tuple[MatchRule, str]]:
-    """(rule, key) for each rule whose field gives a key in ``values``."""
+def keys_of(rules: Sequence[MatchRule], values: Mapping[str, Any],
+            memo: dict[tuple[str, Any], str] | None = None) -> list[tuple[MatchRule, str]]:
+    """(rule, key) for each rule whose field gives a key in ``values``;
+    ``memo`` keeps the keys computed, by (kind, value)."""
     out = []
     for rule in rules:
         if rule.field in values:
-            key = key_of(rule.kind, values[rule.field])
+            value = values[rule.field]
+            key = memo.get((rule.kind, value)) if memo is not None else None
+            if key is None:
+                key = key_of(rule.kind, value)
+                if memo is not None:
+                    memo[(rule.kind, value)] = key
             if key:
                 out.append((rule, key))
     return out
@@ -93,7 +103,7 @@ def sync_record(session: Session, record: Any, *, new: bool = False) -> None:
         session.execute(delete(MatchKey).where(MatchKey.model == model_key, MatchKey.record_id == record.id)
                         .execution_options(synchronize_session=False))
     rows = [{"model": model_key, "record_id": record.id, "field": rule.field, "kind": rule.kind,
-             "key": key[:255]} for rule, key in keys_of(rules, values)]
+             "key": key[:255]} for rule, key in keys_of(rules, values, session.info.get(MEMO))]
     bulk: list[dict[str, Any]] | None = session.info.get(BULK)
     if bulk is not None and new:
         bulk.extend(rows)

@@ -1,7 +1,10 @@
 """Exporting a list view: the rows of the list as the user filtered it (its
 search, filters and sort, through the permission predicate), the columns
 they chose among those they may see, to CSV (UTF-8 with BOM, for Excel) or
-XLSX. Text that a spreadsheet would run as a formula is neutralised.
+XLSX. Text that a spreadsheet would run as a formula is neutralised. The
+custom fields the user may see follow the declared columns, labelled and
+with choice labels in the reader's language (user and link fields as ids, as
+the import takes them).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core import Actor, Base, Crud, scope
+from core import Actor, Base, Crud, ExtraField, extra_value, scope, visible_extra
 
 #: a cell starting with one of these is a formula to Excel and WPS
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,11 +43,13 @@ class ExportColumn:
     choices: Mapping[str, str] | None = None
     ref: type[Base] | None = None
     ref_label: str = "name"
+    #: a custom field (``label`` and ``choices`` are then the reader's text, no message ids)
+    extra: ExtraField | None = None
 
 
-def columns_of(crud: Crud, actor: Actor) -> list[ExportColumn]:
+def columns_of(db: Session, crud: Crud, actor: Actor, locale: str) -> list[ExportColumn]:
     """What the user may export: the list's columns, then the form's other
-    fields, without the fields hidden from them."""
+    fields, then the custom fields, without the fields hidden from them."""
     hidden = actor.hidden_fields(crud.model)
     out: dict[str, ExportColumn] = {}
     for c in crud.list_view.columns:
@@ -53,7 +58,15 @@ def columns_of(crud: Crud, actor: Actor) -> list[ExportColumn]:
         if f.kind != "password":
             choices = dict(f.choices) if f.choices is not None and not callable(f.choices) else None
             out.setdefault(f.name, ExportColumn(f.name, f.label, "choice" if choices else "text", choices))
-    return [c for c in out.values() if c.name not in hidden and hasattr(crud.model, c.name)]
+    declared = [c for c in out.values() if c.name not in hidden and hasattr(crud.model, c.name)]
+    return declared + [ExportColumn(f.name, f.label_for(locale), f.kind,
+                                    {k: f.choice_label(k, locale) for k, _ in f.choices}, extra=f)
+                       for f in visible_extra(db, actor, crud.model)]
+
+
+def header(columns: Sequence[ExportColumn], translate: Callable[[str], str]) -> list[str]:
+    """The header row: declared labels translated, custom ones as they are."""
+    return [c.label if c.extra is not None else translate(c.label) for c in columns]
 
 
 def rows(db: Session, actor: Actor, stmt: Select[Any], columns: Sequence[ExportColumn],
@@ -66,7 +79,8 @@ def rows(db: Session, actor: Actor, stmt: Select[Any], columns: Sequence[ExportC
             return
         refs = _refs(db, actor, columns, chunk)
         for record in chunk:
-            yield [neutralise(_cell(c, getattr(record, c.name, None), refs, translate)) for c in columns]
+            yield [neutralise(_extra_cell(c, record) if c.extra is not None
+                              else _cell(c, getattr(record, c.name, None), refs, translate)) for c in columns]
         offset += CHUNK
 
 
@@ -81,6 +95,21 @@ def _refs(db: Session, actor: Actor, columns: Sequence[ExportColumn], records: S
         stmt = select(ident, getattr(c.ref, c.ref_label)).where(ident.in_(ids), scope(actor, c.ref, "read"))
         out[c.name] = {k: str(v) for k, v in db.execute(stmt)} if ids else {}
     return out
+
+
+def _extra_cell(c: ExportColumn, record: Any) -> object:
+    assert c.extra is not None
+    value = extra_value(c.extra, record)
+    labels = c.choices or {}
+    if c.kind == "multi":
+        return "、".join(labels.get(str(v), str(v)) for v in value)
+    if value is None:
+        return ""
+    if c.kind == "choice":
+        return labels.get(str(value), str(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, Decimal | int | float | bool) else str(value)
 
 
 def _cell(c: ExportColumn, value: Any, refs: Mapping[str, Mapping[Any, str]],

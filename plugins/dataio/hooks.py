@@ -40,7 +40,8 @@ def register_menu_items() -> list[MenuItem]:
 
 @hookimpl
 def register_tasks() -> list[TaskDecl]:
-    return [TaskDecl("dataio.commit", services.commit_task, max_attempts=1, timeout_seconds=3600)]
+    return [TaskDecl("dataio.check", services.check_task, max_attempts=1, timeout_seconds=3600),
+            TaskDecl("dataio.commit", services.commit_task, max_attempts=1, timeout_seconds=3600)]
 
 
 @hookimpl

@@ -4,7 +4,10 @@ checks of the dry run, the all-or-nothing commit and the undo of a batch.
 Rows go through the model's ``Crud``: its editable form fields are the
 columns, its services write the records. The checks repeat the rules of
 ``Form.clean`` (which needs a request's ``Ctx``) with the choices resolved
-once per import instead of once per row.
+once per import instead of once per row. Custom fields the actor may edit
+(``editable_extra``) are columns too: checked by the kernel's
+``clean_extra``, stored by ``set_extra`` after the service, in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -26,16 +29,22 @@ from core import (
     Base,
     Conflict,
     Crud,
+    ExtraField,
     Forbidden,
     FormField,
     NotFound,
     SoftDeleteMixin,
+    ValidationError,
     VersionedMixin,
+    clean_extra,
+    editable_extra,
+    extra_fields_of,
     scope,
+    set_extra,
     utcnow,
 )
 from plugins.dataio.api import ImportDecl
-from plugins.dataio.duplicates import BULK, keys_of, matching_ids, rules_of, write_bulk
+from plugins.dataio.duplicates import BULK, MEMO, keys_of, matching_ids, rules_of, write_bulk
 from plugins.dataio.models import Batch, BatchRow
 from plugins.dataio.reading import Table
 
@@ -45,6 +54,8 @@ INT_RE = re.compile(r"-?\d{1,18}")
 REPORT_LIMIT = 1000
 #: rows written between two flushes
 FLUSH_EVERY = 2000
+#: rows checked between two progress reports
+PROGRESS_EVERY = 2000
 
 # what a bad cell is, with the message shown for it
 ERRORS: dict[str, str] = {
@@ -56,7 +67,21 @@ ERRORS: dict[str, str] = {
     "duplicate": N_("{label}: duplicate."),
     "not_found": N_("{label}: no record with this key."),
     "unmapped": N_("{label} is required but no column is mapped to it."),
+    "unique": N_("{label}: this value is already used by another record."),
 }
+#: the messages of ``clean_extra`` (custom fields) as the report's codes
+EXTRA_CODES: dict[str, str] = {
+    "{label} is required.": "required",
+    "{label} is too long.": "too_long",
+    "{label} must be a number.": "type",
+    "{label} must be a date (YYYY-MM-DD).": "type",
+    "{label}: send one value.": "type",
+    "{label}: choose one of the offered values.": "choice",
+    "{label}: choose a record you can see.": "link",
+    "{label}: this value is already used by another record.": "unique",
+}
+#: what separates the values of a multiple-choice cell
+MULTI_SEP = re.compile(r"[,，、;；|]")
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,16 @@ def fields_for(target: Target, actor: Actor) -> list[FormField]:
     return [f for f in target.crud.form.editable(actor, target.model) if f.kind != "password"]
 
 
+def extra_for(session: Session, target: Target, actor: Actor) -> list[ExtraField]:
+    """The custom-field columns a row may fill: those the actor may edit."""
+    return editable_extra(session, actor, target.model)
+
+
+def column_names(session: Session, target: Target, actor: Actor) -> list[str]:
+    """Every field a column may be mapped to, declared then custom."""
+    return [f.name for f in fields_for(target, actor)] + [f.name for f in extra_for(session, target, actor)]
+
+
 # ------------------------------------------------------------------ mapping
 
 
@@ -108,13 +143,17 @@ def _norm_header(text: str) -> str:
 
 
 def auto_map(headers: Sequence[str], fields: Sequence[FormField],
-             labels: Callable[[FormField], Iterable[str]]) -> dict[str, str]:
+             labels: Callable[[FormField], Iterable[str]], extra: Sequence[ExtraField] = ()) -> dict[str, str]:
     """field name -> header, matching a header to a field's name or one of its
-    translated labels (``labels(field)``), spaces, case and ``*`` ignored."""
+    translated labels (``labels(field)``; a custom field's zh_CN and en
+    labels), spaces, case and ``*`` ignored."""
     by_text: dict[str, str] = {}
     for f in fields:
         for text in (f.name, *labels(f)):
             by_text.setdefault(_norm_header(text), f.name)
+    for x in extra:
+        for text in (x.name, x.label_for("zh_CN"), x.label_for("en")):
+            by_text.setdefault(_norm_header(text), x.name)
     mapping: dict[str, str] = {}
     for header in headers:
         name = by_text.get(_norm_header(header))
@@ -140,10 +179,13 @@ class Plan:
     """The checked rows: what to write, or the problems found."""
 
     values: list[dict[str, Any]] = field(default_factory=list)
+    extras: list[dict[str, Any]] = field(default_factory=list)  # custom-field values, per row
     rows: list[int] = field(default_factory=list)
     targets: list[Any] = field(default_factory=list)  # the record to update, or None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: match-rule keys computed by the check, by (kind, value), for the commit's events
+    key_memo: dict[tuple[str, Any], str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -166,10 +208,15 @@ class Checker:
 
     def __init__(self, session: Session, model: type[Base], fields: Sequence[FormField],
                  choices: Mapping[str, Sequence[tuple[str, str]]],
-                 translate: Callable[[str], Iterable[str]]) -> None:
+                 translate: Callable[[str], Iterable[str]], extra: Sequence[ExtraField] = ()) -> None:
         self.session = session
         self.model = model
         self.fields = {f.name: f for f in fields}
+        self.extra = {f.name: f for f in extra}
+        # custom choice fields: their keys and their labels in every language -> key
+        self.extra_choices = {f.name: {text.strip(): key for key, labels in f.choices
+                                       for text in (key, *labels.values()) if text.strip()}
+                              for f in extra if f.kind in ("choice", "multi")}
         # accepted text -> stored value, per select field: the value, or its label in any language
         self.choices: dict[str, dict[str, str]] = {}
         for name, options in choices.items():
@@ -212,6 +259,20 @@ class Checker:
             return (int(value) if value.isdigit() else value), None
         return text, None
 
+    def extra_raw(self, name: str, text: str) -> Any:
+        """A custom field's cell as ``clean_extra`` takes it: choices also by
+        their labels, multiple choices separated by commas or 、, yes/no in Chinese."""
+        text = text.strip()
+        kind = self.extra[name].kind
+        if kind == "choice":
+            return self.extra_choices[name].get(text, text)
+        if kind == "multi":
+            items = [v.strip() for v in MULTI_SEP.split(text) if v.strip()]
+            return [self.extra_choices[name].get(v, v) for v in items]
+        if kind == "bool":
+            return "1" if text.lower() in {"1", "on", "true", "yes", "是", "y"} else ""
+        return text
+
     def broken_links(self, values: Sequence[Mapping[str, Any]]) -> dict[str, set[Any]]:
         """field -> ids that name no row of the table its foreign key points to."""
         out: dict[str, set[Any]] = {}
@@ -245,13 +306,18 @@ def check(session: Session, actor: Actor, target: Target, table: Table, mapping:
     fields = checker.fields
     columns = {name: table.headers.index(header) for name, header in mapping.items()
                if name in fields and header in table.headers}
-    header_of = {name: table.headers[i] for name, i in columns.items()}
+    extra_cols = {name: table.headers.index(header) for name, header in mapping.items()
+                  if name in checker.extra and header in table.headers}
+    header_of = {name: table.headers[i] for name, i in (columns | extra_cols).items()}
     if mode in ("update", "upsert") and match_key not in columns:
         plan.problems.append(Problem(1, match_key, match_key, "unmapped"))
         return plan
     if mode != "update":
         for name, f in fields.items():
             if f.required and name not in columns:
+                plan.problems.append(Problem(1, name, name, "unmapped"))
+        for name, x in checker.extra.items():
+            if x.required and x.kind != "bool" and x.default in (None, "", []) and name not in extra_cols:
                 plan.problems.append(Problem(1, name, name, "unmapped"))
     if plan.problems:
         return plan
@@ -272,7 +338,7 @@ def check(session: Session, actor: Actor, target: Target, table: Table, mapping:
                 values[name] = value
         if not bad:
             cleaned.append((row_no, values))
-        if progress and index % 1000 == 0:
+        if progress and index and index % PROGRESS_EVERY == 0:
             progress(index)
     for name, missing in checker.broken_links([v for _, v in cleaned]).items():
         for row_no, values in cleaned:
@@ -281,6 +347,15 @@ def check(session: Session, actor: Actor, target: Target, table: Table, mapping:
     existing = _existing(session, actor, target.model, match_key,
                          [v.get(match_key) for _, v in cleaned]) if mode != "insert" else {}
     _duplicates(session, target, cleaned, existing, match_key, mode, header_of, plan)
+    extras: dict[int, dict[str, Any]] = {}
+    if extra_fields_of(session, target.key):
+        if mode == "insert":
+            records: dict[int, Any] = {index + 2: None for index in range(len(table.rows))}
+        else:
+            records = {row_no: existing.get(values.get(match_key)) for row_no, values in cleaned}
+            if mode == "update":
+                records = {row_no: r for row_no, r in records.items() if r is not None}
+        extras = _check_extra(session, actor, target, table, checker, extra_cols, records, header_of, plan)
     bad_rows = {p.row for p in plan.problems}
     for row_no, values in cleaned:
         if row_no in bad_rows:
@@ -300,9 +375,39 @@ def check(session: Session, actor: Actor, target: Target, table: Table, mapping:
                     values[n] = checker.clean(fields[n], "")[0]
         plan.rows.append(row_no)
         plan.values.append(values)
+        plan.extras.append(extras.get(row_no, {}))
         plan.targets.append(record)
     plan.problems.sort(key=lambda p: (p.row, p.column))
     return plan
+
+
+def _check_extra(session: Session, actor: Actor, target: Target, table: Table, checker: Checker,
+                 columns: Mapping[str, int], records: Mapping[int, Any], header_of: Mapping[str, str],
+                 plan: Plan) -> dict[int, dict[str, Any]]:
+    """Row number -> custom-field values, checked by ``clean_extra`` for each
+    row (``records``: the record a row updates, None for an insert); a unique
+    value twice in the file is a duplicate. Blank cells of an update are left alone."""
+    out: dict[int, dict[str, Any]] = {}
+    first: dict[tuple[str, str], int] = {}
+    unique = [name for name, f in checker.extra.items() if f.unique and name in columns]
+    for row_no, record in records.items():
+        row = table.rows[row_no - 2]
+        texts = {name: row[col] if col < len(row) else "" for name, col in columns.items()}
+        raw = {name: checker.extra_raw(name, text) for name, text in texts.items()
+               if record is None or text.strip()}
+        try:
+            values = clean_extra(session, actor, target.model, record, raw, partial=record is not None)
+        except ValidationError as exc:
+            plan.problems += [Problem(row_no, header_of.get(name, name), name, EXTRA_CODES.get(message, "type"),
+                                      texts.get(name, "")[:100]) for name, message in exc.errors.items()]
+            continue
+        for name in unique:
+            if values.get(name) is not None:
+                earlier = first.setdefault((name, str(values[name])), row_no)
+                if earlier != row_no:
+                    plan.problems.append(Problem(row_no, header_of[name], name, "duplicate", str(earlier)))
+        out[row_no] = values
+    return out
 
 
 def _existing(session: Session, actor: Actor, model: type[Base], match_key: str,
@@ -332,7 +437,7 @@ def _duplicates(session: Session, target: Target, cleaned: Sequence[tuple[int, d
             seen_key.setdefault(k, row_no)
     if not rules:
         return
-    row_keys = [(row_no, values, keys_of(rules, values)) for row_no, values in cleaned]
+    row_keys = [(row_no, values, keys_of(rules, values, plan.key_memo)) for row_no, values in cleaned]
     by_kind: dict[str, set[str]] = defaultdict(set)
     for _, _, pairs in row_keys:
         for rule, key in pairs:
@@ -378,45 +483,50 @@ def _typed(model: type[Base], name: str, value: Any) -> Any:
     return value
 
 
-def commit(session: Session, actor: Actor, target: Target, batch: Batch, plan: Plan,
-           progress: Callable[[int], None] | None = None) -> None:
+def commit(session: Session, actor: Actor, target: Target, batch: Batch, plan: Plan) -> None:
     """Write every planned row through the Crud's services (or the declared
     row function), in the caller's transaction, and log what each did."""
     if not plan.ok:
         raise Conflict(N_("The file has errors: nothing was imported."))
-    session.info[BULK] = []
+    session.info[BULK], session.info[MEMO] = [], plan.key_memo
     try:
-        _write(session, actor, target, batch, plan, progress)
+        _write(session, actor, target, batch, plan)
     finally:
         session.info.pop(BULK, None)
+        session.info.pop(MEMO, None)
 
 
-def _write(session: Session, actor: Actor, target: Target, batch: Batch, plan: Plan,
-           progress: Callable[[int], None] | None) -> None:
+def _write(session: Session, actor: Actor, target: Target, batch: Batch, plan: Plan) -> None:
     crud, row_fn = target.crud, target.decl.row
     written: list[tuple[int, Any, str, dict[str, Any] | None]] = []
-    for index, (row_no, values, record) in enumerate(zip(plan.rows, plan.values, plan.targets, strict=True)):
+    rows = zip(plan.rows, plan.values, plan.extras, plan.targets, strict=True)
+    for index, (row_no, values, extra, record) in enumerate(rows):
         if record is None:
             new = row_fn(session, actor, values, None) if row_fn else crud.create(session, actor, values)
+            if extra:
+                set_extra(new, extra)
             written.append((row_no, new, "insert", None))
         else:
             before = {name: _plain(getattr(record, name, None)) for name in values}
+            if extra:
+                stored = getattr(record, "extra", None) or {}
+                before["extra"] = {name: stored.get(name) for name in extra}
             if row_fn:
                 row_fn(session, actor, values, record)
             else:
                 crud.update(session, actor, record, values)
+            if extra:
+                set_extra(record, extra)
             written.append((row_no, record, "update", before))
         if (index + 1) % FLUSH_EVERY == 0:
             session.flush()
             write_bulk(session)
-            if progress:
-                progress(index + 1)
     session.flush()
     write_bulk(session)
-    rows = [{"batch_id": batch.id, "row_no": row_no, "record_id": record.id, "action": action,
-             "before": before, "version": getattr(record, "version", None)}
-            for row_no, record, action, before in written]
-    for chunk in _chunks(rows, 5000):
+    log = [{"batch_id": batch.id, "row_no": row_no, "record_id": record.id, "action": action,
+            "before": before, "version": getattr(record, "version", None)}
+           for row_no, record, action, before in written]
+    for chunk in _chunks(log, 5000):
         session.execute(insert(BatchRow), list(chunk))
     batch.inserted = sum(1 for w in written if w[2] == "insert")
     batch.updated = len(written) - batch.inserted
@@ -452,8 +562,14 @@ def undo(session: Session, actor: Actor, target: Target, batch: Batch) -> int:
             else:
                 session.delete(record)
         else:
-            for name, value in (row.before or {}).items():
+            before = dict(row.before or {})
+            extra = before.pop("extra", None)
+            for name, value in before.items():
                 setattr(record, name, _typed(model, name, value))
+            if extra:
+                # the custom fields the row set, back to their values (None: it had none)
+                restored = {k: v for k, v in {**(record.extra or {}), **extra}.items() if v is not None}
+                record.extra = restored
     batch.state, batch.finished_at = "undone", utcnow()
     return len(rows)
 

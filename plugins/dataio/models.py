@@ -14,9 +14,11 @@ from core import N_, Base, BigId, IdMixin, OrgScopedMixin, TimestampMixin
 #: states of an import batch
 BATCH_STATES: dict[str, str] = {
     "uploaded": N_("Uploaded"),
+    "checking": N_("Checking"),
     "checked": N_("Checked"),
     "invalid": N_("Has errors"),
     "queued": N_("Queued"),
+    "writing": N_("Writing"),
     "done": N_("Imported"),
     "failed": N_("Failed"),
     "undone": N_("Undone"),
@@ -43,6 +45,10 @@ class Batch(IdMixin, OrgScopedMixin, TimestampMixin, Base):
     match_key: Mapped[str] = mapped_column(String(120), default="", info={"label": N_("Match key")})
     state: Mapped[str] = mapped_column(String(20), default="uploaded", info={"label": N_("State")})
     total_rows: Mapped[int] = mapped_column(Integer, default=0, info={"label": N_("Rows")})
+    #: rows checked so far by a check job, committed in short transactions of
+    #: its own so that every process (the web, other workers) sees it
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                          info={"label": N_("Rows checked")})
     inserted: Mapped[int] = mapped_column(Integer, default=0, info={"label": N_("Inserted")})
     updated: Mapped[int] = mapped_column(Integer, default=0, info={"label": N_("Updated")})
     headers: Mapped[list[str]] = mapped_column(JSON, default=list, info={"label": N_("Columns")})

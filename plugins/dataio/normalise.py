@@ -67,7 +67,7 @@ def company_name(text: str | None) -> str:
     """
     words = _NOT_WORD.sub(" ", fold(text or "")).split()
     key = "".join(words)
-    changed = True
+    changed = key.endswith(_SUFFIXES)  # most names end in no suffix, or in one: check at C speed
     while changed and key not in _SUFFIX_SET:
         changed = False
         for suffix in _SUFFIXES:
@@ -76,7 +76,7 @@ def company_name(text: str | None) -> str:
                 # a Latin suffix must stand as its own word ("co" in "acme co", not in "disco")
                 if suffix.isascii() and _LATIN_END.search(rest) and not _word_end(words, suffix):
                     continue
-                key, changed = rest, True
+                key, changed = rest, rest.endswith(_SUFFIXES)
                 words = _drop_last_word(words, suffix)
                 break
     return key

@@ -53,7 +53,8 @@ def read_csv(data: bytes) -> Table:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), dialect) if any(c.strip() for c in r)]
+    # "".join(r).strip(): a row with any text in it, in one call instead of one per cell
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), dialect) if "".join(r).strip()]
     if not rows:
         raise Unreadable(N_("The file has no rows."))
     return Table([h.strip() for h in rows[0]], rows[1:], "csv", encoding)

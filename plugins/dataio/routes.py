@@ -48,7 +48,8 @@ def importable_list(ctx: Ctx) -> Response:
 def import_new(ctx: Ctx) -> Response:
     target = _target(ctx, ctx.params["model"], "import")
     return ctx.render("dataio/import_new.html", target=target, modes=MODES,
-                      fields=importer.fields_for(target, ctx.user))
+                      fields=importer.fields_for(target, ctx.user),
+                      extra=importer.extra_for(ctx.db, target, ctx.user))
 
 
 @routes.post("/{model}/import", name="import_create", permission=AUTHENTICATED,
@@ -75,16 +76,17 @@ def batch_detail(ctx: Ctx) -> Response:
     labels = services.labels_in(ctx.kernel.catalogs)
     return ctx.render("dataio/batch_detail.html", batch=batch, target=target, states=BATCH_STATES,
                       modes=MODES, fields=importer.fields_for(target, ctx.user), errors=importer.ERRORS,
+                      extra=importer.extra_for(ctx.db, target, ctx.user),
                       mapping=services.initial_mapping(ctx.db, ctx.user, target, batch, labels),
-                      progress=services.progress_of(batch))
+                      progress=services.progress_of(batch), running=services.RUNNING)
 
 
 @routes.post("/batches/{id:int}/check", name="batch_check", permission=AUTHENTICATED)
 def batch_check(ctx: Ctx) -> Response:
     batch, target = _batch(ctx)
-    names = [f.name for f in importer.fields_for(target, ctx.user)]
+    names = importer.column_names(ctx.db, target, ctx.user)
     services.save_mapping(ctx.db, ctx.user, target, batch, services.mapping_from_form(dict(ctx.form), names))
-    services.dry_run(ctx.db, ctx.user, target, batch, ctx.kernel)
+    services.check_or_queue(ctx.db, ctx.user, target, batch, ctx.kernel)
     return ctx.redirect("batch_detail", id=batch.id)
 
 
@@ -98,8 +100,11 @@ def batch_commit(ctx: Ctx) -> Response:
 @routes.get("/batches/{id:int}/progress", name="batch_progress", permission=AUTHENTICATED)
 def batch_progress(ctx: Ctx) -> Response:
     batch, _target_ = _batch(ctx)
-    return ctx.render("dataio/_batch_progress.html", batch=batch, states=BATCH_STATES,
-                      progress=services.progress_of(batch))
+    response = ctx.render("dataio/_batch_progress.html", batch=batch, states=BATCH_STATES,
+                          progress=services.progress_of(batch), running=services.RUNNING)
+    if ctx.query.get("polling") and batch.state not in services.RUNNING:
+        response.headers["HX-Refresh"] = "true"  # done: the whole page, with the report or the undo button
+    return response
 
 
 @routes.post("/batches/{id:int}/undo", name="batch_undo", permission=AUTHENTICATED)
@@ -115,7 +120,8 @@ def batch_undo(ctx: Ctx) -> Response:
 @routes.get("/{model}/export", name="export_new", permission=AUTHENTICATED)
 def export_new(ctx: Ctx) -> Response:
     crud = _crud(ctx, "export")
-    return ctx.render("dataio/export_new.html", crud=crud, columns=exporter.columns_of(crud, ctx.user),
+    columns = exporter.columns_of(ctx.db, crud, ctx.user, ctx.t.locale)
+    return ctx.render("dataio/export_new.html", crud=crud, columns=columns,
                       templates=export_templates.for_user(ctx.db, ctx.user, crud.key),
                       query={k: v for k, v in ctx.query.items() if k not in ("after", "before")})
 
@@ -123,12 +129,12 @@ def export_new(ctx: Ctx) -> Response:
 @routes.get("/{model}/export/file", name="export_file", permission=AUTHENTICATED)
 def export_file(ctx: Ctx) -> Response:
     crud = _crud(ctx, "export")
-    allowed = {c.name: c for c in exporter.columns_of(crud, ctx.user)}
+    allowed = {c.name: c for c in exporter.columns_of(ctx.db, crud, ctx.user, ctx.t.locale)}
     wanted = [n for n in ctx.query.getlist("col") if n in allowed] or list(allowed)
     columns = [allowed[n] for n in wanted]
     stmt = crud.list_view.filtered(ctx).ordered()  # the list page's own rows, scope and order
     data = exporter.rows(ctx.db, ctx.user, stmt, columns, ctx._)
-    header = [ctx._(c.label) for c in columns]
+    header = exporter.header(columns, ctx._)
     fmt = "xlsx" if ctx.query.get("format") == "xlsx" else "csv"
     body = exporter.to_xlsx(header, data) if fmt == "xlsx" else exporter.to_csv(header, data)
     media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
@@ -140,7 +146,7 @@ def export_file(ctx: Ctx) -> Response:
 @routes.post("/{model}/export/templates", name="template_create", permission=AUTHENTICATED)
 def template_create(ctx: Ctx) -> Response:
     crud = _crud(ctx, "export")
-    allowed = {c.name for c in exporter.columns_of(crud, ctx.user)}
+    allowed = {c.name for c in exporter.columns_of(ctx.db, crud, ctx.user, ctx.t.locale)}
     raw = ctx.form.get("col", [])
     cols = [c for c in ([raw] if isinstance(raw, str) else raw) if c in allowed]
     export_templates.save(ctx.db, ctx.user, crud.key, ctx.field("name").strip()[:100], cols)

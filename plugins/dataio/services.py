@@ -1,7 +1,20 @@
-"""Import batches: upload, mapping, dry run, the commit job and undo.
+"""Import batches: upload, mapping, dry run (in the request, or the check
+job for large files), the commit job and undo.
 
-Every function checks ``<model>.import`` itself; routes and the job call
+Every function checks ``<model>.import`` itself; routes and the jobs call
 them, and hold no rules of their own.
+
+Progress lives in the batch row, so every process sees it. A job's own
+transaction (``ctx.session``) holds SQLite's one writer until the job ends
+and shows nothing before its commit, so:
+
+* the check job reads in a read-only session and commits the rows checked
+  so far in short write transactions of its own every
+  ``importer.PROGRESS_EVERY`` rows; it opens the job's transaction only at
+  the end, to store the report;
+* the commit job writes everything in one transaction (all or nothing), so
+  it first commits the state ``writing`` on its own, and the page shows
+  "writing…" without a percentage until the job is done.
 """
 
 from __future__ import annotations
@@ -10,7 +23,7 @@ from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, BadRequest, Conflict, JobContext, NotFound, enqueue, get_for, scope, utcnow
@@ -23,9 +36,8 @@ from plugins.dataio.reading import Table, Unreadable, read_table
 INLINE_ROWS = 20_000
 #: the largest file accepted
 MAX_BYTES = 50 * 1024 * 1024
-#: progress of running jobs in this process: batch id -> rows done (the job's
-#: own transaction is invisible until it commits, so progress cannot go there)
-PROGRESS: dict[int, int] = {}
+#: states in which a job works on the batch (the page polls its progress)
+RUNNING = ("checking", "queued", "writing")
 
 
 def upload(db: Session, actor: Actor, target: Target, filename: str, data: bytes, mode: str,
@@ -80,7 +92,8 @@ def initial_mapping(db: Session, actor: Actor, target: Target, batch: Batch,
     if batch.mapping:
         return dict(batch.mapping)
     fields = importer.fields_for(target, actor)
-    auto = importer.auto_map(batch.headers, fields, lambda f: labels(f.label))
+    auto = importer.auto_map(batch.headers, fields, lambda f: labels(f.label),
+                             importer.extra_for(db, target, actor))
     saved = db.scalar(select(SavedMapping).where(SavedMapping.user_id == actor.user_id,
                                                  SavedMapping.model == target.key))
     if saved is not None:
@@ -89,7 +102,7 @@ def initial_mapping(db: Session, actor: Actor, target: Target, batch: Batch,
 
 
 def save_mapping(db: Session, actor: Actor, target: Target, batch: Batch, mapping: dict[str, str]) -> None:
-    allowed = {f.name for f in importer.fields_for(target, actor)}
+    allowed = set(importer.column_names(db, target, actor))
     mapping = {k: v for k, v in mapping.items() if k in allowed and v in batch.headers}
     batch.mapping = mapping
     saved = db.scalar(select(SavedMapping).where(SavedMapping.user_id == actor.user_id,
@@ -109,18 +122,100 @@ def checker_for(db: Session, actor: Actor, target: Target, kernel: Any) -> Check
     for f in fields:
         if f.kind == "select" and f.choices is not None:
             choices[f.name] = list(f.choices(cast(Any, light)) if callable(f.choices) else f.choices)
-    return Checker(db, target.model, fields, choices, labels)
+    return Checker(db, target.model, fields, choices, labels, importer.extra_for(db, target, actor))
 
 
 def dry_run(db: Session, actor: Actor, target: Target, batch: Batch, kernel: Any,
             progress: Callable[[int], None] | None = None) -> Plan:
     """Check every row and store the report on the batch; writes no record."""
+    plan = check_rows(db, actor, target, batch, kernel, progress)
+    _store_report(batch, plan)
+    return plan
+
+
+def check_rows(db: Session, actor: Actor, target: Target, batch: Batch, kernel: Any,
+               progress: Callable[[int], None] | None = None) -> Plan:
+    """The dry run's checks, changing nothing (not even the batch)."""
     actor.require(f"{target.key}.import")
-    plan = importer.check(db, actor, target, table_of(batch), batch.mapping, batch.mode, batch.match_key,
+    return importer.check(db, actor, target, table_of(batch), batch.mapping, batch.mode, batch.match_key,
                           checker_for(db, actor, target, kernel), progress)
+
+
+def _store_report(batch: Batch, plan: Plan) -> None:
     batch.report = plan.report()
     batch.state = "checked" if plan.ok else "invalid"
-    return plan
+    batch.progress = batch.total_rows
+
+
+def check_or_queue(db: Session, actor: Actor, target: Target, batch: Batch, kernel: Any) -> None:
+    """The dry run in the request, or, above ``INLINE_ROWS`` rows, by the job
+    ``dataio.check`` (acting for the user; the page follows its progress)."""
+    actor.require(f"{target.key}.import")
+    if batch.state in RUNNING:
+        raise Conflict(N_("The batch is being worked on: wait until it is done."))
+    if batch.total_rows <= INLINE_ROWS:
+        dry_run(db, actor, target, batch, kernel)
+        return
+    batch.state, batch.progress, batch.report = "checking", 0, {}
+    batch.job_id = enqueue(db, "dataio.check", {"batch_id": batch.id}, org_id=batch.org_id).id
+
+
+def check_task(ctx: JobContext) -> None:
+    """The job ``dataio.check``: the dry run of a large file, progress committed as it goes."""
+    from plugins.dataio.importer import targets
+
+    batch_id = int(ctx.payload["batch_id"])
+    actor = _actor_read_only(ctx)
+    plan: Plan | None = None
+    error = ""
+    with ctx.kernel.db.session(write=False) as db:
+        batch = db.get(Batch, batch_id)
+        if batch is None or batch.state != "checking":
+            return
+        target = targets(ctx.kernel.pm.hook, ctx.kernel.registry).get(batch.model)
+        error = _refusal(actor, target, batch)
+        if actor is not None and target is not None and not error:
+            db.info["actor"] = actor
+            plan = check_rows(db, actor, target, batch, ctx.kernel, _committer(ctx.kernel, batch_id))
+    batch = ctx.session.get(Batch, batch_id)  # the job's transaction: stores the report with the job done
+    if batch is None or batch.state != "checking":
+        return
+    if plan is None:
+        batch.state, batch.error = "failed", error
+        return
+    _store_report(batch, plan)
+    ctx.log(f"batch {batch_id}: checked {batch.total_rows} rows, {len(plan.problems)} errors")
+
+
+def _refusal(actor: Actor | None, target: Target | None, batch: Batch) -> str:
+    """Why a job may not work on the batch for its actor (for the batch's error), or ""."""
+    if actor is None:
+        return "the importing user is no longer active"
+    if target is None:
+        return "not importable"
+    if not actor.can(f"{batch.model}.import"):
+        return f"the importing user may no longer import into {batch.model}"
+    return ""
+
+
+def _actor_read_only(ctx: JobContext) -> Actor | None:
+    """``ctx.actor()``, answered through a read-only session of its own.
+
+    ``ctx.actor()`` reads through the job's write transaction, which on
+    SQLite holds the process's one writer (and its lock) until the job
+    ends; the check job keeps that transaction closed while it checks, so
+    its progress can be committed beside it. Same rules, another session."""
+    with ctx.kernel.db.session(write=False) as db:
+        return ctx.actor(db)
+
+
+def _committer(kernel: Any, batch_id: int) -> Callable[[int], None]:
+    """A progress callback committing the rows checked in a short transaction."""
+    def report(done: int) -> None:
+        with kernel.db.session() as db:
+            db.execute(update(Batch).where(Batch.id == batch_id).values(progress=done))
+
+    return report
 
 
 def queue_commit(db: Session, actor: Actor, target: Target, batch: Batch) -> None:
@@ -137,12 +232,11 @@ def queue_commit(db: Session, actor: Actor, target: Target, batch: Batch) -> Non
 def run_commit(db: Session, actor: Actor, target: Target, batch: Batch, kernel: Any) -> bool:
     """Check and write a batch in ``db``'s transaction; False (and nothing
     written) when a row is bad now."""
-    progress = _progress(batch.id)
-    plan = dry_run(db, actor, target, batch, kernel, progress)
+    plan = dry_run(db, actor, target, batch, kernel)
     if not plan.ok:
         batch.state = "failed"
         return False
-    importer.commit(db, actor, target, batch, plan, lambda n: progress(batch.total_rows + n))
+    importer.commit(db, actor, target, batch, plan)
     return True
 
 
@@ -150,39 +244,34 @@ def commit_task(ctx: JobContext) -> None:
     """The job ``dataio.commit``: one transaction for the whole file."""
     from plugins.dataio.importer import targets
 
+    batch_id = int(ctx.payload["batch_id"])
+    with ctx.kernel.db.session() as db:  # committed at once: the page shows "writing…"
+        db.execute(update(Batch).where(Batch.id == batch_id, Batch.state == "queued").values(state="writing"))
     db = ctx.session
-    batch = db.get(Batch, int(ctx.payload["batch_id"]))
-    if batch is None or batch.state != "queued":
+    batch = db.get(Batch, batch_id)
+    if batch is None or batch.state != "writing":
         return
     actor = ctx.actor()  # who queued it, with the rights they hold now; audited as theirs
-    if actor is None:
-        batch.state, batch.error = "failed", "the importing user is no longer active"
-        return
     target = targets(ctx.kernel.pm.hook, ctx.kernel.registry).get(batch.model)
-    if target is None:
-        batch.state, batch.error = "failed", "not importable"
+    error = _refusal(actor, target, batch)
+    if actor is None or target is None or error:
+        batch.state, batch.error = "failed", error
         return
-    try:
-        ok = run_commit(db, actor, target, batch, ctx.kernel)
-    finally:
-        PROGRESS.pop(batch.id, None)
+    ok = run_commit(db, actor, target, batch, ctx.kernel)
     ctx.log(f"batch {batch.id}: {'imported' if ok else 'refused'} {batch.inserted} new, "
             f"{batch.updated} updated")
 
 
-def _progress(batch_id: int) -> Callable[[int], None]:
-    def report(done: int) -> None:
-        PROGRESS[batch_id] = done
-
-    return report
-
-
-def progress_of(batch: Batch) -> int:
-    """Percent done: checking counts for the first half, writing the second."""
-    if batch.state in ("done", "failed", "undone", "invalid", "checked"):
-        return 100
-    total = max(batch.total_rows * 2, 1)
-    return min(99, PROGRESS.get(batch.id, 0) * 100 // total)
+def progress_of(batch: Batch) -> int | None:
+    """Percent done; None while the commit job writes (its one transaction
+    shows nothing before it ends)."""
+    if batch.state == "writing":
+        return None
+    if batch.state in ("uploaded", "queued"):
+        return 0
+    if batch.state == "checking":
+        return min(99, batch.progress * 100 // max(batch.total_rows, 1))
+    return 100
 
 
 def undo_batch(db: Session, actor: Actor, target: Target, batch: Batch) -> int:

@@ -60,6 +60,16 @@ def on_record_updated(session: Session, actor: Actor | None, record: Any,
 
 
 @hookimpl
+def on_field_rules_changed(session: Session, role_id: int, model_keys: list[str]) -> None:
+    """Hidden fields are kept out of a record's main entry: rebuild the
+    entries of the models whose rules changed, so a newly hidden field stops
+    matching for the readers it is hidden from."""
+    declared = [key for key in model_keys if key in session.info["registry"].search]
+    if declared:
+        tasks.queue(session, declared)
+
+
+@hookimpl
 def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: bool) -> None:
     """In the recycle bin or purged: out of the index either way."""
     key = getattr(record, "__model_key__", "")

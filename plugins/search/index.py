@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, and_, column, delete, insert, or_, select, table
 from sqlalchemy.orm import Session
 
 from core import Base, SearchDecl, extra_fields_of, has_extra
@@ -29,9 +29,15 @@ class Registry(Protocol):
     models: dict[str, type[Base]]
 
 
+#: the kernel's field rules (its model is not part of ``core``'s public surface)
+FIELD_RULES = table("core_field_rule", column("model"), column("field"), column("mode"))
 #: custom field kinds whose values are text worth finding
 EXTRA_TEXT_KINDS = frozenset({"text", "choice", "multi"})
 BATCH = 1000
+#: between a model key and a withheld field's name in ``model`` (``notes.note#body``)
+PART = "#"
+_AFTER_PART = chr(ord(PART) + 1)
+_WITHHELD = "search.withheld"
 
 
 def _text(record: Any, name: str) -> str:
@@ -39,46 +45,93 @@ def _text(record: Any, name: str) -> str:
     return "" if value is None else str(value)
 
 
-def _extra_texts(session: Session, record: Any) -> list[str]:
+def _extra_texts(session: Session, record: Any) -> dict[str, list[str]]:
+    """The text worth finding of each run-time field, by field name."""
     if not has_extra(type(record)):
-        return []
+        return {}
     values = getattr(record, "extra", None) or {}
-    out: list[str] = []
+    out: dict[str, list[str]] = {}
     for field in extra_fields_of(session, record.__model_key__):
         if field.kind not in EXTRA_TEXT_KINDS or field.name not in values:
             continue
         raw = values[field.name]
+        texts = out.setdefault(field.name, [])
         for value in raw if isinstance(raw, list) else [raw]:
             if value in (None, ""):
                 continue
-            out.append(str(value))
+            texts.append(str(value))
             if field.kind != "text":  # a choice: its labels too
-                out += [label for key, labels in field.choices if key == value
-                        for label in labels.values()]
+                texts += [label for key, labels in field.choices if key == value
+                          for label in labels.values()]
     return out
 
 
-def entry_values(session: Session, decl: SearchDecl, record: Any) -> dict[str, Any]:
-    """The index row of ``record``, normalised."""
-    title = _text(record, decl.title)
-    texts = [title, *(_text(record, f) for f in decl.text), *_extra_texts(session, record)]
-    spelled = [n.pinyin(t) for t in texts]
-    title_key = n.fold(title)[:100]
+def withheld(session: Session, model_key: str) -> frozenset[str]:
+    """The fields of ``model_key`` some role hides (a field rule): their
+    values get entries of their own, which a reader who may not see the
+    field does not search. Read once per session."""
+    cache: dict[str, frozenset[str]] = session.info.setdefault(_WITHHELD, {})
+    if model_key not in cache:
+        rules = FIELD_RULES.c
+        cache[model_key] = frozenset(session.scalars(select(rules.field).where(
+            rules.model == model_key, rules.mode == "hidden")))
+    return cache[model_key]
+
+
+def part_key(model_key: str, field: str) -> str:
+    """The ``model`` of the entry holding one withheld field's values."""
+    return f"{model_key}{PART}{field}"
+
+
+def _columns(texts: list[str], phones: list[str], emails: list[str], codes: list[str],
+             title_spellings: list[tuple[str, str]]) -> dict[str, str]:
+    """The matched columns of some values (the title's spellings, when given, first)."""
+    spelled = [*title_spellings, *(n.pinyin(t) for t in [*texts, *emails])]
     return {
-        "model": decl.model,
-        "record_id": record.id,
-        "org_id": getattr(record, "org_id", None),
-        "title": title[:300],
-        "subtitle": _text(record, decl.subtitle)[:300] if decl.subtitle else "",
-        "title_key": title_key,
         "blob": n.joined(n.fold(t) for t in texts),
-        "pinyin": n.joined(full for full, _ in spelled),
-        "initials": n.joined(ini for _, ini in spelled),
-        "phones": n.joined(n.phone(_text(record, f)) for f in decl.phones)[:500],
-        "emails": n.joined(n.fold(_text(record, f)) for f in decl.emails)[:500],
-        "codes": n.joined(n.code(_text(record, f)) for f in decl.codes)[:500],
-        "grams": n.grams(title_key, spelled[0][1]),
+        "pinyin": n.joined(dict.fromkeys(full for full, _ in spelled)),
+        "initials": n.joined(dict.fromkeys(ini for _, ini in spelled)),
+        "phones": n.joined(n.phone(p) for p in phones)[:500],
+        "emails": n.joined(n.fold(e) for e in emails)[:500],
+        "codes": n.joined(n.code(c) for c in codes)[:500],
     }
+
+
+def entry_rows(session: Session, decl: SearchDecl, record: Any) -> list[dict[str, Any]]:
+    """The index rows of ``record``, normalised: the record's own entry, and
+    one more for each withheld field (:func:`withheld`) that has a value."""
+    title = _text(record, decl.title)
+    title_key = n.fold(title)[:100]
+    title_spellings = n.spellings(title)
+    # field -> (kind, its values): a field may be declared under several kinds
+    fields: dict[str, list[tuple[str, list[str]]]] = {}
+    for kind, names in (("text", decl.text), ("phones", decl.phones), ("emails", decl.emails),
+                        ("codes", decl.codes)):
+        for name in names:
+            fields.setdefault(name, []).append((kind, [_text(record, name)]))
+    for name, texts in _extra_texts(session, record).items():
+        fields.setdefault(name, []).append(("text", texts))
+    hidden = withheld(session, decl.model) - {decl.title}
+    common = {"record_id": record.id, "org_id": getattr(record, "org_id", None), "title": title[:300],
+              "subtitle": _text(record, decl.subtitle)[:300] if decl.subtitle else "",
+              "title_key": title_key}
+
+    def row(model: str, names: Iterable[str], *, with_title: bool) -> dict[str, Any]:
+        by_kind: dict[str, list[str]] = {"text": [title] if with_title else [], "phones": [],
+                                         "emails": [], "codes": []}
+        for name in names:
+            for kind, values in fields[name]:
+                by_kind[kind] += [v for v in values if v]
+        columns = _columns(by_kind["text"], by_kind["phones"], by_kind["emails"], by_kind["codes"],
+                           title_spellings if with_title else [])
+        grams = n.grams(title_key, title_spellings[0][1]) if with_title else ""
+        return {**common, "model": model, **columns, "grams": grams}
+
+    rows = [row(decl.model, [f for f in fields if f not in hidden], with_title=True)]
+    for name in sorted(hidden & set(fields)):
+        if any(v for _, values in fields[name] for v in values):
+            rows.append(row(part_key(decl.model, name), [name], with_title=False))
+    return rows
 
 
 def _gone(record: Any) -> bool:
@@ -93,13 +146,20 @@ def index_record(session: Session, registry: Registry, record: Any) -> None:
         return
     remove_record(session, decl.model, record.id)
     if not _gone(record):
-        session.execute(insert(ENTRIES), [entry_values(session, decl, record)])
+        session.execute(insert(ENTRIES), entry_rows(session, decl, record))
+
+
+def of_model(model_key: str) -> Any:
+    """The entries of ``model_key``: its records' own and their withheld fields'
+    (``model#field``: a range of the unique index on model, record_id)."""
+    model = ENTRIES.c.model
+    return or_(model == model_key, and_(model > model_key + PART, model < model_key + _AFTER_PART))
 
 
 def remove_record(session: Session, model_key: str, record_id: int) -> None:
     # Core statements on the table: an ORM delete would first look for matching
     # objects in the session (synchronize_session), which grows with every row
-    session.execute(delete(ENTRIES).where(ENTRIES.c.model == model_key, ENTRIES.c.record_id == record_id))
+    session.execute(delete(ENTRIES).where(of_model(model_key), ENTRIES.c.record_id == record_id))
 
 
 # ------------------------------------------------------------------ rebuilding
@@ -126,10 +186,11 @@ def reindex_model(session: Session, registry: Registry, model_key: str) -> int:
     """Rebuild the entries of one model; the number indexed."""
     decl = registry.search[model_key]
     model = registry.models[model_key]
-    session.execute(delete(ENTRIES).where(ENTRIES.c.model == model_key))
+    session.execute(delete(ENTRIES).where(of_model(model_key)))
+    session.info.pop(_WITHHELD, None)  # the field rules as they are now
     count = 0
     for rows in _batches(session, model):
-        session.execute(insert(ENTRIES), [entry_values(session, decl, r) for r in rows])
+        session.execute(insert(ENTRIES), [e for r in rows for e in entry_rows(session, decl, r)])
         count += len(rows)
     return count
 
@@ -139,5 +200,8 @@ def reindex(session: Session, registry: Registry, models: Iterable[str] | None =
     drop the entries of models no enabled plugin declares any more."""
     keys = [k for k in (models or registry.search) if k in registry.models]
     if models is None:
-        session.execute(delete(ENTRIES).where(ENTRIES.c.model.not_in(keys)))
+        stored = session.scalars(select(ENTRIES.c.model).distinct())
+        gone = [m for m in stored if m.split(PART, 1)[0] not in keys]
+        if gone:
+            session.execute(delete(ENTRIES).where(ENTRIES.c.model.in_(gone)))
     return {key: reindex_model(session, registry, key) for key in keys}

@@ -9,15 +9,19 @@ code), e-mail addresses lower case and document codes upper case.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin import pinyin as readings_of
 
 _SPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: how pypinyin takes a text apart: each Chinese character, and each run of anything else
+_PIECES = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\u3400-\u9fff\uf900-\ufaff]+")
 _PHONE_CHARS = re.compile(r"[\d\s+\-().]+")
 _LATIN = re.compile(r"[a-z0-9\s'.\-]+")
 _ALNUM = re.compile(r"[^0-9a-z]")
@@ -33,15 +37,49 @@ def pinyin(value: str) -> tuple[str, str]:
 
     Other characters pass through (letters and digits only, lower case), so
     ``ABC科技`` spells ``abckeji`` with initials ``abckj``. Text without
-    Chinese gives nothing: its Latin is matched as a substring already.
+    Chinese spells as its letters and digits (``New York`` is ``newyork``)
+    and has no initials: a long Latin query looks in the spellings only.
     """
     value = fold(value)
     if not _HAN.search(value):
-        return "", ""
+        return _ALNUM.sub("", value), ""
     full = "".join(_ALNUM.sub("", s) for s in lazy_pinyin(value, errors="default"))
     initials = "".join(_ALNUM.sub("", s) for s in lazy_pinyin(value, style=Style.FIRST_LETTER,
                                                               errors="default"))
     return full, initials
+
+
+#: at most this many spellings of a title with characters of several readings
+SPELLINGS = 8
+
+
+def spellings(value: str) -> list[tuple[str, str]]:
+    """Every spelling of ``value`` (full, initials), the usual one first.
+
+    A character with more than one reading (行 xing/hang, 重 zhong/chong)
+    gets each reading pypinyin knows (``heteronym=True``), so that the
+    spelling a user types finds it whichever they meant; words pypinyin
+    knows as phrases keep the phrase's reading. At most :data:`SPELLINGS`
+    combinations: a title with many such characters keeps the first ones.
+    """
+    usual = pinyin(value)
+    folded = fold(value)
+    if not _HAN.search(folded):
+        return [usual]
+    pieces = _PIECES.findall(folded)
+    readings = readings_of(folded, style=Style.NORMAL, heteronym=True, errors="default")
+    if len(readings) != len(pieces):  # not one reading list per character: keep the usual one
+        return [usual]
+    per_piece = [[(_ALNUM.sub("", r), _ALNUM.sub("", r)[:1] if _HAN.match(piece) else _ALNUM.sub("", r))
+                  for r in dict.fromkeys(rs)] for piece, rs in zip(pieces, readings, strict=True)]
+    found = [usual]
+    for combo in itertools.product(*per_piece):
+        spelled = ("".join(full for full, _ in combo), "".join(ini for _, ini in combo))
+        if spelled not in found:
+            found.append(spelled)
+        if len(found) >= SPELLINGS:
+            break
+    return found
 
 
 def phone(value: str) -> str:
@@ -98,7 +136,7 @@ class Query:
     """
 
     text: str
-    kind: str  # phone | email | latin | chinese | empty
+    kind: str  # phone | email | pinyin | latin | chinese | empty
     patterns: dict[str, str]
 
     @property
@@ -108,11 +146,14 @@ class Query:
 
 #: the shortest substring a trigram index can look up
 TRIGRAM = 3
+#: letters from which a Latin query is taken for pinyin (or Latin words squeezed)
+SPELLED = 6
 
 
 def parse(q: str) -> Query:
     """Detect what the query is: digits (a phone or a code), an e-mail
-    address, Latin letters (pinyin, initials or a substring) or Chinese."""
+    address, six letters or more (a spelling: pinyin, initials or Latin
+    words), other Latin (a substring anywhere) or Chinese."""
     text = fold(q)[:100]
     if not text:
         return Query("", "empty", {})
@@ -123,8 +164,13 @@ def parse(q: str) -> Query:
         kind, patterns = "phone", {"phones": phone(text), "codes": bare.upper(), "blob": bare}
     elif _LATIN.fullmatch(text):
         squeezed = _ALNUM.sub("", text)
-        kind, patterns = "latin", {"blob": text, "pinyin": squeezed, "initials": squeezed,
-                                   "codes": code(text), "emails": text}
+        if squeezed.isalpha() and len(squeezed) >= SPELLED:
+            # a spelling: the pinyin column holds Latin text squeezed too, and
+            # the other columns' common trigrams would only slow it down
+            kind, patterns = "pinyin", {"pinyin": squeezed, "initials": squeezed}
+        else:
+            kind, patterns = "latin", {"blob": text, "pinyin": squeezed, "initials": squeezed,
+                                       "codes": code(text), "emails": text}
     else:
         kind, patterns = "chinese", {"blob": text}
     long = {col: p for col, p in patterns.items() if len(p) >= TRIGRAM}

@@ -3,25 +3,31 @@ model's own table under the reader's ``read`` scope, so that a record the
 reader may not see is never fetched, nor counted.
 
 Each model's hits are the first ``limit`` entries whose title starts with
-the query (the B-tree on ``title_key``) and the first ``limit`` the
-substring index finds; merged, the exact and prefix title matches rank
-first. Neither query sorts all matches, so a common word costs no more than
-a rare one.
+the query (the B-tree on ``title_key``) and, unless those are enough, the
+first ``limit`` the substring index finds; merged, the exact and prefix
+title matches rank first. Neither query sorts all matches, so a common word
+costs no more than a rare one.
+
+Field rules: the values of a field some role hides are in entries of their
+own (``model#field``, see :func:`plugins.search.index.entry_rows`), which
+are searched only for readers who may see the field; a reader who may not
+see a model's title field finds none of its records (the title is what a
+hit shows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Integer, Select, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
-from core import Actor, Base, scope
-from plugins.search.index import Registry
+from core import Actor, Base, SearchDecl, scope
+from plugins.search.index import Registry, part_key, withheld
 from plugins.search.models import SearchEntry
-from plugins.search.normalise import Query, parse
+from plugins.search.normalise import TRIGRAM, Query, parse
 
 #: counts stop here ("1000+"): counting every match of a common word would cost
 COUNT_CAP = 1000
@@ -73,8 +79,37 @@ def _columns() -> tuple[Any, ...]:
     return (SearchEntry.record_id, SearchEntry.title, SearchEntry.subtitle, SearchEntry.title_key)
 
 
+def chunks(pattern: str) -> list[str]:
+    """Non-overlapping trigrams of ``pattern`` from its start (``huaxinkeji``:
+    hua, xin, kej; the rest is left to the check of the whole)."""
+    return [pattern[i:i + TRIGRAM] for i in range(0, len(pattern) - TRIGRAM + 1, TRIGRAM)]
+
+
+def spelled(query: Query) -> Select[Any]:
+    """The entries a spelling (query kind ``pinyin``) finds on SQLite.
+
+    Every trigram of a long spelling is common (``kej``, ``xin``, ``ang``),
+    and FTS5 reads the whole list of each one a phrase names. So it is asked
+    for a third of them, without overlap (``hua AND xin AND kej``), and the
+    rows holding all of them are checked for the whole spelling (``instr``,
+    a filter no index serves). At 1,000,000 entries this halves p95 (see
+    docs/performance.md). PostgreSQL keeps the plain ``LIKE``: there a
+    ``%hua%xin%kej%`` pattern is estimated badly, and the planner's
+    sequential scan or the recheck of thousands of candidates cost more
+    than the GIN index's reading every trigram.
+    """
+    cols = [getattr(SearchEntry, col) for col in query.patterns]
+    pattern = next(iter(query.patterns.values()))
+    pieces = " AND ".join(f'"{p}"' for p in chunks(pattern))
+    found = literal_column("search_fts").op("MATCH")(f'{{{" ".join(query.patterns)}}} : ({pieces})')
+    return (select(*_columns()).select_from(FTS).join(SearchEntry, SearchEntry.id == FTS.c.rowid)
+            .where(found, or_(*(func.instr(col, pattern) > 0 for col in cols))))
+
+
 def matching(dialect: str, query: Query) -> Select[Any]:
     """The entries the substring index finds for ``query`` (all models)."""
+    if dialect == "sqlite" and query.kind == "pinyin":
+        return spelled(query)
     if dialect == "sqlite":
         return (select(*_columns()).select_from(FTS).join(SearchEntry, SearchEntry.id == FTS.c.rowid)
                 .where(literal_column("search_fts").op("MATCH")(fts_query(query))))
@@ -88,11 +123,12 @@ def prefixed(query: Query) -> Select[Any]:
                                      SearchEntry.title_key < query.text + _TOP)
 
 
-def readable(stmt: Select[Any], model: type[Base], model_key: str, predicate: Any) -> Select[Any]:
-    """Narrow ``stmt`` to entries of ``model_key`` whose record ``predicate`` admits."""
+def readable(stmt: Select[Any], model: type[Base], parts: Sequence[str], predicate: Any) -> Select[Any]:
+    """Narrow ``stmt`` to entries in ``parts`` (model keys, ``model#field``
+    for a withheld field's values) whose record ``predicate`` admits."""
     ident = model.id  # type: ignore[attr-defined]  # every searchable model has one
-    return stmt.join(model, ident == SearchEntry.record_id).where(SearchEntry.model == model_key,
-                                                                 predicate)
+    where = SearchEntry.model == parts[0] if len(parts) == 1 else SearchEntry.model.in_(parts)
+    return stmt.join(model, ident == SearchEntry.record_id).where(where, predicate)
 
 
 def ranked(query: Query, rows: Iterable[Any], limit: int) -> tuple[Hit, ...]:
@@ -110,18 +146,33 @@ def ranked(query: Query, rows: Iterable[Any], limit: int) -> tuple[Hit, ...]:
 
 
 def model_hits(session: Session, query: Query, model: type[Base], model_key: str, predicate: Any,
-               *, limit: int, count: bool = False) -> tuple[tuple[Hit, ...], int | None]:
+               *, limit: int, count: bool = False,
+               parts: Sequence[str] = ()) -> tuple[tuple[Hit, ...], int | None]:
     """The best ``limit`` hits of one model under ``predicate``, and how many
-    there are (up to one past :data:`COUNT_CAP`) when ``count``."""
-    found = readable(matching(session.get_bind().dialect.name, query), model, model_key, predicate)
-    rows = list(session.execute(found.limit(limit)))
-    if not query.short:
-        rows += session.execute(readable(prefixed(query), model, model_key, predicate).limit(limit))
+    there are (up to one past :data:`COUNT_CAP`) when ``count``. ``parts``:
+    the entries to look in besides the records' own (withheld fields the
+    reader may see)."""
+    rows: list[Any] = []
+    if not query.short:  # titles starting with the query first: they rank first
+        rows += session.execute(readable(prefixed(query), model, [model_key], predicate).limit(limit))
+    found = readable(matching(session.get_bind().dialect.name, query), model, [model_key, *parts],
+                     predicate)
+    if len(rows) < limit or count:
+        rows += session.execute(found.limit(limit))
     total = None
     if count:
-        capped = found.with_only_columns(SearchEntry.record_id).limit(COUNT_CAP + 1).subquery()
+        capped = found.with_only_columns(SearchEntry.record_id).distinct().limit(COUNT_CAP + 1).subquery()
         total = session.scalar(select(func.count()).select_from(capped))
     return ranked(query, rows, limit), total
+
+
+def visible_parts(session: Session, actor: Actor, decl: SearchDecl, model: type[Base]) -> list[str] | None:
+    """The withheld-field entries of ``decl.model`` that ``actor`` may search,
+    or None when the actor may not see the title (no hits of the model at all)."""
+    hidden = actor.hidden_fields(model)
+    if decl.title in hidden:
+        return None
+    return [part_key(decl.model, name) for name in sorted(withheld(session, decl.model) - hidden)]
 
 
 def search(session: Session, registry: Registry, actor: Actor, q: str, *, limit: int = 5,
@@ -137,8 +188,13 @@ def search(session: Session, registry: Registry, actor: Actor, q: str, *, limit:
         model = registry.models.get(key)
         if model is None or (wanted is not None and key not in wanted):
             continue
+        parts = visible_parts(session, actor, decl, model)
+        if parts is None:
+            continue
         hits, total = model_hits(session, query, model, key, scope(actor, model, "read"),
-                                 limit=limit, count=count)
+                                 limit=limit, count=count, parts=parts)
+        if hits and decl.subtitle in actor.hidden_fields(model):
+            hits = tuple(replace(h, subtitle="") for h in hits)
         if hits:
             groups.append(Group(key, str(getattr(model, "__label__", key)), decl.icon, hits, total))
     return groups

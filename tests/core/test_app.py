@@ -38,3 +38,6 @@ def test_the_workbench_counts_are_bounded(kernel, make, client, admin):
     page = client.get("/")
     assert page.status_code == 200
     assert f"{COUNT_LIMIT:,}+" in page.text
+    # each tile is a model with a list page, and links to it; bookkeeping tables have none
+    assert 'href="/admin/departments"' in page.text
+    assert "/admin/jobs" not in page.text.split('id="sp-main"', 1)[1]

@@ -86,10 +86,12 @@ def workbench_home(ctx: Ctx) -> Response:
     """The workbench: counts of what the actor may read (widgets come with
     the dashboard plugin)."""
     stats = []
-    for key, model in ctx.kernel.registry.models.items():
+    for key, (mount, crud) in ctx.kernel.registry.cruds.items():  # the models with a list page
         if ctx.user.can(f"{key}.read"):
+            model = crud.model
             found = ctx.db.scalar(select(func.count()).select_from(
                 select(id_column(model)).where(scope(ctx.user, model)).limit(COUNT_LIMIT + 1).subquery()))
-            stats.append((model.__label__, min(found or 0, COUNT_LIMIT), (found or 0) > COUNT_LIMIT))
+            stats.append((crud.title, min(found or 0, COUNT_LIMIT), (found or 0) > COUNT_LIMIT,
+                          ctx.url_for(f"{mount}:{crud.noun}_list")))
     search = (ctx.query.get("q") or "").strip()[:100]
     return ctx.render("core/workbench_home.html", stats=stats, search=search, now=utcnow())

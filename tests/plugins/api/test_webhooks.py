@@ -154,3 +154,22 @@ def test_webhooks_are_set_up_on_their_pages(kernel, make, client, receiver):
     with kernel.db.session(write=False) as db:
         hook = db.scalar(select(Webhook))
         assert hook.secret and hook.wants("notes.note.transitioned")
+
+
+def test_a_webhooks_secret_is_never_shown_back(kernel, make, client, api, receiver):
+    root = make.user(username="root")
+    client.login("root")
+    client.submit("/api/webhooks", {"name": "ERP", "url": receiver.url, "events": "notes.note.created",
+                                    "secret": "s3cret-value", "active": "1"})
+    with kernel.db.session(write=False) as db:
+        hook_id = db.scalar(select(Webhook.id))
+    assert "s3cret-value" not in client.get(f"/api/webhooks/{hook_id}/edit").text
+    assert "s3cret-value" not in client.get(f"/api/webhooks/{hook_id}").text
+    shown = api(root).get(f"/api/v1/api/webhook/{hook_id}")
+    assert shown.status_code == 200 and "secret" not in shown.json()
+    # saving the form with the field left empty keeps it
+    version = shown.json()["version"]
+    client.submit(f"/api/webhooks/{hook_id}", {"name": "ERP", "url": receiver.url, "events": "notes.note.created",
+                                               "secret": "", "active": "1", "version": str(version)})
+    with kernel.db.session(write=False) as db:
+        assert db.get(Webhook, hook_id).secret == "s3cret-value"

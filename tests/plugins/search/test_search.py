@@ -50,6 +50,33 @@ def test_queries_of_one_or_two_characters_work(note, admin, find, q):
     assert notes_found(find, admin, q) == ["北京农展馆"]
 
 
+@pytest.mark.parametrize("q", ["huaxingkeji", "huahangkeji", "hxkj", "hhkj", "huaxing", "huahang"])
+def test_every_reading_of_a_title_character_is_found(note, admin, find, q):
+    # 行 reads xing and hang (and heng): a user may spell either; a word
+    # pypinyin knows (银行, 科技) keeps its one reading
+    note("华行科技")
+    note("中国银行")
+    assert notes_found(find, admin, q) == ["华行科技"]
+
+
+def test_a_long_spelling_looks_only_in_pinyin_and_initials():
+    from plugins.search.normalise import parse
+    from plugins.search.query import chunks, fts_query
+
+    query = parse("HuaXin KeJi")
+    assert query.kind == "pinyin" and query.patterns == {"pinyin": "huaxinkeji", "initials": "huaxinkeji"}
+    assert chunks("huaxinkeji") == ["hua", "xin", "kej"]
+    assert parse("bjnzg").kind == "latin" and "blob" in parse("bjnzg").patterns
+    assert parse("so2024").kind == "latin"  # digits: a code too
+    assert fts_query(parse("农展馆")) == '{blob} : "农展馆"'
+
+
+@pytest.mark.parametrize("q", ["trading", "acmetrad", "acme trading", "Acme"])
+def test_latin_words_are_found_by_long_and_short_queries(note, admin, find, q):
+    note("Acme Trading Co.")
+    assert notes_found(find, admin, q) == ["Acme Trading Co."]
+
+
 def test_a_note_is_found_by_a_word_in_its_body(note, admin, find):
     note("周例会", "讨论了 Shenzhen 展位的报价和物流安排")
     assert notes_found(find, admin, "物流安排") == ["周例会"]
@@ -120,6 +147,82 @@ def test_a_user_without_read_permission_finds_nothing(make, note, find):
     note("北京农展馆")
     nobody = make.user(roles=())
     assert find(nobody, "农展馆") == {}
+
+
+def hide_for(kernel, user, model, field):
+    """A field rule on the user's own role: ``field`` of ``model`` hidden."""
+    from core.models import FieldRule, RoleAssignment
+
+    with kernel.db.session() as db:
+        role_id = db.scalar(select(RoleAssignment.role_id).where(RoleAssignment.user_id == user.id))
+        db.add(FieldRule(role_id=role_id, model=model, field=field, mode="hidden"))
+
+
+def test_a_hidden_field_never_makes_a_record_match(kernel, make, note, admin, find):
+    # given a reader whose role hides the body of notes, and a note written after the rule
+    reader = make.user(roles=(), grants={"notes.note.read": "org"})
+    hide_for(kernel, reader, "notes.note", "body")
+    note("周例会", "讨论了 Shenzhen 展位的报价和物流安排")
+    # when a normal reader searches a word of the body, then the note is found
+    for q in ("物流安排", "shenzhen", "wuliuanpai", "wlap"):
+        assert notes_found(find, admin, q) == ["周例会"], q
+    # when the restricted reader does, then it is not found, nor counted
+    for q in ("物流安排", "shenzhen", "wuliuanpai", "wlap"):
+        assert notes_found(find, reader, q) == [], q
+    with kernel.db.session(write=False) as db:
+        from core.permissions import load_actor
+
+        actor = load_actor(db, db.get(User, reader.id), all_codes=set(kernel.registry.permissions))
+        assert search(db, kernel.registry, actor, "物流", count=True) == []
+        counted = search(db, kernel.registry, admin_actor(kernel, db, admin), "周例会", count=True)
+    assert [(g.model, g.count) for g in counted] == [("notes.note", 1)]  # one record, two entries
+    # but its title still is
+    for q in ("周例会", "zhouli", "zlh", "例会"):
+        assert notes_found(find, reader, q) == ["周例会"], q
+
+
+def test_saving_field_rules_on_the_role_page_rebuilds_the_index(kernel, make, note, client, admin, find):
+    # on_field_rules_changed: the role page's save queues a rebuild of the models whose rules changed
+    from core.jobs import Worker
+    from core.models import Role, RoleAssignment
+
+    note("周例会", "讨论了物流安排")
+    grants = {"notes.note.read": "org"}
+    reader = make.user(roles=(), grants=grants)
+    assert notes_found(find, reader, "物流安排") == ["周例会"]
+    with kernel.db.session(write=False) as db:
+        role_id = db.scalar(select(Role.id).join(RoleAssignment, RoleAssignment.role_id == Role.id)
+                            .where(RoleAssignment.user_id == reader.id))
+    data = {f"scope:{c}": scope for c, scope in grants.items()} | {"field:notes.note.body": "hidden"}
+    assert client.submit(f"/admin/roles/{role_id}/grants", data, follow_redirects=False).status_code == 303
+    Worker(kernel).run_pending()
+    assert notes_found(find, reader, "物流安排") == []
+    assert notes_found(find, admin, "物流安排") == ["周例会"]
+    assert notes_found(find, reader, "周例会") == ["周例会"]
+
+
+def test_a_hidden_phone_does_not_find_a_user(kernel, make, admin, find):
+    reader = make.user(roles=(), grants={"core.user.read": "org"})
+    hide_for(kernel, reader, "core.user", "phone")
+    user = make.user(name="李娜", username="lina")
+    with kernel.db.session() as db:
+        db.get(User, user.id).phone = "+86 138-0013-8000"  # type: ignore[union-attr]
+    assert find(admin, "13800138000").get("core.user") == ["李娜"]
+    assert find(reader, "13800138000").get("core.user") is None
+    assert find(reader, "李娜").get("core.user") == ["李娜"]
+
+
+def test_a_hidden_title_field_hides_the_model_from_the_reader(kernel, make, note, find):
+    note("周例会")
+    reader = make.user(roles=(), grants={"notes.note.read": "org"})
+    hide_for(kernel, reader, "notes.note", "title")
+    assert notes_found(find, reader, "周例会") == []
+
+
+def admin_actor(kernel, db, admin):
+    from core.permissions import load_actor
+
+    return load_actor(db, db.get(User, admin.id), all_codes=set(kernel.registry.permissions))
 
 
 # ------------------------------------------------------------------ keeping current
