@@ -434,13 +434,7 @@ def _finish(session: Session, registry: Registry, actor: Actor, request: Approva
 
     wf = registry.workflows[request.model]
     point = _point(wf, session.get(ApprovalChain, request.chain_id))
-    request.status = "approved" if approved else "rejected"
-    request.decided_at = clock.now()
-    session.execute(update(ApprovalTask).where(ApprovalTask.request_id == request.id,
-                                               ApprovalTask.status == "pending").values(status="void"))
-    session.execute(update(ApprovalStep).where(ApprovalStep.request_id == request.id,
-                                               ApprovalStep.status.in_(("waiting", "active")))
-                    .values(status="void"))
+    _close(session, request, "approved" if approved else "rejected")
     fire(session, registry, actor, record, point.approved if approved else point.rejected, comment=comment)
     notify(session, user_ids=[request.submitter_id],
            subject=N_("Approved: {document}") if approved else N_("Rejected: {document}"),
@@ -448,6 +442,17 @@ def _finish(session: Session, registry: Registry, actor: Actor, request: Approva
            params={"document": record_title(record), "decider": actor.display_name, "comment": comment},
            link=request_path(request), category="approval", record=(request.model, request.record_id),
            actor_id=actor.user_id)
+
+
+def _close(session: Session, request: ApprovalRequest, status: str) -> None:
+    """End a request: its open steps and tasks are no longer needed."""
+    request.status = status
+    request.decided_at = clock.now()
+    session.execute(update(ApprovalTask).where(ApprovalTask.request_id == request.id,
+                                               ApprovalTask.status == "pending").values(status="void"))
+    session.execute(update(ApprovalStep).where(ApprovalStep.request_id == request.id,
+                                               ApprovalStep.status.in_(("waiting", "active")))
+                    .values(status="void"))
 
 
 def _point(wf: WorkflowDecl, chain: ApprovalChain | None) -> ApprovalPoint:
@@ -539,13 +544,7 @@ def withdraw(session: Session, registry: Registry, actor: Actor, request_id: int
     from core.workflows import fire
 
     point = _point(registry.workflows[request.model], session.get(ApprovalChain, request.chain_id))
-    request.status = "withdrawn"
-    request.decided_at = clock.now()
-    session.execute(update(ApprovalTask).where(ApprovalTask.request_id == request.id,
-                                               ApprovalTask.status == "pending").values(status="void"))
-    session.execute(update(ApprovalStep).where(ApprovalStep.request_id == request.id,
-                                               ApprovalStep.status.in_(("waiting", "active")))
-                    .values(status="void"))
+    _close(session, request, "withdrawn")
     fire(session, registry, actor, record, point.rejected, comment=comment)
     return request
 

@@ -161,6 +161,24 @@ class Ctx:
         data = json.dumps({"m": message, "p": dict(params or {})}, ensure_ascii=False)
         self.set_cookie(PROBLEM_COOKIE, base64.urlsafe_b64encode(data.encode()).decode(), max_age=30)
 
+    def attempt(self, action: Callable[[], object], *, flash: str | None = "saved") -> bool:
+        """Run ``action`` in a savepoint. A refusal (``Conflict``,
+        ``ValidationError``) undoes whatever it began and is shown at the top of
+        the next page instead of an error page; for forms that redirect back.
+        True when it went through (and ``flash`` is set for the next page)."""
+        try:
+            with self.db.begin_nested():
+                action()
+        except ValidationError as invalid:
+            self.flash_problem(next(iter(invalid.errors.values())))
+            return False
+        except Conflict as refused:
+            self.flash_problem(str(refused), refused.params)
+            return False
+        if flash:
+            self.set_cookie(FLASH_COOKIE, flash, max_age=30)
+        return True
+
     def take_flash(self) -> tuple[str | None, str | None]:
         """The pending flash code and the translated problem, each shown once."""
         flash = self.request.cookies.get(FLASH_COOKIE)

@@ -14,9 +14,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin import pinyin as readings_of
+if TYPE_CHECKING:  # pypinyin loads its dictionaries on import (≈0.3 s): only when first needed
+    pass
 
 _SPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -32,6 +34,13 @@ def fold(value: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", value).lower()).strip()
 
 
+def _pypinyin() -> ModuleType:
+    """pypinyin, imported when first needed: it loads its dictionaries on import (≈0.3 s)."""
+    import pypinyin
+
+    return pypinyin
+
+
 def pinyin(value: str) -> tuple[str, str]:
     """The full spelling (no spaces) and the initials of a text's Chinese.
 
@@ -43,9 +52,10 @@ def pinyin(value: str) -> tuple[str, str]:
     value = fold(value)
     if not _HAN.search(value):
         return _ALNUM.sub("", value), ""
-    full = "".join(_ALNUM.sub("", s) for s in lazy_pinyin(value, errors="default"))
-    initials = "".join(_ALNUM.sub("", s) for s in lazy_pinyin(value, style=Style.FIRST_LETTER,
-                                                              errors="default"))
+    py = _pypinyin()
+    full = "".join(_ALNUM.sub("", s) for s in py.lazy_pinyin(value, errors="default"))
+    initials = "".join(_ALNUM.sub("", s) for s in py.lazy_pinyin(value, style=py.Style.FIRST_LETTER,
+                                                                 errors="default"))
     return full, initials
 
 
@@ -67,7 +77,8 @@ def spellings(value: str) -> list[tuple[str, str]]:
     if not _HAN.search(folded):
         return [usual]
     pieces = _PIECES.findall(folded)
-    readings = readings_of(folded, style=Style.NORMAL, heteronym=True, errors="default")
+    py = _pypinyin()
+    readings = py.pinyin(folded, style=py.Style.NORMAL, heteronym=True, errors="default")
     if len(readings) != len(pieces):  # not one reading list per character: keep the usual one
         return [usual]
     per_piece = [[(_ALNUM.sub("", r), _ALNUM.sub("", r)[:1] if _HAN.match(piece) else _ALNUM.sub("", r))

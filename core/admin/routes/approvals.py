@@ -13,7 +13,7 @@ from core import approvals
 from core.admin import approvals as pages
 from core.admin.routes import routes
 from core.diagram import StepBox, chain_svg
-from core.errors import BadRequest, Conflict, ValidationError
+from core.errors import BadRequest
 from core.web import AUTHENTICATED, Ctx
 
 
@@ -34,16 +34,8 @@ def approval_bulk(ctx: Ctx) -> Response:
         ids = [int(v) for v in ctx.form.get("task[]", ()) if isinstance(v, str)]
     except ValueError:
         raise BadRequest() from None
-    try:
-        with ctx.db.begin_nested():
-            pages.bulk_decide(ctx.db, ctx.kernel.registry, ctx.user, ids, ctx.field("decision"),
-                              ctx.field("comment"))
-    except ValidationError as invalid:
-        ctx.flash_problem(next(iter(invalid.errors.values())))
-    except Conflict as refused:
-        ctx.flash_problem(str(refused), refused.params)
-    else:
-        ctx.set_cookie("suanpan_flash", "saved", max_age=30)
+    ctx.attempt(lambda: pages.bulk_decide(ctx.db, ctx.kernel.registry, ctx.user, ids, ctx.field("decision"),
+                                          ctx.field("comment")))
     return RedirectResponse(ctx.url_for("approval_inbox"), status_code=303)
 
 
@@ -74,16 +66,8 @@ def approval_decide(ctx: Ctx) -> Response:
     """Approve or reject from the request page, the record page or the inbox;
     a refusal goes back there with the reason, having changed nothing."""
     back = ctx.next_path(default=ctx.url_for("approval_inbox"))
-    try:
-        with ctx.db.begin_nested():
-            approvals.decide(ctx.db, ctx.kernel.registry, ctx.user, ctx.params["id"], ctx.field("decision"),
-                             ctx.field("comment"))
-    except ValidationError as invalid:
-        ctx.flash_problem(next(iter(invalid.errors.values())))
-    except Conflict as refused:
-        ctx.flash_problem(str(refused), refused.params)
-    else:
-        ctx.set_cookie("suanpan_flash", "saved", max_age=30)
+    ctx.attempt(lambda: approvals.decide(ctx.db, ctx.kernel.registry, ctx.user, ctx.params["id"],
+                                         ctx.field("decision"), ctx.field("comment")))
     return RedirectResponse(back, status_code=303)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 
 from core.admin.routes import routes
-from core.errors import Conflict
 from core.permissions import NotFound, get_for
 from core.web import AUTHENTICATED, Ctx
 from core.workflows import transition
@@ -19,13 +18,12 @@ def workflow_transition(ctx: Ctx) -> Response:
     if model is None:
         raise NotFound()
     record = get_for(ctx.db, ctx.user, model, ctx.params["id"])
-    try:
-        with ctx.db.begin_nested():  # a refusal undoes whatever the step began
-            transition(ctx.db, ctx.kernel.registry, ctx.user, record, ctx.params["transition"],
-                       comment=ctx.field("comment"))
-    except Conflict as refused:
-        if "application/json" in ctx.request.headers.get("accept", ""):
-            raise
-        # back to the record's page, which says why; nothing was changed
-        ctx.flash_problem(str(refused), refused.params)
+    def fire() -> None:
+        transition(ctx.db, ctx.kernel.registry, ctx.user, record, ctx.params["transition"],
+                   comment=ctx.field("comment"))
+
+    if "application/json" in ctx.request.headers.get("accept", ""):
+        fire()  # a JSON client gets the 409 itself
+    else:
+        ctx.attempt(fire, flash=None)  # a refusal goes back to the record's page, which says why
     return RedirectResponse(ctx.next_path(), status_code=303)
