@@ -39,7 +39,7 @@ from core.fields import forget as forget_extra_fields
 from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_
 from core.jobs import JobContext, enqueue
-from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version, set_extra
+from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version, extra_form_field, set_extra
 from core.notify import Notification, notify
 from core.people import manager_chain, manager_of, role_members
 from core.permissions import Actor, get_for, scope
@@ -79,5 +79,5 @@ __all__ = [
     "EXTRA_KINDS", "ExtraField", "ExtraMixin", "SearchDecl", "extra_fields_of", "has_extra",
     "clean_extra", "convert_extra", "editable_extra", "extra_column", "extra_errors", "extra_value",
     "forget_extra_fields", "visible_extra",
-    "manager_of", "notify", "role_members", "set_extra",
+    "manager_of", "notify", "role_members", "set_extra", "extra_form_field",
 ]

@@ -12,12 +12,11 @@ from core import (
     N_,
     Base,
     Ctx,
-    ExtraField,
-    FormField,
     NotFound,
     Routes,
     ValidationError,
     check_version,
+    extra_form_field,
     get_for,
     has_extra,
 )
@@ -59,7 +58,7 @@ def field_list(ctx: Ctx) -> Response:
     model = _model(ctx, key)
     rows = services.fields_of(ctx.db, ctx.user, key)
     active = [services.to_extra_field(r) for r in rows if r.deleted_at is None]
-    preview = [preview_field(ctx, f) for f in active]
+    preview = [extra_form_field(ctx, f) for f in active]  # the same input the kit's form builds
     crud = ctx.kernel.registry.cruds.get(key)
     form_url = ctx.url_for(f"{crud[0]}:{crud[1].noun}_new") if crud else None
     return ctx.render("customfields/field_list.html", key=key, model=model, rows=rows, preview=preview,
@@ -149,13 +148,3 @@ def _default_text(value: Any) -> str:
     return str(value)
 
 
-def preview_field(ctx: Ctx, f: ExtraField) -> FormField:
-    """How the field reads on a record's form (the kit builds the same input)."""
-    label = f.label_for(ctx.t.locale)
-    if f.kind in ("choice", "multi"):
-        options = [(k, f.choice_label(k, ctx.t.locale)) for k, _ in f.choices]
-        return FormField(f.name, label, "select" if f.kind == "choice" else "multi", f.required,
-                         choices=options)
-    kind = {"number": "decimal", "money": "decimal", "date": "date", "bool": "bool", "link": "int",
-            "user": "select"}.get(f.kind, "text")
-    return FormField(f.name, label, kind, f.required, choices=[] if kind == "select" else None)
