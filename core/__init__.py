@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from core.audit import TrailEntry
 from core.audit import trail as audit_trail
+from core.bulk import create_many
 from core.db import (
     AuditedMixin,
     Base,
@@ -74,7 +75,7 @@ __all__ = [
     "ValidationError",
     "VersionedMixin", "WorkflowDecl", "check_version", "enqueue", "get_for", "hookimpl", "hookspec",
     "TrailEntry", "allowed_transitions", "audit_trail", "ensure_editable", "model_permissions", "scope",
-    "transition", "utcnow",
+    "transition", "utcnow", "create_many",
     "ApprovalPoint", "Notification", "manager_chain",
     "EXTRA_KINDS", "ExtraField", "ExtraMixin", "SearchDecl", "extra_fields_of", "has_extra",
     "clean_extra", "convert_extra", "editable_extra", "extra_column", "extra_errors", "extra_value",

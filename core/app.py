@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, NoMatchFound, Route
 from starlette.staticfiles import StaticFiles
 
-from core import audit
+from core import actors, audit
 from core.auth import Passwords, Throttle
 from core.config import Settings, load_settings
 from core.db import Base, Database
@@ -72,6 +72,9 @@ class Kernel:
         self.passwords = Passwords(settings)
         self.throttle = Throttle.from_settings(settings)
         audit.install()
+        actors.install()
+        #: the actors this process built (core.actors)
+        self.actors = actors.ActorCache()
         self.pm = PluginManager()
         self.registry = Registry()
         self.routes: dict[str, Routes] = {}
@@ -99,6 +102,7 @@ class Kernel:
             self.db.dispose()  # a kernel that cannot start keeps no connections open
             raise
         self.db.info["hook"] = self.pm.hook  # events fire for CLI and job writes too
+        self.db.info["plugins"] = self.pm  # for events that pick implementations (core.bulk)
         self.db.info["tasks"] = self.registry.tasks  # enqueue() checks task names
         self.db.info["workflows"] = self.registry.workflows  # for the history panel
         self.db.info["registry"] = self.registry  # for panels, which get no kernel

@@ -7,6 +7,7 @@ from ``session.info["actor"]`` (set per request, never from input).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,14 +17,20 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from core.db import Base, utcnow
+from core.db import Base, table_of, utcnow
 from core.models import AuditLog, User
 
 _PENDING = "audit.pending"
 _ACC = "audit.rows"
 
 
+#: values JSON takes as they are (checked by exact type: the common case, at C speed)
+_JSON_READY = frozenset({str, int, float, bool, type(None), dict, list})
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _JSON_READY:
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -114,7 +121,7 @@ def _before_commit(session: Session) -> None:
         if entry["changes"] or entry["action"] != "update"
     ]
     if rows:
-        session.execute(insert(AuditLog), rows)
+        session.execute(insert(table_of(AuditLog)), rows)  # Core: no ORM bookkeeping per row
 
 
 def _forget(session: Session, *_args: Any) -> None:
@@ -135,6 +142,35 @@ def _after_flush_postexec(session: Session, _ctx: UOWTransaction) -> None:
             hook.on_record_updated(session=session, actor=actor, record=obj, changes=changes)
         else:
             hook.on_record_deleted(session=session, actor=actor, record=obj, soft=kind == "deleted")
+
+
+def record_created(session: Session, actor: Any, model: type[Base], rows: Sequence[Mapping[str, Any]],
+                   load: Callable[[list[int]], Sequence[Base]]) -> None:
+    """What the flush does for new records, for rows inserted without the ORM
+    (:func:`core.bulk.create_many`; each row holds every column, ``id``
+    included): one audit row each, written at commit with the others, and
+    the created event, once for all the rows to each plugin that implements
+    ``on_records_created`` and per record (``load`` gives the records of
+    some ids) to each that implements only ``on_record_created``."""
+    if not getattr(model, "__audited__", False) or not rows:
+        return
+    key = model.__model_key__
+    excluded = getattr(model, "__audit_exclude__", frozenset()) | {"id", "version", "updated_at", "created_at"}
+    acc: dict[tuple[str, int], dict[str, Any]] = session.info.setdefault(_ACC, {})
+    for row in rows:
+        acc[(key, row["id"])] = {"action": "create", "changes": {
+            name: [None, _plain(value)] for name, value in row.items()
+            if value is not None and value != "" and name not in excluded}}
+    pm = session.info.get("plugins")
+    if pm is None:
+        return
+    bulk = [impl.plugin for impl in pm.hook.on_records_created.get_hookimpls()]
+    if bulk:
+        pm.hook.on_records_created(session=session, actor=actor, model=model, rows=rows)
+    single = pm.subset_hook_caller("on_record_created", remove_plugins=bulk)
+    if single.get_hookimpls():
+        for record in load([row["id"] for row in rows]):
+            single(session=session, actor=actor, record=record)
 
 
 def install() -> None:

@@ -19,6 +19,7 @@ test fails when one is missing there or has no test.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -208,6 +209,17 @@ def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]
 @hookspec
 def on_record_created(session: Session, actor: Actor | None, record: Any) -> None:
     """A record of an audited model was inserted (inside the transaction)."""
+
+
+@hookspec
+def on_records_created(session: Session, actor: Actor | None, model: type[Base],
+                       rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many records of ``model`` were inserted at once (:func:`core.create_many`,
+    inside the transaction); each row maps every column to its value, ``id``
+    included. A plugin that implements this is not also called with
+    ``on_record_created`` for them (one that does not is, per record).
+    Implement it when per-record work would be slow for an import of
+    100,000 rows: write index or key rows with one statement."""
 
 
 @hookspec

@@ -561,6 +561,9 @@ Creator = Callable[[Session, Actor, dict[str, Any]], HasId]
 #: ``update(db, actor, record, values)``; ``record`` is of the Crud's model, which the
 #: alias cannot name (``Any``, so that a function taking that model fits).
 Updater = Callable[[Session, Actor, Any, dict[str, Any]], None]
+#: ``create_many(db, actor, rows)``: the ids of the new records, in order
+#: (:func:`core.create_many`); rows are what ``create`` takes, plus ``extra``.
+ManyCreator = Callable[[Session, Actor, list[dict[str, Any]]], list[int]]
 
 
 @dataclass
@@ -580,6 +583,9 @@ class Crud:
     title_attr: str = "name"
     detail_template: str = "kit/detail.html"
     detail_context: Callable[[Ctx, Any], dict[str, Any]] | None = None
+    #: many records at once (an import): only for a model whose ``create``
+    #: does nothing per record beyond setting the values it is given
+    create_many: ManyCreator | None = None
 
     @property
     def key(self) -> str:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -181,6 +182,19 @@ class FieldRule(IdMixin, Base):
     model: Mapped[str] = mapped_column(String(120))
     field: Mapped[str] = mapped_column(String(120))
     mode: Mapped[str] = mapped_column(String(20))  # "hidden" | "readonly"
+
+
+class AclStamp(Base):
+    """One row: a counter that moves forward with every change to what an
+    actor is built from (roles, their grants and field rules, role
+    assignments, memberships, a user's organisation or department, a
+    department's place in the tree). A process keeps the actors it built
+    until the counter moves (core.permissions.ActorCache)."""
+
+    __tablename__ = "core_acl_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class RecordShare(IdMixin, Base):

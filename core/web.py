@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from core import auth
 from core.errors import BadRequest, Conflict, ValidationError
 from core.i18n import Translator
-from core.permissions import Actor, Forbidden, NotFound, load_actor
+from core.permissions import Actor, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from core.app import Kernel
@@ -304,7 +304,7 @@ def _run(
     user = auth.api_token_user(db, bearer) if bearer else auth.session_user(db, token)
     actor = None
     if user is not None:
-        actor = load_actor(db, user, all_codes=set(kernel.registry.permissions))
+        actor = kernel.actors.actor(db, user, kernel.registry.permissions)
     locale = kernel.catalogs.negotiate(
         [actor.locale if actor else None, request.cookies.get("suanpan_locale"),
          *_accept_languages(request)]

@@ -83,7 +83,8 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory, example_plugin: Path
 
 def _wipe(kernel: Kernel) -> None:
     engine = kernel.db.engine
-    names = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    # the actor-cache counter keeps its one row (as after a migration)
+    names = [t for t in inspect(engine).get_table_names() if t not in ("alembic_version", "core_acl_stamp")]
     with kernel.db.session() as db:
         if engine.dialect.name == "postgresql":
             db.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import select
 
 from core import N_, MenuItem, PermissionDecl, Routes, TaskDecl, hookimpl
 from plugins.api import webhooks
-from plugins.api.models import MODELS
+from plugins.api.models import MODELS, Webhook
 from plugins.api.permissions import PERMISSIONS
 from plugins.api.routes import routes
 
@@ -52,6 +55,24 @@ def register_tasks() -> list[TaskDecl]:
 @hookimpl
 def on_record_created(session: Session, actor: Actor | None, record: Any) -> None:
     webhooks.record_event(session, record, "created")
+
+
+@hookimpl
+def on_records_created(session: Session, actor: Actor | None, model: type[Base],
+                       rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many records at once (an import): their events are built only when a
+    webhook of their organisation listens for them, which is rare."""
+    key = model.__model_key__
+    orgs = {row.get("org_id") for row in rows} - {None}
+    if key.startswith("api.") or not orgs:
+        return
+    listening = {hook.org_id for hook in session.scalars(
+        select(Webhook).where(Webhook.org_id.in_(orgs), Webhook.active)) if hook.wants(f"{key}.created")}
+    ids = [row["id"] for row in rows if row.get("org_id") in listening]
+    ident = cast(Any, model).id  # every model with events has one
+    for start in range(0, len(ids), 500):
+        for record in session.scalars(select(model).where(ident.in_(ids[start:start + 500])).order_by(ident)):
+            webhooks.record_event(session, record, "created")
 
 
 @hookimpl

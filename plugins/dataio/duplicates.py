@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from core import Actor, Base, scope
@@ -29,6 +29,8 @@ FUZZY_THRESHOLD = 0.8
 _RULES = "dataio.rules"
 #: while set in ``session.info``, match keys collect here and the import writes them in bulk
 BULK = "dataio.bulk_keys"
+#: the key table, for Core inserts of many rows (no ORM bookkeeping per row)
+MATCH_KEYS = cast(Table, MatchKey.__table__)
 #: while set in ``session.info``: (kind, value) -> key, the keys the import's check already
 #: computed, so the records' events do not normalise every name a second time
 MEMO = "dataio.key_memo"
@@ -111,11 +113,24 @@ def sync_record(session: Session, record: Any, *, new: bool = False) -> None:
         session.execute(insert(MatchKey), rows)
 
 
+def sync_rows(session: Session, model_key: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store the match keys of new records given as rows (``core.create_many``)."""
+    rules = rules_of(session, model_key)
+    if not rules:
+        return
+    memo = session.info.get(MEMO)
+    keys = [{"model": model_key, "record_id": row["id"], "field": rule.field, "kind": rule.kind,
+             "key": key[:255]}
+            for row in rows for rule, key in keys_of(rules, {r.field: row.get(r.field) for r in rules}, memo)]
+    for start in range(0, len(keys), 5000):
+        session.execute(insert(MATCH_KEYS), keys[start:start + 5000])
+
+
 def write_bulk(session: Session) -> None:
     """Write the match keys collected while :data:`BULK` was set."""
     rows = session.info.get(BULK) or []
     for start in range(0, len(rows), 5000):
-        session.execute(insert(MatchKey), rows[start:start + 5000])
+        session.execute(insert(MATCH_KEYS), rows[start:start + 5000])
     rows.clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from core import AUTHENTICATED, N_, MenuItem, Panel, PermissionDecl, Routes, TaskDecl, hookimpl
@@ -86,6 +87,12 @@ def dataio_match_rules() -> list[MatchRule]:
 @hookimpl
 def on_record_created(session: Session, actor: Actor | None, record: Any) -> None:
     duplicates.sync_record(session, record, new=True)
+
+
+@hookimpl
+def on_records_created(session: Session, actor: Actor | None, model: type[Base],
+                       rows: Sequence[Mapping[str, Any]]) -> None:
+    duplicates.sync_rows(session, model.__model_key__, rows)
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
+from sqlalchemy import Table as SaTable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,8 @@ INT_RE = re.compile(r"-?\d{1,18}")
 REPORT_LIMIT = 1000
 #: rows written between two flushes
 FLUSH_EVERY = 2000
+#: the batch's row log, written with Core statements (thousands of rows, no ORM bookkeeping)
+BATCH_ROWS = cast(SaTable, BatchRow.__table__)
 #: rows checked between two progress reports
 PROGRESS_EVERY = 2000
 
@@ -498,9 +501,17 @@ def commit(session: Session, actor: Actor, target: Target, batch: Batch, plan: P
 
 def _write(session: Session, actor: Actor, target: Target, batch: Batch, plan: Plan) -> None:
     crud, row_fn = target.crud, target.decl.row
+    # new records all at once when the Crud can (core.create_many), else one by one
+    many = crud.create_many if row_fn is None else None
+    versioned = issubclass(target.model, VersionedMixin)
+    # (row number, the record or its id, insert | update, values before)
     written: list[tuple[int, Any, str, dict[str, Any] | None]] = []
+    fresh: list[tuple[int, dict[str, Any]]] = []
     rows = zip(plan.rows, plan.values, plan.extras, plan.targets, strict=True)
     for index, (row_no, values, extra, record) in enumerate(rows):
+        if record is None and many is not None:
+            fresh.append((row_no, {**values, "extra": extra} if extra else values))
+            continue
         if record is None:
             new = row_fn(session, actor, values, None) if row_fn else crud.create(session, actor, values)
             if extra:
@@ -521,13 +532,17 @@ def _write(session: Session, actor: Actor, target: Target, batch: Batch, plan: P
         if (index + 1) % FLUSH_EVERY == 0:
             session.flush()
             write_bulk(session)
+    if fresh and many is not None:
+        ids = many(session, actor, [values for _, values in fresh])
+        written += [(row_no, new_id, "insert", None) for (row_no, _), new_id in zip(fresh, ids, strict=True)]
     session.flush()
     write_bulk(session)
-    log = [{"batch_id": batch.id, "row_no": row_no, "record_id": record.id, "action": action,
-            "before": before, "version": getattr(record, "version", None)}
-           for row_no, record, action, before in written]
+    log = [{"batch_id": batch.id, "row_no": row_no, "action": action, "before": before,
+            **({"record_id": record, "version": 1 if versioned else None} if isinstance(record, int)
+               else {"record_id": record.id, "version": getattr(record, "version", None)})}
+           for row_no, record, action, before in sorted(written, key=lambda w: w[0])]
     for chunk in _chunks(log, 5000):
-        session.execute(insert(BatchRow), list(chunk))
+        session.execute(insert(BATCH_ROWS), list(chunk))
     batch.inserted = sum(1 for w in written if w[2] == "insert")
     batch.updated = len(written) - batch.inserted
     batch.state, batch.finished_at = "done", utcnow()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from core import N_, MenuItem, PermissionDecl, Routes, TaskDecl, hookimpl
 from plugins.search import tasks
-from plugins.search.index import index_record, remove_record
+from plugins.search.index import index_record, index_rows, remove_record
 from plugins.search.models import MODELS
 from plugins.search.permissions import PERMISSIONS
 from plugins.search.routes import routes
@@ -50,6 +51,12 @@ def register_tasks() -> list[TaskDecl]:
 @hookimpl
 def on_record_created(session: Session, actor: Actor | None, record: Any) -> None:
     index_record(session, session.info["registry"], record)
+
+
+@hookimpl
+def on_records_created(session: Session, actor: Actor | None, model: type[Base],
+                       rows: Sequence[Mapping[str, Any]]) -> None:
+    index_rows(session, session.info["registry"], model, rows)
 
 
 @hookimpl

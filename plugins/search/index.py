@@ -8,13 +8,13 @@ triggers on SQLite and the trigram index on PostgreSQL follow either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, and_, column, delete, insert, or_, select, table
 from sqlalchemy.orm import Session
 
-from core import Base, SearchDecl, extra_fields_of, has_extra
+from core import Base, SearchDecl, extra_fields_of
 from plugins.search import normalise as n
 from plugins.search.models import SearchEntry
 
@@ -47,9 +47,9 @@ def _text(record: Any, name: str) -> str:
 
 def _extra_texts(session: Session, record: Any) -> dict[str, list[str]]:
     """The text worth finding of each run-time field, by field name."""
-    if not has_extra(type(record)):
+    values = getattr(record, "extra", None)  # an ExtraMixin record's (has_extra)
+    if not values:
         return {}
-    values = getattr(record, "extra", None) or {}
     out: dict[str, list[str]] = {}
     for field in extra_fields_of(session, record.__model_key__):
         if field.kind not in EXTRA_TEXT_KINDS or field.name not in values:
@@ -147,6 +147,28 @@ def index_record(session: Session, registry: Registry, record: Any) -> None:
     remove_record(session, decl.model, record.id)
     if not _gone(record):
         session.execute(insert(ENTRIES), entry_rows(session, decl, record))
+
+
+class _Row:
+    """A row of ``core.create_many`` read like a record: its columns as attributes."""
+
+    def __init__(self, model_key: str, values: Mapping[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.__model_key__ = model_key
+
+
+def index_rows(
+    session: Session, registry: Registry, model: type[Base], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Put new records given as rows (``core.create_many``) in the index, with one statement."""
+    key = model.__model_key__
+    decl = registry.search.get(key)
+    if decl is None:
+        return
+    entries = [e for row in rows if row.get("deleted_at") is None
+               for e in entry_rows(session, decl, _Row(key, row))]
+    for start in range(0, len(entries), BATCH * 5):
+        session.execute(insert(ENTRIES), entries[start:start + BATCH * 5])
 
 
 def of_model(model_key: str) -> Any:

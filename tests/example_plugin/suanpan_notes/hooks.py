@@ -26,6 +26,8 @@ from suanpan_notes.routes import routes
 from suanpan_notes.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from sqlalchemy.orm import Session
 
     from core import Actor, Base
@@ -110,6 +112,14 @@ def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]
 @hookimpl
 def on_record_created(session: Session, actor: Actor | None, record: Any) -> None:
     EVENTS.append(("created", record.__model_key__, record.id))
+
+
+@hookimpl
+def on_records_created(session: Session, actor: Actor | None, model: type[Base],
+                       rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many at once (``core.create_many``): without this, the kernel would load
+    each record to call ``on_record_created``."""
+    EVENTS.extend(("created", model.__model_key__, row["id"]) for row in rows)
 
 
 @hookimpl

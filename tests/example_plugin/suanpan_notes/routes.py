@@ -26,7 +26,7 @@ notes = Crud(
         FormField("title", N_("Title"), required=True),
         FormField("body", N_("Body"), "textarea", max_length=5000),
     ]),
-    create=services.create_note, update=services.update_note,
+    create=services.create_note, update=services.update_note, create_many=services.create_notes,
     detail_fields=[Column("title", N_("Title")), Column("body", N_("Body")),
                    Column("state", N_("State"), kind="choice", choices=STATES)],
 )

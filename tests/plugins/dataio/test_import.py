@@ -238,3 +238,35 @@ def test_rows_land_in_the_importing_users_organisation(client, make, kernel):
     with kernel.db.session(write=False) as db:
         note = db.scalar(select(note_model()))
         assert note is not None and note.org_id == branch.id
+
+
+def test_new_notes_are_written_many_at_once_with_audit_index_and_match_keys(client, admin, kernel):
+    from suanpan_notes.hooks import EVENTS
+
+    from core.models import AuditLog, User
+    from core.permissions import load_actor
+    from plugins.search.query import search
+
+    # the notes' Crud offers create_many: the import writes the new notes with it
+    EVENTS.clear()
+    rows = [["标题", "正文"]] + [[f"杭州西湖{i}号茶叶有限公司", f"第{i}条"] for i in range(2500)]
+    batch_id = upload(client, "notes.note", csv_file(rows))
+    check(client, batch_id, {"title": "标题", "body": "正文"})
+    done = commit(client, kernel, batch_id)
+    assert (done.state, done.inserted) == ("done", 2500)
+    created = [e for e in EVENTS if e[:2] == ("created", "notes.note")]
+    assert len(created) == 2500
+    with kernel.db.session(write=False) as db:
+        Note = note_model()
+        ids = set(db.scalars(select(Note.id)))
+        audited = set(db.scalars(select(AuditLog.record_id).where(
+            AuditLog.model == "notes.note", AuditLog.action == "create", AuditLog.user_id == admin.id)))
+        assert audited == ids and {e[2] for e in created} == ids
+        actor = load_actor(db, db.get(User, admin.id), all_codes=set(kernel.registry.permissions))
+        hits = {g.model: [h.title for h in g.hits] for g in search(db, kernel.registry, actor, "hzxh1234")}
+        assert hits == {"notes.note": ["杭州西湖1234号茶叶有限公司"]}
+    # the match keys are stored: the same names again are duplicates of stored notes
+    again = upload(client, "notes.note", csv_file([["标题", "正文"], ["杭州西湖7号茶叶（有限公司）", "x"]]))
+    check(client, again, {"title": "标题", "body": "正文"})
+    report = batch(kernel, again).report
+    assert [(e["row"], e["code"]) for e in report["errors"]] == [(2, "duplicate")]
