@@ -215,7 +215,12 @@ class ListView:
             options = _choices(flt.choices, ctx)
             value = q.get(flt.name, "")
             if value and value in {v for v, _ in options} and flt.name in visible | {"deleted"}:
-                if flt.name in extras:
+                if flt.name in extras and extras[flt.name].kind == "multi":
+                    # one of the chosen values: the value as JSON ("…", escaped as
+                    # stored) within the stored list's JSON text
+                    stmt = stmt.where(extra_column(model, extras[flt.name]).like(
+                        f"%{_escape_like(json.dumps(value))}%", escape="\\"))
+                elif flt.name in extras:
                     stmt = stmt.where(extra_column(model, extras[flt.name]) == _extra_filter_value(
                         extras[flt.name], value))
                 else:
@@ -291,7 +296,7 @@ def _nullable_after(col: Any, value: Any, id_col: Any, ident: int, ascending: bo
 
 
 #: kinds of run-time fields a list offers as filters
-FILTER_KINDS = frozenset({"choice", "bool", "user"})
+FILTER_KINDS = frozenset({"choice", "multi", "bool", "user"})
 
 
 def _extra_filter_value(f: ExtraField, value: str) -> Any:
@@ -320,7 +325,8 @@ def extra_list_column(ctx: Ctx, f: ExtraField) -> Column:
 
 
 def extra_filter(ctx: Ctx, f: ExtraField) -> Filter:
-    """A list filter on the run-time field ``f`` (choice, bool or user)."""
+    """A list filter on the run-time field ``f`` (choice, multi-choice: records
+    holding the chosen value among theirs, bool or user)."""
     if f.kind == "bool":
         return Filter(f.name, f.label_for(ctx.t.locale), [("1", N_("Yes")), ("0", N_("No"))])
     if f.kind == "user":

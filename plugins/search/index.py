@@ -85,8 +85,9 @@ def part_key(model_key: str, field: str) -> str:
 
 def _columns(texts: list[str], phones: list[str], emails: list[str], codes: list[str],
              title_spellings: list[tuple[str, str]]) -> dict[str, str]:
-    """The matched columns of some values (the title's spellings, when given, first)."""
-    spelled = [*title_spellings, *(n.pinyin(t) for t in [*texts, *emails])]
+    """The matched columns of some values (the title's spellings, when given,
+    first: then ``texts`` begins with the title, which is not spelled again)."""
+    spelled = [*title_spellings, *(n.pinyin(t) for t in [*texts[1 if title_spellings else 0:], *emails])]
     return {
         "blob": n.joined(n.fold(t) for t in texts),
         "pinyin": n.joined(dict.fromkeys(full for full, _ in spelled)),

@@ -9,6 +9,7 @@ code), e-mail addresses lower case and document codes upper case.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -41,22 +42,179 @@ def _pypinyin() -> ModuleType:
     return pypinyin
 
 
+# ------------------------------------------------------------------ pinyin
+#
+# pypinyin's converter costs ≈70 µs a call (a segmenter generator, deep
+# copies, a style function per reading) and indexing a record made seven.
+# So its dictionaries are read here instead, with its segmentation re-stated
+# and each phrase's and character's spellings kept once found: the same
+# results as its converter (tests/plugins/search/test_pinyin_fast.py
+# compares them), ≈5 µs for a company name's pinyin(), 5-15 µs for its
+# spellings(). pypinyin's style function still makes each toned reading
+# toneless, once per reading: NFD and dropping the marks would differ for
+# ê (欸 reads ê̄, which pypinyin leaves as ê, so it spells nothing).
+
+#: a spelling: the full pinyin (no spaces) and the initials
+_Spelled = tuple[str, str]
+#: a piece of a text (a phrase, a character or a run of other characters):
+#: its usual spelling and, when it spells otherwise too, its choices of
+#: spellings in order, one per character, adjacent single choices joined
+#: (``()`` when the usual spelling is its only one)
+_Piece = tuple[str, str, tuple[tuple[_Spelled, ...], ...]]
+
+#: splits a text into runs of other characters (even places) and of Chinese (odd places)
+_HAN_RUNS = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)")
+#: where pypinyin's idea of a Chinese character (``RE_HANS``) and ``_HAN``
+#: differ (〇, Yijing symbols, private use, the planes beyond the first):
+#: such a text goes through pypinyin itself, quirks included
+_RARE = re.compile(r"[\u3007\u4dc0-\u4dff\ue000-\uf8ff\U00020000-\U0003ffff]")
+
+
+class _Dictionary:
+    """pypinyin's character and phrase dictionaries, and every piece spelled so far.
+
+    The dictionaries are those its converter reads (``pypinyin.constants``),
+    read when first needed: a phrase loaded into pypinyin afterwards
+    (``load_phrases_dict``) is not seen. Pieces are phrases of the dictionary
+    or single characters, so the cache cannot outgrow it (≈90,000 entries).
+    """
+
+    def __init__(self) -> None:
+        from pypinyin import Style
+        from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+        from pypinyin.style import convert
+
+        self.phrases = PHRASES_DICT  # phrase -> each character's toned readings
+        self.chars = PINYIN_DICT  # code point -> toned readings, comma-separated
+        self.normal = Style.NORMAL
+        self.first_letter = Style.FIRST_LETTER
+        self.convert = convert
+        #: every beginning of two characters or more of a phrase: True if it is a phrase too
+        self.starts: dict[str, bool] = dict.fromkeys(
+            [w[:k] for w in PHRASES_DICT for k in range(2, len(w))], False)
+        self.starts.update(dict.fromkeys(PHRASES_DICT, True))
+        self.known: dict[str, _Piece] = {}
+        self.styled: dict[str, tuple[str, str]] = {}
+
+    def pieces(self, folded: str) -> list[_Piece]:
+        """The pieces of a folded text, cut as pypinyin cuts it."""
+        pieces: list[_Piece] = []
+        known, starts = self.known, self.starts
+        for place, han in enumerate(_HAN_RUNS.split(folded)):
+            if not place % 2:  # other characters: their letters and digits
+                letters = han if han.isascii() and han.isalnum() else _ALNUM.sub("", han)
+                if letters:
+                    pieces.append((letters, letters, ()))
+                continue
+            # pypinyin's segmenter (pypinyin.seg.mmseg), re-stated because its
+            # generator alone costs ≈10 µs a name: the longest phrase that
+            # begins here, else one character
+            i, n = 0, len(han)
+            while i < n:
+                phrase = starts.get(han[i:i + 2])
+                if phrase is None:  # no phrase begins with these two characters
+                    pieces.append(known.get(han[i]) or self.spell(han[i]))
+                    i += 1
+                    continue
+                end = i + 2 if phrase else i + 1
+                for j in range(i + 3, n + 1):
+                    phrase = starts.get(han[i:j])
+                    if phrase is None:
+                        break
+                    if phrase:
+                        end = j
+                else:
+                    if end == i + 1 and han[i] not in self.phrases:
+                        # its end case: when the rest of the run only begins a
+                        # phrase (纳米二氧化 of 纳米二氧化硅), it goes character by
+                        # character, whatever phrase it holds (纳米, 氧化). A plain
+                        # longest match cuts such runs otherwise: 91 of 21,600 runs
+                        # made to hold cut phrases, none of the test's company names
+                        pieces += [known.get(c) or self.spell(c) for c in han[i:]]
+                        break
+                word = han[i:end]
+                pieces.append(known.get(word) or self.spell(word))
+                i = end
+        return pieces
+
+    def spell(self, word: str) -> _Piece:
+        """A phrase's or a character's spellings as pypinyin gives them, remembered."""
+        toned = self.phrases.get(word)
+        if toned is None:
+            listed = self.chars.get(ord(word))
+            toned = [listed.split(",") if listed else [word]]  # unknown: passes through
+        full, initials, choices = [], [], []
+        for readings in toned:  # each character's
+            styled = [self.style(r) for r in readings]
+            full.append(_ALNUM.sub("", styled[0][0]))  # lazy_pinyin: the first reading
+            initials.append(_ALNUM.sub("", styled[0][1]))
+            # pinyin(heteronym=True): each distinct non-empty toneless reading
+            normals = [n for n in dict.fromkeys(n for n, _ in styled) if n] or [""]
+            choices.append(tuple(dict.fromkeys((_ALNUM.sub("", n), _ALNUM.sub("", n)[:1])
+                                               for n in normals)))
+        usual = ("".join(full), "".join(initials))
+        joined = tuple(_join_choices([("", "", tuple(choices))]))  # as the choices of one piece
+        piece = (*usual, () if joined == ((usual,),) else joined)
+        self.known[word] = piece
+        return piece
+
+    def style(self, reading: str) -> tuple[str, str]:
+        """A toned reading in pypinyin's NORMAL and FIRST_LETTER styles (ü as v)."""
+        styled = self.styled.get(reading)
+        if styled is None:
+            styled = (self.convert(reading, self.normal, True),
+                      self.convert(reading, self.first_letter, True))
+            self.styled[reading] = styled
+        return styled
+
+
+@functools.cache
+def _dictionary() -> _Dictionary:
+    return _Dictionary()
+
+
+def _join_choices(pieces: Iterable[_Piece]) -> list[tuple[_Spelled, ...]]:
+    """The pieces' choices in order, adjacent single ones joined: the same
+    products as one choice per character, fewer strings to join."""
+    joined: list[tuple[_Spelled, ...]] = []
+    full: list[str] = []
+    initials: list[str] = []
+    for piece_full, piece_initials, choices in pieces:
+        if not choices:
+            full.append(piece_full)
+            initials.append(piece_initials)
+            continue
+        for choice in choices:
+            if len(choice) == 1:
+                full.append(choice[0][0])
+                initials.append(choice[0][1])
+                continue
+            if full:
+                joined.append((("".join(full), "".join(initials)),))
+                full, initials = [], []
+            joined.append(choice)
+    if full:
+        joined.append((("".join(full), "".join(initials)),))
+    return joined
+
+
 def pinyin(value: str) -> tuple[str, str]:
     """The full spelling (no spaces) and the initials of a text's Chinese.
 
-    Other characters pass through (letters and digits only, lower case), so
-    ``ABC科技`` spells ``abckeji`` with initials ``abckj``. Text without
-    Chinese spells as its letters and digits (``New York`` is ``newyork``)
-    and has no initials: a long Latin query looks in the spellings only.
+    Each character reads as ``pypinyin.lazy_pinyin`` reads it (phrases it
+    knows with the phrase's reading). Other characters pass through (letters
+    and digits only, lower case), so ``ABC科技`` spells ``abckeji`` with
+    initials ``abckj``. Text without Chinese spells as its letters and digits
+    (``New York`` is ``newyork``) and has no initials: a long Latin query
+    looks in the spellings only.
     """
     value = fold(value)
     if not _HAN.search(value):
         return _ALNUM.sub("", value), ""
-    py = _pypinyin()
-    full = "".join(_ALNUM.sub("", s) for s in py.lazy_pinyin(value, errors="default"))
-    initials = "".join(_ALNUM.sub("", s) for s in py.lazy_pinyin(value, style=py.Style.FIRST_LETTER,
-                                                                 errors="default"))
-    return full, initials
+    if _RARE.search(value):
+        return _pypinyin_spelled(value)
+    pieces = _dictionary().pieces(value)
+    return "".join([p[0] for p in pieces]), "".join([p[1] for p in pieces])
 
 
 #: at most this many spellings of a title with characters of several readings
@@ -72,10 +230,36 @@ def spellings(value: str) -> list[tuple[str, str]]:
     knows as phrases keep the phrase's reading. At most :data:`SPELLINGS`
     combinations: a title with many such characters keeps the first ones.
     """
-    usual = pinyin(value)
     folded = fold(value)
     if not _HAN.search(folded):
+        return [(_ALNUM.sub("", folded), "")]
+    if _RARE.search(folded):
+        return _pypinyin_spellings(folded)
+    pieces = _dictionary().pieces(folded)
+    usual = ("".join([p[0] for p in pieces]), "".join([p[1] for p in pieces]))
+    if not any([p[2] for p in pieces]):
         return [usual]
+    found = {usual: None}  # in order, once each
+    for combo in itertools.product(*_join_choices(pieces)):
+        full, initials = zip(*combo, strict=True)
+        found["".join(full), "".join(initials)] = None
+        if len(found) >= SPELLINGS:
+            break
+    return list(found)
+
+
+def _pypinyin_spelled(folded: str) -> tuple[str, str]:
+    """:func:`pinyin` by pypinyin's converter, for the rare texts :data:`_RARE` finds."""
+    py = _pypinyin()
+    full = "".join(_ALNUM.sub("", s) for s in py.lazy_pinyin(folded, errors="default"))
+    initials = "".join(_ALNUM.sub("", s) for s in py.lazy_pinyin(folded, style=py.Style.FIRST_LETTER,
+                                                                 errors="default"))
+    return full, initials
+
+
+def _pypinyin_spellings(folded: str) -> list[tuple[str, str]]:
+    """:func:`spellings` by pypinyin's converter, for the rare texts :data:`_RARE` finds."""
+    usual = _pypinyin_spelled(folded)
     pieces = _PIECES.findall(folded)
     py = _pypinyin()
     readings = py.pinyin(folded, style=py.Style.NORMAL, heteronym=True, errors="default")

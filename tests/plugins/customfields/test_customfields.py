@@ -222,3 +222,17 @@ def test_new_records_get_defaults(client, add_field, note_values):
     # and a value left empty gets its default
     client.submit("/notes/", {"title": "默认", flag: "1"})
     assert note_values("默认") == {level: "normal", flag: True}
+
+
+def test_the_list_filters_by_one_value_of_a_multi_choice_field(client, add_field, admin, kernel):
+    from suanpan_notes.models import Note
+
+    topics = add_field("Topics", "multi", choices="a|农机|Machinery\nab|农机配件|Parts\n种子|种子|Seeds")
+    with kernel.db.session() as db:
+        for title, chosen in (("甲", ["a"]), ("乙", ["ab"]), ("丙", ["a", "种子"]), ("丁", [])):
+            db.add(Note(org_id=admin.org_id, owner_id=admin.id, title=title, extra={topics: chosen}))
+    listing = client.get("/notes/").text
+    assert f'name="{topics}"' in listing and "农机配件" in listing  # offered as a filter
+    for value, expected in (("a", ["丙", "甲"]), ("ab", ["乙"]), ("种子", ["丙"])):
+        page = client.get("/notes/", params={topics: value}).text
+        assert sorted(re.findall(r">([甲乙丙丁])</a>", page)) == sorted(expected), value
