@@ -670,7 +670,7 @@ class Crud:
                 set_extra(record, extra)
             ctx.db.flush()
         except ValidationError as exc:
-            return self._form(ctx, None, dict(ctx.form), exc.errors, status=422)
+            return self._form(ctx, None, dict(ctx.form), _translated(ctx, exc.errors), status=422)
         return ctx.redirect(f"{self.noun}_detail", id=record.id, flash="saved")
 
     def update_(self, ctx: Ctx) -> Response:
@@ -683,7 +683,7 @@ class Crud:
             set_extra(record, extra)
             ctx.db.flush()
         except ValidationError as exc:
-            return self._form(ctx, record, dict(ctx.form), exc.errors, status=422)
+            return self._form(ctx, record, dict(ctx.form), _translated(ctx, exc.errors), status=422)
         return ctx.redirect(f"{self.noun}_detail", id=id_of(record), flash="saved")
 
     def delete(self, ctx: Ctx) -> Response:
@@ -694,6 +694,12 @@ class Crud:
             raise TypeError(f"{type(record).__name__} has no recycle bin: it is no SoftDeleteMixin")
         record.deleted_at = utcnow()
         return ctx.redirect(f"{self.noun}_list", flash="deleted")
+
+
+def _translated(ctx: Ctx, errors: Mapping[str, str]) -> dict[str, str]:
+    """Field errors in the reader's language: the form's own come translated,
+    a create or update service's are message ids (``N_``)."""
+    return {name: ctx._(message) for name, message in errors.items()}
 
 
 def set_extra(record: object, values: Mapping[str, Any]) -> None:

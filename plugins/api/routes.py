@@ -10,6 +10,8 @@ before it touches a record, and an unknown resource is a 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
@@ -26,7 +28,7 @@ from core import (
     Routes,
     scope,
 )
-from plugins.api import openapi, resources
+from plugins.api import openapi, resources, webhook_targets
 from plugins.api import webhooks as services
 from plugins.api.models import Delivery, Webhook
 
@@ -58,6 +60,19 @@ def openapi_document(ctx: Ctx) -> Response:
 
 # ------------------------------------------------------------------ webhooks (pages)
 
+
+class WebhookForm(Form):
+    """The kit's form, with the URL checked where webhooks may go
+    (:func:`webhook_targets.check_url`, which the service applies too) so
+    the page and the API name the field in the reader's language."""
+
+    def clean(self, f: FormField, raw: object, ctx: Ctx) -> Any:
+        value = super().clean(f, raw, ctx)
+        if f.name == "url" and value:
+            webhook_targets.check_url(str(value))
+        return value
+
+
 webhooks = Crud(
     model=Webhook, noun="webhook", path="/webhooks", title=N_("Webhooks"), title_attr="name",
     list_view=ListView(Webhook, [
@@ -66,7 +81,7 @@ webhooks = Crud(
         Column("active", N_("Active"), kind="bool"),
         Column("updated_at", N_("Updated"), kind="datetime"),
     ], search=("name", "url")),
-    form=Form([
+    form=WebhookForm([
         FormField("name", N_("Name"), required=True),
         FormField("url", N_("URL"), required=True, max_length=500),
         FormField("events", N_("Events"), "textarea", required=True, max_length=5000,

@@ -5,21 +5,23 @@ kernel retries it with back-off and parks it after the last attempt."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, JobContext, NotFound, ValidationError, enqueue, get_for, utcnow
-from plugins.api import values
+from plugins.api import values, webhook_targets
 from plugins.api.models import Delivery, Webhook
 
 TASK = "api.deliver"
@@ -38,10 +40,11 @@ def sign(secret: str, body: bytes) -> str:
 
 def _clean(db: Session, values_: dict[str, Any]) -> dict[str, Any]:
     url = str(values_.get("url") or "").strip()
-    parts = urlsplit(url)
     errors: dict[str, str] = {}
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        errors["url"] = N_("Enter an http:// or https:// address.")
+    try:
+        webhook_targets.check_url(url)
+    except ValueError as exc:
+        errors["url"] = str(exc)
     models = db.info.get("registry")
     known = set(models.models) if models is not None else set()
     events = str(values_.get("events") or "").split()
@@ -148,7 +151,9 @@ def replay(session: Session, actor: Actor, delivery_id: int) -> Delivery:
 
 def deliver(ctx: JobContext) -> None:
     """POST one delivery; log the answer (in a transaction of its own, so a
-    failure is logged too) and raise on anything but 2xx: the kernel retries."""
+    failure is logged too) and raise on anything but 2xx: the kernel retries.
+    The host is resolved and checked right before sending
+    (:mod:`plugins.api.webhook_targets`); a refused one is logged as failed."""
     db = ctx.kernel.db
     with db.session(write=False) as s:
         delivery = s.get(Delivery, ctx.payload.get("delivery"))
@@ -158,11 +163,11 @@ def deliver(ctx: JobContext) -> None:
             return
         url, secret, event, payload = hook.url, hook.secret, delivery.event, delivery.payload
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={
+    headers = {
         "Content-Type": "application/json", "User-Agent": "Suanpan-Webhooks/1",
         "X-Suanpan-Event": event, "X-Suanpan-Delivery": str(ctx.payload["delivery"]),
-        "X-Suanpan-Signature": sign(secret, body), "Idempotency-Key": ctx.idempotency_key})
-    code, excerpt = _send(request)
+        "X-Suanpan-Signature": sign(secret, body), "Idempotency-Key": ctx.idempotency_key}
+    code, excerpt = _send(url, body, headers)
     with db.session() as s:
         row = s.get(Delivery, ctx.payload["delivery"])
         if row is not None:
@@ -171,16 +176,86 @@ def deliver(ctx: JobContext) -> None:
             row.response_code = code
             row.response_excerpt = excerpt[:EXCERPT]
             row.status = "delivered" if code is not None and 200 <= code < 300 else "failed"
-    ctx.log(f"POST {url}: {code}")
+    ctx.log(f"POST {url}: {code if code is not None else excerpt[:200]}")
     if code is None or not 200 <= code < 300:
         raise RuntimeError(f"webhook answered {code}: {excerpt[:200]}")
 
 
-def _send(request: urllib.request.Request) -> tuple[int | None, str]:
+def _send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST ``body`` to ``url``: the status and the start of the answer, or
+    None and why nothing was answered. The host's addresses are checked,
+    then connected to, so the request goes where the check looked; no proxy,
+    no redirect followed (a 3xx is a failure like any answer but 2xx)."""
+    connection: http.client.HTTPConnection | None = None
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - http(s) only (_clean)
-            return int(response.status), response.read(EXCERPT).decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read(EXCERPT).decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, str(exc)
+        parts, host, port = webhook_targets.split(url)
+        addresses = webhook_targets.resolve(host, port)
+        connection = _connection(parts.scheme, host, port, addresses)
+        connection.request("POST", _target(parts), body=body, headers={**headers, **_credentials(parts)})
+        response = connection.getresponse()
+        return int(response.status), response.read(EXCERPT).decode("utf-8", "replace")
+    except webhook_targets.Refused as exc:
+        return None, exc.describe()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return None, str(exc) or type(exc).__name__
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _connection(scheme: str, host: str, port: int, addresses: list[str]) -> http.client.HTTPConnection:
+    if scheme == "https":
+        return _PinnedHTTPS(host, port, addresses)
+    return _PinnedHTTP(host, port, addresses)
+
+
+def _target(parts: SplitResult) -> str:
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _credentials(parts: SplitResult) -> dict[str, str]:
+    """``user:password@`` in the URL as HTTP basic authentication."""
+    if parts.username is None:
+        return {}
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+def _open(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of the checked ``addresses`` that answers."""
+    error: OSError = OSError("no address to connect to")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to checked addresses, never resolving ``host`` again; the
+    ``Host`` header is still the URL's."""
+
+    def __init__(self, host: str, port: int, addresses: list[str]) -> None:
+        super().__init__(host, port, timeout=TIMEOUT)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _open(self.addresses, self.port, self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """Like :class:`_PinnedHTTP`, with TLS verified against the URL's host name."""
+
+    def __init__(self, host: str, port: int, addresses: list[str]) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=TIMEOUT, context=self.tls)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        sock = _open(self.addresses, self.port, self.timeout)
+        try:
+            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise

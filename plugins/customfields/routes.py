@@ -12,6 +12,7 @@ from core import (
     N_,
     Base,
     Ctx,
+    FormField,
     NotFound,
     Routes,
     ValidationError,
@@ -28,8 +29,11 @@ routes = Routes()
 #: the definition form's fields, for error messages naming them
 LABELS = {"kind": N_("Kind"), "label_zh": N_("Chinese label"), "label_en": N_("English label"),
           "default": N_("Default value"), "choices": N_("Choices"), "ref": N_("Links to"),
-          "order": N_("Order")}
+          "order": N_("Order"), "unique": N_("Unique")}
 FORM_KEYS = ("kind", "label_zh", "label_en", "required", "unique", "default", "choices", "ref", "order")
+#: the kit's input (``kit/macros.html``) the default takes, by kind
+DEFAULT_INPUTS = {"text": "text", "number": "decimal", "money": "decimal", "date": "date",
+                  "choice": "select", "multi": "multi", "bool": "bool"}
 
 
 def _models(ctx: Ctx) -> dict[str, type[Base]]:
@@ -70,7 +74,25 @@ def field_list(ctx: Ctx) -> Response:
 @routes.get("/models/{model}/new", name="field_new", permission="customfields.field.create")
 def field_new(ctx: Ctx) -> Response:
     key = ctx.params["model"]
-    return _form(ctx, key, None, {"kind": "text", "order": "100"}, {})
+    kind = ctx.query.get("kind")
+    return _form(ctx, key, None, {"kind": kind if kind in EXTRA_KINDS else "text", "order": "100"}, {})
+
+
+@routes.get("/models/{model}/inputs", name="field_inputs", permission="customfields.field.read")
+def field_inputs(ctx: Ctx) -> Response:
+    """The inputs that depend on the kind, for the kind chosen (htmx, on a
+    change of the kind or of the choices); what was typed is kept where it
+    still fits."""
+    key = ctx.params["model"]
+    _model(ctx, key)
+    sent: dict[str, Any] = {k: ctx.query.get(k) for k in FORM_KEYS}
+    sent["default"] = _posted_default(sent.get("kind"), ctx.query.getlist("default[]"), sent.get("default"))
+    try:
+        choices = services.parse_choices(str(sent.get("choices") or ""))
+        sent["default"] = services.convert_default(str(sent.get("kind")), choices, sent["default"])
+    except ValueError:
+        sent["default"] = None
+    return ctx.render("customfields/_field_inputs.html", **_inputs(ctx, key, sent, {}))
 
 
 @routes.post("/models/{model}", name="field_create", permission="customfields.field.create")
@@ -89,7 +111,6 @@ def field_edit(ctx: Ctx) -> Response:
     field = get_for(ctx.db, ctx.user, Field, ctx.params["id"], "update")
     values: dict[str, Any] = {k: getattr(field, k) for k in FORM_KEYS}
     values["choices"] = services.choices_text(field.choices)
-    values["default"] = _default_text(field.default)
     values["version"] = field.version
     return _form(ctx, field.model, field, values, {})
 
@@ -122,29 +143,44 @@ def field_restore(ctx: Ctx) -> Response:
 def _form(ctx: Ctx, key: str, field: Field | None, values: dict[str, Any], errors: dict[str, str],
           status: int = 200) -> Response:
     model = _model(ctx, key)
+    return ctx.render("customfields/field_edit.html", status=status, model=model, field=field,
+                      **_inputs(ctx, key, values, errors))
+
+
+def _inputs(ctx: Ctx, key: str, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """What ``customfields/_field_inputs.html`` needs: the targets of a link,
+    and the default's input as the kit draws it for a field of this kind."""
+    kind = str(values.get("kind") or "")
     targets = sorted((k, ctx._(m.__label__) or k) for k, m in ctx.kernel.registry.models.items()
                      if m.__label__)
-    return ctx.render("customfields/field_edit.html", status=status, key=key, model=model, field=field,
-                      values=values, errors=errors, kinds=EXTRA_KINDS, targets=targets)
+    choices = services.parse_choices(str(values.get("choices") or "")) if kind in services.CHOICE_KINDS else []
+    options = [(c["value"], c["zh_CN"] if ctx.t.locale == "zh_CN" else c["en"]) for c in choices]
+    default = None
+    if kind in DEFAULT_INPUTS:
+        default = FormField("default", N_("Yes by default") if kind == "bool" else LABELS["default"],
+                            DEFAULT_INPUTS[kind], max_length=1000,
+                            help=N_("Filled in on new records; the list follows the choices.")
+                            if kind in services.CHOICE_KINDS else N_("Filled in on new records."))
+    return {"key": key, "values": values, "errors": errors, "kinds": EXTRA_KINDS, "targets": targets,
+            "kind": kind, "default_input": default, "default_choices": {"default": options},
+            "choice_kinds": services.CHOICE_KINDS, "unique_kinds": services.UNIQUE_KINDS}
 
 
 def _sent(ctx: Ctx) -> dict[str, Any]:
-    return {k: ctx.form.get(k) for k in FORM_KEYS} | {"version": ctx.form.get("version")}
+    sent = {k: ctx.form.get(k) for k in FORM_KEYS} | {"version": ctx.form.get("version")}
+    sent["default"] = _posted_default(sent.get("kind"), ctx.form.get("default[]"), sent.get("default"))
+    return sent
+
+
+def _posted_default(kind: object, several: object, one: object) -> object:
+    """A multiple choice's default comes as ``default[]`` (the kit's
+    multi-select); every other kind's as ``default``."""
+    if kind == "multi" and several not in (None, []):
+        return several if isinstance(several, list) else [several]
+    return one
 
 
 def _translated(ctx: Ctx, errors: dict[str, str], name: str | None = None) -> dict[str, str]:
     """Messages with their field's label; the kind error names the custom field itself."""
     return {k: ctx._(msg, label=name if k == "kind" and name else ctx._(LABELS.get(k, k)))
             for k, msg in errors.items()}
-
-
-def _default_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "1" if value else ""
-    return str(value)
-
-

@@ -32,6 +32,12 @@ from plugins.customfields.models import Field
 
 #: kinds a unique value makes sense for
 UNIQUE_KINDS = frozenset({"text", "number", "money", "date", "choice", "user", "link"})
+#: kinds that take choices
+CHOICE_KINDS = frozenset({"choice", "multi"})
+#: kinds that take a default (a user or a record is not one value for every organisation)
+DEFAULT_KINDS = frozenset({"text", "number", "money", "date", "choice", "multi", "bool"})
+#: what a yes/no default may be sent as
+BOOL_TEXT = frozenset({"", "1", "on", "true", "yes", "0", "off", "false", "no"})
 NAME_RE = re.compile(r"x_[a-z0-9_]{1,57}")
 
 
@@ -88,16 +94,36 @@ def slug_name(db: Session, model_key: str, label_en: str) -> str:
     return name
 
 
+def convert_default(kind: str, choices: list[dict[str, str]], raw: Any) -> Any:
+    """A default for a field of ``kind`` (with ``choices``, as stored), as
+    ``extra`` stores a value of it (None when empty); ValueError with a
+    message id taking ``{label}`` when it does not fit the kind."""
+    if raw is None or raw == "" or raw == []:
+        return None
+    if kind not in DEFAULT_KINDS:
+        raise ValueError(N_("{label}: user and link fields take no default."))
+    if kind == "bool" and not isinstance(raw, bool) and str(raw).strip().lower() not in BOOL_TEXT:
+        raise ValueError(N_("{label}: choose one of the offered values."))
+    if kind == "multi" and isinstance(raw, str):
+        raw = [v.strip() for v in raw.split(",")]
+    probe = ExtraField("x_probe", {}, kind, choices=tuple((c["value"], {}) for c in choices))
+    value = convert_extra(probe, raw)
+    return None if value is False or value == [] else value
+
+
 def _check(db: Session, values: Mapping[str, Any], models: Mapping[str, type[Base]]) -> dict[str, Any]:
-    """Validate a definition's values; convert the default and the choices."""
+    """Validate a definition's values; convert the default and the choices.
+    Whatever the form showed, what was posted is checked against the kind:
+    a default that does not fit it, or unique for a kind that cannot be
+    unique, is refused; choices and a link target of other kinds are dropped."""
     errors: dict[str, str] = {}
     kind = str(values.get("kind") or "")
     if kind not in EXTRA_KINDS:
         errors["kind"] = N_("{label}: choose one of the offered values.")
     if not str(values.get("label_zh") or "").strip():
         errors["label_zh"] = N_("{label} is required.")
-    choices = parse_choices(str(values.get("choices") or "")) if kind in ("choice", "multi") else []
-    if kind in ("choice", "multi") and not choices:
+    choices = parse_choices(str(values.get("choices") or "")) if kind in CHOICE_KINDS else []
+    if kind in CHOICE_KINDS and not choices:
         errors["choices"] = N_("{label}: give at least one line value|中文|English.")
     order = str(values.get("order") or "100").strip()
     if not re.fullmatch(r"-?\d{1,6}", order):
@@ -109,28 +135,23 @@ def _check(db: Session, values: Mapping[str, Any], models: Mapping[str, type[Bas
             errors["ref"] = N_("{label}: choose one of the offered values.")
     if kind == "user":
         ref = "core.user"
-    out = {
-        "kind": kind, "label_zh": str(values.get("label_zh") or "").strip()[:200],
-        "label_en": str(values.get("label_en") or "").strip()[:200],
-        "required": bool(values.get("required")),
-        "unique": bool(values.get("unique")) and kind in UNIQUE_KINDS,
-        "choices": choices, "ref": ref, "order": int(order) if "order" not in errors else 100,
-        "default": None,
-    }
-    raw_default = values.get("default")
-    if raw_default not in (None, "") and kind in EXTRA_KINDS and kind not in ("user", "link") and not errors:
-        probe = to_extra_field(Field(name="x_probe", **{**out, "default": None}))
-        if kind == "multi" and isinstance(raw_default, str):
-            raw_default = [v.strip() for v in raw_default.split(",")]
+    unique = bool(values.get("unique"))
+    if unique and kind in EXTRA_KINDS and kind not in UNIQUE_KINDS:
+        errors["unique"] = N_("{label}: not offered for multiple choice and yes/no fields.")
+    default = None
+    if "kind" not in errors and "choices" not in errors:
         try:
-            out["default"] = convert_extra(probe, raw_default)
+            default = convert_default(kind, choices, values.get("default"))
         except ValueError as exc:
             errors["default"] = str(exc)
-    if kind == "bool" and out["default"] is False:
-        out["default"] = None
     if errors:
         raise ValidationError(errors)
-    return out
+    return {
+        "kind": kind, "label_zh": str(values.get("label_zh") or "").strip()[:200],
+        "label_en": str(values.get("label_en") or "").strip()[:200],
+        "required": bool(values.get("required")), "unique": unique,
+        "choices": choices, "ref": ref, "order": int(order), "default": default,
+    }
 
 
 def create_field(

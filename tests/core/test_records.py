@@ -94,6 +94,8 @@ def test_form_errors_name_the_field_and_write_nothing(kernel, make, client, admi
 def test_a_duplicate_code_is_reported_on_the_field(make, client, admin):
     response = client.submit("/admin/orgs", {"code": "HQ", "name": "重复", "active": "1"})
     assert response.status_code == 422 and 'id="f-code-err"' in response.text
+    # the service's message, in the reader's language (zh_CN by default)
+    assert "该值已被占用。" in response.text
 
 
 def test_oversized_and_malformed_input_is_refused_cleanly(client, admin):

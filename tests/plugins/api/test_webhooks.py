@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from core import clock
 from core.jobs import Worker
 from core.models import Job
+from plugins.api import webhook_targets
 from plugins.api.models import Delivery, Webhook
 
 
@@ -41,16 +44,34 @@ class Receiver:
                 pass
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """The local receiver, let through the loopback rule for this test only.
+
+    Webhooks may not go to the server itself; these tests' receiver is on
+    127.0.0.1, so its exact address and port go into ``EXEMPT`` (empty in
+    an installation, fillable only by code, restored after the test)."""
+    r = Receiver()
+    monkeypatch.setattr(webhook_targets, "EXEMPT", frozenset({("127.0.0.1", r.port)}))
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def bare_receiver() -> Iterator[Receiver]:
+    """A local receiver without the exemption: what an installation sees."""
     r = Receiver()
     yield r
-    r.server.shutdown()
-    r.server.server_close()
+    r.close()
 
 
 @pytest.fixture
@@ -173,3 +194,139 @@ def test_a_webhooks_secret_is_never_shown_back(kernel, make, client, api, receiv
                                                "secret": "", "active": "1", "version": str(version)})
     with kernel.db.session(write=False) as db:
         assert db.get(Webhook, hook_id).secret == "s3cret-value"
+
+
+# ------------------------------------------------------------------ where webhooks may go
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/x", "http://[::1]/", "http://169.254.169.254/latest"])
+def test_a_webhook_to_the_server_itself_or_the_metadata_address_is_refused_on_the_url(kernel, make, client, url):
+    make.user(username="root")
+    client.login("root")
+    # when the administrator saves a webhook to the server itself or the cloud metadata address
+    refused = client.submit("/api/webhooks", {"name": "内网", "url": url, "events": "notes.note.created"})
+    # then the form comes back with the error under the URL, naming it, and nothing is saved
+    assert refused.status_code == 422
+    error = re.search(r'id="f-url-err">([^<]*)<', refused.text)
+    assert error and error.group(1).startswith("网址：该主机"), refused.text
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(Webhook)) is None
+
+
+def test_the_refusal_is_in_the_readers_language(make, client):
+    make.user(username="root")
+    client.login("root")
+    refused = client.submit("/api/webhooks", {"name": "x", "url": "http://169.254.169.254/latest",
+                                              "events": "notes.note.created"}, headers={"Accept-Language": "en"})
+    error = re.search(r'id="f-url-err">([^<]*)<', refused.text)
+    assert error and error.group(1).startswith("URL: this host has a link-local address")
+
+
+def test_a_webhook_to_a_private_network_address_is_accepted(kernel, make, client):
+    make.user(username="root")
+    client.login("root")
+    response = client.submit("/api/webhooks", {"name": "ERP", "url": "http://10.1.2.3/hook",
+                                               "events": "notes.note.created", "active": "1"},
+                             follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(Webhook.url)) == "http://10.1.2.3/hook"
+
+
+def test_the_api_refuses_a_webhook_to_the_server_itself_naming_the_url(make, api):
+    root = make.user(username="root")
+    refused = api(root).post("/api/v1/api/webhook", json={"name": "x", "url": "http://localhost/",
+                                                         "events": "notes.note.created"})
+    assert refused.status_code == 422
+    [problem] = refused.json()["errors"]
+    assert problem["name"] == "url" and problem["detail"].startswith("网址：该主机就是本服务器（环回地址）")
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    ("127.0.0.1", "loopback"), ("127.1.2.3", "loopback"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"),
+    ("64:ff9b::7f00:1", "loopback"), ("169.254.169.254", "link-local"), ("fe80::1", "link-local"),
+    ("0.0.0.0", "unspecified"), ("0.1.2.3", "unspecified"), ("::", "unspecified"),
+    ("224.0.0.1", "multicast"), ("ff02::1", "multicast"), ("240.0.0.1", "reserved"),
+    ("255.255.255.255", "reserved"),
+    ("10.1.2.3", None), ("172.16.0.9", None), ("192.168.1.20", None), ("fd12:3456::1", None),
+    ("::ffff:192.168.1.20", None), ("100.64.0.1", None), ("8.8.8.8", None), ("2001:4860::8888", None),
+])
+def test_which_addresses_webhooks_may_reach(address, kind):
+    assert webhook_targets.problem(address) == kind
+
+
+def test_a_delivery_to_a_host_that_resolves_to_loopback_is_refused_and_logged_failed(
+        kernel, make, api, bare_receiver, subscribe):
+    # given a webhook to "localhost" (saved before the rule, or written around the form),
+    # and something listening there
+    root = make.user(username="root")
+    subscribe(root, f"http://localhost:{bare_receiver.port}/hook")
+    api(root).post("/api/v1/notes/note", json={"title": "本机"})
+    # when the job runs
+    Worker(kernel).run_pending()
+    # then nothing is sent and the delivery is logged as failed, saying why
+    assert bare_receiver.requests == []
+    [delivery] = _deliveries(kernel)
+    assert (delivery.status, delivery.response_code, delivery.attempts) == ("failed", None, 1)
+    assert "loopback address" in delivery.response_excerpt
+    with kernel.db.session(write=False) as db:
+        job = db.scalar(select(Job).where(Job.task == "api.deliver"))
+        assert job.state == "queued" and "loopback" in job.log
+
+
+def test_a_name_that_resolves_to_loopback_after_saving_is_refused_at_delivery(
+        kernel, make, client, api, bare_receiver, monkeypatch):
+    # given a webhook to a name that resolved to a LAN address when it was saved
+    answers = {"erp.example.test": "10.1.2.3"}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: Any, *args: Any, **kw: Any) -> Any:
+        if host in answers:
+            return real(answers[host], port, *args, **kw)
+        return real(host, port, *args, **kw)
+
+    monkeypatch.setattr(webhook_targets.socket, "getaddrinfo", getaddrinfo)
+    root = make.user(username="root")
+    client.login("root")
+    saved = client.submit("/api/webhooks", {"name": "ERP", "url": f"http://erp.example.test:{bare_receiver.port}/h",
+                                            "events": "notes.note.created", "active": "1"}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    # when the name now resolves to the server itself (DNS rebinding)
+    answers["erp.example.test"] = "127.0.0.1"
+    api(root).post("/api/v1/notes/note", json={"title": "换绑"})
+    Worker(kernel).run_pending()
+    # then the delivery is refused before any connection
+    assert bare_receiver.requests == []
+    [delivery] = _deliveries(kernel)
+    assert delivery.status == "failed" and "127.0.0.1 is a loopback address" in delivery.response_excerpt
+
+
+def test_a_delivery_goes_to_the_address_that_was_checked_under_the_urls_host(
+        kernel, make, api, receiver, subscribe, monkeypatch):
+    real = socket.getaddrinfo
+    looked_up: list[str] = []
+
+    def getaddrinfo(host: str, port: Any, *args: Any, **kw: Any) -> Any:
+        looked_up.append(host)
+        return real("127.0.0.1" if host == "erp.example.test" else host, port, *args, **kw)
+
+    monkeypatch.setattr(webhook_targets.socket, "getaddrinfo", getaddrinfo)
+    root = make.user(username="root")
+    subscribe(root, f"http://erp.example.test:{receiver.port}/hook?src=suanpan")
+    api(root).post("/api/v1/notes/note", json={"title": "固定地址"})
+    assert Worker(kernel).run_pending() == 1
+    # the name resolved once (then only the checked address, numeric), connected to with the name as Host
+    assert looked_up.count("erp.example.test") == 1 and set(looked_up) <= {"erp.example.test", "127.0.0.1"}
+    headers, _body = receiver.requests[0]
+    assert headers["Host"] == f"erp.example.test:{receiver.port}"
+    assert _deliveries(kernel)[0].status == "delivered"
+
+
+def test_a_redirect_is_not_followed(kernel, make, api, receiver, subscribe):
+    root = make.user(username="root")
+    subscribe(root, receiver.url)
+    receiver.statuses = [302]
+    api(root).post("/api/v1/notes/note", json={"title": "跳转"})
+    Worker(kernel).run_pending()
+    [delivery] = _deliveries(kernel)
+    assert (delivery.status, delivery.response_code) == ("failed", 302) and len(receiver.requests) == 1
