@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, and_, column, delete, insert, or_, select, table
+from sqlalchemy import Table, and_, column, delete, func, insert, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from core import Base, SearchDecl, extra_fields_of
@@ -147,7 +147,7 @@ def index_record(session: Session, registry: Registry, record: Any) -> None:
         return
     remove_record(session, decl.model, record.id)
     if not _gone(record):
-        session.execute(insert(ENTRIES), entry_rows(session, decl, record))
+        insert_entries(session, entry_rows(session, decl, record))
 
 
 class _Row:
@@ -169,7 +169,31 @@ def index_rows(
     entries = [e for row in rows if row.get("deleted_at") is None
                for e in entry_rows(session, decl, _Row(key, row))]
     for start in range(0, len(entries), BATCH * 5):
-        session.execute(insert(ENTRIES), entries[start:start + BATCH * 5])
+        insert_entries(session, entries[start:start + BATCH * 5])
+
+
+#: the FTS5 table's columns (SQLite), in its order
+FTS_COLUMNS = ("blob", "pinyin", "initials", "phones", "emails", "codes", "grams")
+FTS_INSERT = text(f"INSERT INTO search_fts(rowid, {', '.join(FTS_COLUMNS)}) "
+                   f"VALUES (:id, {', '.join(':' + c for c in FTS_COLUMNS)})")
+
+
+def insert_entries(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Write index entries. On SQLite their FTS5 rows too, with one statement
+    for all: an ``AFTER INSERT`` trigger made FTS5 write out its pending terms
+    per row (4.5 times slower). The ids are taken after the largest, as
+    SQLite itself would, under the transaction's write lock (``BEGIN
+    IMMEDIATE``). Deletes and updates keep their triggers."""
+    if not entries:
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(insert(ENTRIES), entries)
+        return
+    last = session.scalar(select(func.coalesce(func.max(ENTRIES.c.id), 0))) or 0
+    for ident, entry in enumerate(entries, last + 1):
+        entry["id"] = ident
+    session.execute(insert(ENTRIES), entries)
+    session.execute(FTS_INSERT, [{"id": e["id"], **{c: e[c] for c in FTS_COLUMNS}} for e in entries])
 
 
 def of_model(model_key: str) -> Any:
@@ -213,7 +237,7 @@ def reindex_model(session: Session, registry: Registry, model_key: str) -> int:
     session.info.pop(_WITHHELD, None)  # the field rules as they are now
     count = 0
     for rows in _batches(session, model):
-        session.execute(insert(ENTRIES), [e for r in rows for e in entry_rows(session, decl, r)])
+        insert_entries(session, [e for r in rows for e in entry_rows(session, decl, r)])
         count += len(rows)
     return count
 
