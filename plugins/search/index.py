@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, and_, column, delete, func, insert, or_, select, table, text
+from sqlalchemy import Connection, Table, and_, column, delete, event, func, insert, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from core import Base, SearchDecl, extra_fields_of
@@ -194,6 +194,15 @@ def insert_entries(session: Session, entries: list[dict[str, Any]]) -> None:
         entry["id"] = ident
     session.execute(insert(ENTRIES), entries)
     session.execute(FTS_INSERT, [{"id": e["id"], **{c: e[c] for c in FTS_COLUMNS}} for e in entries])
+
+
+@event.listens_for(SearchEntry, "after_insert")
+def _fts_row(_mapper: Any, connection: Connection, entry: SearchEntry) -> None:
+    """An entry written through the ORM (not :func:`insert_entries`) gets its
+    FTS5 row too: deleting an entry tells FTS5 its old values, which must be
+    there, or the index is corrupt."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(FTS_INSERT, {"id": entry.id, **{c: getattr(entry, c) for c in FTS_COLUMNS}})
 
 
 def of_model(model_key: str) -> Any:
