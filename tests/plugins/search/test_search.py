@@ -367,9 +367,10 @@ def test_entries_written_through_the_orm_or_in_bulk_keep_the_fts_index_whole(ker
     """On SQLite the plugin writes the FTS5 rows itself (no insert trigger):
     an entry added through the ORM gets one too, and deleting entries leaves
     an index that passes FTS5's own integrity check."""
+    from suanpan_notes.models import Note
+
     from core import create_many
     from core.permissions import load_actor
-    from suanpan_notes.models import Note
 
     hq = make.hq()
     with kernel.db.session() as db:
