@@ -64,6 +64,18 @@ from core.registry import (
     WorkflowDecl,
     model_permissions,
 )
+from core.reports import (
+    GRAIN_LABELS,
+    DatasetView,
+    Dimension,
+    Measure,
+    ReportQuery,
+    ReportResult,
+    ResultRow,
+    aggregate,
+    describe,
+    records_behind,
+)
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
 from core.workflows import allowed_transitions, ensure_editable, transition
 
@@ -84,4 +96,6 @@ __all__ = [
     "clean_extra", "convert_extra", "editable_extra", "extra_column", "extra_errors", "extra_value",
     "forget_extra_fields", "visible_extra",
     "manager_of", "notify", "role_members", "set_extra", "extra_form_field",
+    "GRAIN_LABELS", "DatasetView", "Dimension", "Measure", "ReportQuery", "ReportResult", "ResultRow",
+    "aggregate", "describe", "records_behind",
 ]

@@ -269,7 +269,8 @@ class DatasetDecl:
     ``"<sum|avg|min|max|count_distinct>:<column>"``; ``filters`` are the
     columns a report may filter on. The kernel aggregates in SQL over the rows
     the reader's ``<model>.<action>`` scope allows (:mod:`core.reports`).
-    ``labels`` name the measures (dimensions use their column's ``label``).
+    ``labels`` name the measures (and may name dimensions, which otherwise
+    use their column's ``label``); ``action`` is the permission a reader needs.
     """
 
     key: str
