@@ -7,6 +7,7 @@ style, habit 3). Everything re-exported here is covered by the plugin guide
 
 from __future__ import annotations
 
+from core.approvals import WaitingApproval, waiting_approvals
 from core.audit import TrailEntry
 from core.audit import trail as audit_trail
 from core.bulk import create_many
@@ -98,4 +99,5 @@ __all__ = [
     "manager_of", "notify", "role_members", "set_extra", "extra_form_field",
     "GRAIN_LABELS", "DatasetView", "Dimension", "Measure", "ReportQuery", "ReportResult", "ResultRow",
     "aggregate", "describe", "records_behind",
+    "WaitingApproval", "waiting_approvals",
 ]
