@@ -29,9 +29,9 @@ from core.reports.shapes import (
     ReportResult,
     ResultRow,
 )
-from core.reports.sql import aggregate, records_behind, referenced_model
+from core.reports.sql import aggregate, records_behind
 
 __all__ = [
     "GRAIN_LABELS", "DatasetView", "Dimension", "Measure", "ReportQuery", "ReportResult", "ResultRow",
-    "aggregate", "describe", "records_behind", "referenced_model",
+    "aggregate", "describe", "records_behind",
 ]

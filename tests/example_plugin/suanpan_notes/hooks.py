@@ -16,6 +16,7 @@ from core import (
     SearchDecl,
     SequenceDecl,
     TaskDecl,
+    WidgetDecl,
     WorkflowDecl,
     hookimpl,
 )
@@ -82,6 +83,13 @@ def register_report_datasets() -> list[DatasetDecl]:
                         labels={"claims": N_("Claims"), "amount": N_("Amount"),
                                 "average": N_("Average amount"), "claimants": N_("Claimants"),
                                 "created_at": N_("Created on")})]
+
+
+@hookimpl
+def register_widgets() -> list[WidgetDecl]:
+    """A block for the dashboard's workbench: my claims by state."""
+    return [WidgetDecl("notes.my_expenses", N_("My expense claims"), "notes/_widget_expenses.html",
+                       services.my_expenses, permission="notes.expense.read", size="sm", icon="receipt")]
 
 
 @hookimpl
