@@ -12,9 +12,10 @@ not), as is any name the dataset does not declare.
 
 Keys of a date dimension are text at the chosen grain, in China's time for
 date-times: ``2026-03-05`` (day), ``2026-03`` (month), ``2026-Q1``
-(quarter), ``2026`` (year). SQLite computes them with ``strftime`` (China
-has kept UTC+8 all year since 1991), PostgreSQL with ``date_trunc`` and
-``to_char`` in the ``Asia/Shanghai`` zone: one expression per dialect.
+(quarter), ``2026`` (year): UTC+8, which China has kept all year since
+1991. SQLite computes them with ``strftime(..., '+8 hours')``, PostgreSQL
+with ``date_trunc`` on the time plus eight hours and ``to_char`` of each
+group: one expression per dialect.
 """
 
 from __future__ import annotations
