@@ -28,7 +28,7 @@ from core import (
     utcnow,
     waiting_approvals,
 )
-from plugins.dashboard import kernel
+from plugins.dashboard import charts, kernel
 from plugins.dashboard.services import layouts, reports, tables
 
 CHINA_DAY = timedelta(hours=8)
@@ -104,7 +104,7 @@ def report_chart(ctx: Ctx) -> dict[str, Any]:
         return {"report": None, "chart": None, "missing": True}
     fmt = tables.Formatter(ctx._, ctx.t.date)
     chart = tables.chart_of(computed, spec.chart if spec.chart != "table" else "bar", fmt, title=report.name,
-                            empty=ctx._("No data."), other=ctx._("Others"))
+                            empty=ctx._("No data."), other=ctx._("Others"), canvas=charts.CARD)
     return {"report": report, "chart": chart, "missing": False,
             "href": ctx.url_for("dashboard:report_detail", id=report.id)}
 
@@ -154,11 +154,13 @@ def kpi(ctx: Ctx) -> dict[str, Any]:
         return {"ready": False, "missing": True}
     fmt = tables.Formatter(ctx._, ctx.t.date)
     current, previous = figures[0], figures[1] if len(figures) > 1 else None
+    kept = next((f for f in view.filters if f.column == config.get("filter")), None)
+    only = dict((str(v), t) for v, t in kept.choices).get(str(config.get("value")), "") if kept else ""
     change = (float(current or 0) - float(previous)) / float(previous) if previous else None
     return {"ready": True, "missing": False, "label": measure.label, "dataset": view.label,
             "value": fmt.value(measure, current), "previous": fmt.value(measure, previous),
             "change": change, "period": config.get("period", "month"), "dated": dated is not None,
-            "filter": config.get("filter"), "filter_value": config.get("value")}
+            "only": only}
 
 
 def clean_kpi(ctx: Ctx, form: Mapping[str, Any]) -> dict[str, Any]:

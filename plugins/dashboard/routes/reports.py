@@ -38,10 +38,20 @@ def _builder(ctx: Ctx, spec: ReportSpec, title: str = "") -> dict[str, Any]:
                                "errors": {}, "table": None, "chart": None}
     if spec.dataset:
         view = describe(ctx.user, ctx.kernel.registry, spec.dataset)
-        context.update(view=view, dimensions=builder.dimension_choices(view, ctx._),
+        dimensions = builder.dimension_choices(view, ctx._)
+        context.update(view=view, dimensions=dimensions,
                        filters=builder.filter_inputs(ctx.db, ctx.user, ctx.kernel.registry, view, ctx._),
-                       **_run(ctx, spec, title or ctx._(view.label)))
+                       **_run(ctx, spec, title or _title(ctx, view, spec, dict(dimensions))))
     return context
+
+
+def _title(ctx: Ctx, view: Any, spec: ReportSpec, dimensions: dict[str, str]) -> str:
+    """An unsaved report's chart title: its first measure by its row dimensions."""
+    measure = next((m for m in view.measures if not spec.measures or m.name in spec.measures), None)
+    by = " × ".join(dimensions.get(r, r) for r in spec.rows)
+    if measure is None or not by:
+        return str(ctx._(view.label))
+    return ctx._("{measure} by {dimension}", measure=ctx._(measure.label), dimension=by)
 
 
 @routes.get("/reports", name="report_list", permission="dashboard.report.read")
@@ -77,8 +87,11 @@ def report_detail(ctx: Ctx) -> Response:
     mine = report.owner_id == ctx.user.user_id
     try:
         context = _builder(ctx, spec, report.name)
+        context["kept"] = records.filter_labels(ctx.db, ctx.user, ctx.kernel.registry, context["view"], spec,
+                                                ctx._)
     except Forbidden:  # shared with them, but they may not read what it counts
-        context = {"spec": spec, "view": None, "errors": {}, "table": None, "chart": None, "denied": True}
+        context = {"spec": spec, "view": None, "errors": {}, "table": None, "chart": None, "denied": True,
+                   "kept": []}
     return ctx.render("dashboard/report_detail.html", report=report, mine=mine,
                       author=kernel.names(ctx.db, [report.owner_id]).get(report.owner_id or 0, ""),
                       schedule=schedules.schedule_of(ctx.db, report),
@@ -146,6 +159,7 @@ def record_list(ctx: Ctx) -> Response:
     if found.after is not None:
         more = ctx.url_for("record_list") + "?" + spec.query_string(
             *((f"k.{n}", tables.key_param(v)) for n, v in keys.items()), ("after", str(found.after)))
+    labels += records.filter_labels(ctx.db, ctx.user, ctx.kernel.registry, view, spec, ctx._)
     return ctx.render("dashboard/record_list.html", view=view, spec=spec, page=found, labels=labels,
                       report_url=ctx.url_for("report_new") + "?" + spec.query_string(), next_url=more)
 

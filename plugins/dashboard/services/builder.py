@@ -30,13 +30,14 @@ class FilterInput:
     options: tuple[tuple[str, str], ...] = ()
 
 
-def dimension_choices(view: DatasetView, gettext: Callable[[str], str]) -> list[tuple[str, str]]:
+def dimension_choices(view: DatasetView, gettext: Callable[..., str]) -> list[tuple[str, str]]:
     """(value, label) for the row and column selects; a date once per grain."""
     out = []
     for dim in view.dimensions:
         label = gettext(dim.label)
         if dim.kind == "date":
-            out += [(f"{dim.column}:{g}", f"{label}（{gettext(text)}）") for g, text in GRAIN_LABELS.items()]
+            out += [(f"{dim.column}:{g}", gettext("{dimension} ({grain})", dimension=label,
+                                                  grain=gettext(text))) for g, text in GRAIN_LABELS.items()]
         else:
             out.append((dim.column, label))
     return out

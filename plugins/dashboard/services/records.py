@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import Actor, DatasetView, Dimension, ReportQuery, records_behind
 from plugins.dashboard.services.builder import name_column, readable_names, referenced
-from plugins.dashboard.specs import ReportSpec
+from plugins.dashboard.specs import NONE, ReportSpec
 
 PAGE = 50
 
@@ -31,6 +31,7 @@ class RecordRow:
 @dataclass(frozen=True)
 class RecordPage:
     columns: tuple[str, ...]  # labels (message ids)
+    numeric: tuple[bool, ...]  # which columns hold numbers (set flush right)
     rows: tuple[RecordRow, ...]
     after: int | None  # the id to continue after, when there are more
 
@@ -57,7 +58,8 @@ def page(session: Session, actor: Actor, registry: Any, view: DatasetView, query
                               else getattr(record, d.column)) for d in fields)
         label = str(getattr(record, title.key)) if title is not None else f"#{rid}"
         rows.append(RecordRow(rid, label, link(model.__model_key__, rid), cells))
-    return RecordPage(tuple(d.label for d in fields), tuple(rows), ids[-1] if more else None)
+    return RecordPage(tuple(d.label for d in fields), tuple(d.kind == "number" for d in fields), tuple(rows),
+                      ids[-1] if more else None)
 
 
 def _measured(view: DatasetView) -> list[Dimension]:
@@ -100,25 +102,44 @@ def cell_text(gettext: Callable[[str], str], day: Callable[[Any], str]) -> Calla
 
 def key_labels(session: Session, actor: Actor, registry: Any, view: DatasetView, spec: ReportSpec,
                keys: Mapping[str, Any], gettext: Callable[[str], str]) -> list[tuple[Dimension, str]]:
-    """Each key of a drill-down with its dimension (grain included) and its
-    text: a choice's label, a name the reader may read, a date as it is."""
+    """Each key of a drill-down with its dimension (grain included) and its text."""
     out = []
     for name in (*spec.rows, *spec.columns):
         column, _, grain = name.partition(":")
         base = next((d for d in view.dimensions if d.column == column), None)
-        if base is None or name not in keys:
-            continue
-        dim = Dimension(name, base.column, base.label, base.kind, grain or None, base.choices)
-        key = keys[name]
-        if key is None:
-            text = gettext("(none)")
-        elif dim.choices:
-            text = gettext(dict((str(v), t) for v, t in dim.choices).get(str(key), str(key)))
-        elif dim.kind == "ref" and str(key).isdigit():
-            ref = referenced(registry, view.model, dim.column)
-            names = dict(readable_names(session, actor, ref, [int(key)]) or ()) if ref is not None else {}
-            text = names.get(int(key), f"#{key}")
-        else:
-            text = str(key)
-        out.append((dim, text))
+        if base is not None and name in keys:
+            dim = Dimension(name, base.column, base.label, base.kind, grain or None, base.choices)
+            out.append((dim, value_text(session, actor, registry, view, dim, keys[name], gettext)))
     return out
+
+
+def filter_labels(session: Session, actor: Actor, registry: Any, view: DatasetView, spec: ReportSpec,
+                  gettext: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Each filter of the report as (its label, what it keeps), for the reader."""
+    out = []
+    for name, value in spec.filters.items():
+        dim = next((d for d in view.filters if d.column == name), None)
+        if dim is None:
+            continue
+        if isinstance(value, Mapping):
+            text = f"{value.get('from') or '…'} – {value.get('to') or '…'}"
+        else:
+            text = "、".join(value_text(session, actor, registry, view, dim, None if v == NONE else v, gettext)
+                            for v in value)
+        out.append((gettext(dim.label), text))
+    return out
+
+
+def value_text(session: Session, actor: Actor, registry: Any, view: DatasetView, dim: Dimension, key: Any,
+               gettext: Callable[[str], str]) -> str:
+    """A key or filter value as the reader reads it: a choice's label, a name
+    they may read (else ``#id``), anything else as it is."""
+    if key is None:
+        return gettext("(none)")
+    if dim.choices:
+        return gettext(dict((str(v), t) for v, t in dim.choices).get(str(key), str(key)))
+    if dim.kind == "ref" and str(key).isdigit():
+        ref = referenced(registry, view.model, dim.column)
+        names = dict(readable_names(session, actor, ref, [int(key)]) or ()) if ref is not None else {}
+        return names.get(int(key), f"#{key}")
+    return str(key)

@@ -78,7 +78,10 @@ class Formatter:
         from core import GRAIN_LABELS
 
         label = self.gettext(dim.label)
-        return f"{label}（{self.gettext(GRAIN_LABELS[dim.grain])}）" if dim.grain else label
+        if not dim.grain:
+            return label
+        grain = self.gettext(GRAIN_LABELS[dim.grain])
+        return self.gettext("{dimension} ({grain})", dimension=label, grain=grain)
 
 
 def number(value: Any) -> float | None:
@@ -217,8 +220,8 @@ def key_param(key: Any) -> str:
 # ------------------------------------------------------------------ charts
 
 
-def chart_of(computed: Computed, kind: str, fmt: Formatter, *, title: str, empty: str,
-             other: str) -> Markup | None:
+def chart_of(computed: Computed, kind: str, fmt: Formatter, *, title: str, empty: str, other: str,
+             canvas: charts.Canvas = charts.PAGE) -> Markup | None:
     """The report's chart: its first measure over the row keys (one series per
     column key in a pivot); None for a table-only report."""
     main = computed.main
@@ -243,9 +246,10 @@ def chart_of(computed: Computed, kind: str, fmt: Formatter, *, title: str, empty
         series = [charts.Series(fmt.gettext(measure.label), tuple(number(v) for v in values),
                                 tuple(fmt.value(measure, v) for v in values))]
     if kind == "line":
-        return charts.line_chart(title, labels, series, empty=empty)
+        return charts.line_chart(title, labels, series, empty=empty, canvas=canvas)
     if kind == "pie":
-        return charts.pie_chart(title, labels, series[0].values, series[0].texts, other=other, empty=empty)
+        return charts.pie_chart(title, labels, series[0].values, series[0].texts, other=other, empty=empty,
+                                canvas=canvas)
     if kind == "funnel":
-        return charts.funnel_chart(title, labels, series[0].values, series[0].texts, empty=empty)
-    return charts.bar_chart(title, labels, series, empty=empty)
+        return charts.funnel_chart(title, labels, series[0].values, series[0].texts, empty=empty, canvas=canvas)
+    return charts.bar_chart(title, labels, series, empty=empty, canvas=canvas)

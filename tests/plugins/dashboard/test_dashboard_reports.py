@@ -168,7 +168,7 @@ def test_charts_are_valid_svg_with_one_bar_per_group_and_one_slice_per_key(clien
     client.login("boss")
     bar = svgs(client.get(url(dataset="notes.expenses", row="owner_id", measure="amount", chart="bar")).text)
     assert len(bar) == 1 and count(bar[0], "sp-bar") == 3
-    assert bar[0].get("role") == "img" and bar[0].find(f"{SVG}title").text == "报销单"
+    assert bar[0].get("role") == "img" and bar[0].find(f"{SVG}title").text == "按负责人统计金额"
     assert bar[0].find(f"{SVG}desc").text.startswith("金额: 李娜 ")
     tips = [e.find(f"{SVG}title").text for e in bar[0].iter(f"{SVG}rect") if e.get("class") == "sp-bar"]
     assert sorted(t.split(":")[0] for t in tips) == sorted(["李娜", "王芳", "张伟"])
