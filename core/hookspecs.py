@@ -130,8 +130,8 @@ def home_page(ctx: Ctx) -> Response | None:
     """The page at ``/`` for a logged-in user, or None to leave it to the
     next plugin (and finally the kernel's own workbench of record counts).
 
-    The first plugin (in load order) that answers wins: the dashboard
-    plugin's workbench of widgets.
+    The first answer wins; pluggy asks the plugin loaded last first, so a
+    plugin that depends on the dashboard may replace its workbench.
     """
 
 

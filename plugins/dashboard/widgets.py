@@ -70,7 +70,7 @@ class Recent:
 def recent(ctx: Ctx) -> dict[str, Any]:
     """The records I changed last that I may still read, newest first."""
     registry, actor = ctx.kernel.registry, ctx.user
-    changes = kernel.my_changes(ctx.db, actor.user_id, 8)
+    changes = kernel.my_changes(ctx.db, actor.user_id, 6)
     titles: dict[tuple[str, int], str] = {}
     for key in {c.model for c in changes}:
         model = registry.models.get(key)

@@ -127,7 +127,7 @@ def test_the_language_switch_shows_english_labels_and_back(admin_page):
 
         nav = page.locator("aside")
         expect(nav.get_by_role("link", name="Users")).to_be_visible()
-        expect(nav.get_by_role("link", name="Workbench")).to_be_visible()
+        expect(nav.get_by_role("link", name="Workbench", exact=True)).to_be_visible()
         expect(page.get_by_role("button", name="Log out")).to_be_hidden()
         page.get_by_role("link", name="User menu").click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
