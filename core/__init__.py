@@ -7,6 +7,7 @@ style, habit 3). Everything re-exported here is covered by the plugin guide
 
 from __future__ import annotations
 
+from core.approvals import WaitingApproval, waiting_approvals
 from core.audit import TrailEntry
 from core.audit import trail as audit_trail
 from core.bulk import create_many
@@ -54,13 +55,27 @@ from core.registry import (
     MenuItem,
     Panel,
     PermissionDecl,
+    PrintDecl,
     RoleDecl,
     SearchDecl,
     SequenceDecl,
     TaskDecl,
     Transition,
+    WidgetDecl,
     WorkflowDecl,
     model_permissions,
+)
+from core.reports import (
+    GRAIN_LABELS,
+    DatasetView,
+    Dimension,
+    Measure,
+    ReportQuery,
+    ReportResult,
+    ResultRow,
+    aggregate,
+    describe,
+    records_behind,
 )
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
 from core.workflows import allowed_transitions, ensure_editable, transition
@@ -77,8 +92,12 @@ __all__ = [
     "TrailEntry", "allowed_transitions", "audit_trail", "ensure_editable", "model_permissions", "scope",
     "transition", "utcnow", "create_many",
     "ApprovalPoint", "Notification", "manager_chain",
+    "PrintDecl", "WidgetDecl",
     "EXTRA_KINDS", "ExtraField", "ExtraMixin", "SearchDecl", "extra_fields_of", "has_extra",
     "clean_extra", "convert_extra", "editable_extra", "extra_column", "extra_errors", "extra_value",
     "forget_extra_fields", "visible_extra",
     "manager_of", "notify", "role_members", "set_extra", "extra_form_field",
+    "GRAIN_LABELS", "DatasetView", "Dimension", "Measure", "ReportQuery", "ReportResult", "ResultRow",
+    "aggregate", "describe", "records_behind",
+    "WaitingApproval", "waiting_approvals",
 ]

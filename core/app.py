@@ -186,8 +186,15 @@ class Kernel:
             if missing:
                 problems.append(f"search of {decl.model!r}: unknown fields {', '.join(missing)}")
         problems += self._task_problems(name)
+        for hook, what in (("register_print_templates", "print"), ("register_widgets", "widget")):
+            for decl in self._declared(name, hook):
+                if not decl.key.startswith(prefix):
+                    problems.append(f"{what} {decl.key!r} is outside its namespace {name!r}")
+        for widget in self._declared(name, "register_widgets"):
+            if widget.permission not in codes and widget.permission != AUTHENTICATED:
+                problems.append(f"widget {widget.key!r} needs an undeclared permission {widget.permission!r}")
         for hook in ("register_workflows", "register_report_datasets", "register_jobs",
-                     "register_sequences", "register_tasks"):
+                     "register_sequences", "register_tasks", "register_print_templates", "register_widgets"):
             for decl in self._declared(name, hook):
                 try:
                     decl.validate()
@@ -291,6 +298,12 @@ class Kernel:
         for _name, fn in self._impls("register_search"):
             for decl in fn() or ():
                 self.registry.search[decl.model] = decl
+        for _name, fn in self._impls("register_print_templates"):
+            for decl in fn() or ():
+                self.registry.prints[decl.key] = decl
+        for _name, fn in self._impls("register_widgets"):
+            for decl in fn() or ():
+                self.registry.widgets[decl.key] = decl
 
     # -- templates and translations ------------------------------------------
 

@@ -32,7 +32,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import Base, id_of
+from core.db import Base, id_column, id_of
 from core.errors import Conflict, ValidationError
 from core.i18n import N_
 from core.models import (
@@ -51,7 +51,8 @@ from core.registry import ApprovalPoint, Registry, WorkflowDecl
 
 __all__ = [
     "APPROVER_KINDS", "OPERATORS", "Condition", "PlannedStep", "Step", "active_request", "decide",
-    "plan", "published_chain", "publish", "start", "sweep", "withdraw",
+    "plan", "published_chain", "publish", "start", "sweep", "waiting_approvals", "withdraw",
+    "WaitingApproval",
 ]
 
 APPROVER_KINDS = {
@@ -400,8 +401,9 @@ def _activate_next(session: Session, request: ApprovalRequest, record: Any) -> b
     return True
 
 
-def request_path(request: ApprovalRequest) -> str:
-    return f"/approvals/requests/{request.id}"
+def request_path(request: ApprovalRequest | int) -> str:
+    """The page of an approval request (or of the request with that id)."""
+    return f"/approvals/requests/{request if isinstance(request, int) else request.id}"
 
 
 def _params(session: Session, request: ApprovalRequest, record: Any, **extra: str) -> dict[str, str]:
@@ -608,6 +610,45 @@ def sweep(session: Session, registry: Registry, now: datetime | None = None) -> 
         result.escalated += 1
     session.flush()
     return result
+
+
+# ------------------------------------------------------------------ what waits for someone
+
+
+@dataclass(frozen=True)
+class WaitingApproval:
+    """A step of an approval waiting for one approver's decision."""
+
+    request_id: int
+    model: str
+    record_id: int
+    title: str  # the document's number, title or name (``record_title``)
+    step: str
+    since: datetime
+    path: str  # the request's page
+
+
+def waiting_approvals(session: Session, registry: Registry, actor: Actor, *,
+                      limit: int = 10) -> tuple[int, list[WaitingApproval]]:
+    """How many decisions wait for ``actor``, and the oldest ``limit`` of them
+    (one query for the tasks, one per document type for the titles)."""
+    pending = (ApprovalTask.user_id == actor.user_id, ApprovalTask.status == "pending")
+    total = session.scalar(select(func.count()).select_from(ApprovalTask).where(*pending)) or 0
+    rows = session.execute(
+        select(ApprovalTask.request_id, ApprovalTask.model, ApprovalTask.record_id, ApprovalStep.name,
+               ApprovalTask.created_at)
+        .join(ApprovalStep, ApprovalStep.id == ApprovalTask.step_id)
+        .where(*pending).order_by(ApprovalTask.created_at, ApprovalTask.id).limit(limit)).all()
+    titles: dict[tuple[str, int], str] = {}
+    for key in {r.model for r in rows}:
+        model = registry.models.get(key)
+        ids = [r.record_id for r in rows if r.model == key]
+        if model is not None:
+            for record in session.scalars(select(model).where(id_column(model).in_(ids))):
+                titles[(key, id_of(record))] = record_title(record)
+    return total, [WaitingApproval(r.request_id, r.model, r.record_id,
+                                   titles.get((r.model, r.record_id), f"#{r.record_id}"), r.name,
+                                   r.created_at, request_path(r.request_id)) for r in rows]
 
 
 def _active(session: Session, user_id: int) -> bool:

@@ -26,6 +26,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from starlette.responses import Response
 
     from core.db import Base
     from core.notify import Notification
@@ -37,13 +38,15 @@ if TYPE_CHECKING:
         MenuItem,
         Panel,
         PermissionDecl,
+        PrintDecl,
         RoleDecl,
         SearchDecl,
         SequenceDecl,
         TaskDecl,
+        WidgetDecl,
         WorkflowDecl,
     )
-    from core.web import Routes
+    from core.web import Ctx, Routes
 
 hookspec = pluggy.HookspecMarker("suanpan")
 hookimpl = pluggy.HookimplMarker("suanpan")
@@ -101,6 +104,35 @@ def register_workflows() -> list[WorkflowDecl]:
 @hookspec
 def register_report_datasets() -> list[DatasetDecl]:
     """Return report datasets: a model, its dimensions, measures and filters."""
+
+
+@hookspec
+def register_print_templates() -> list[PrintDecl]:
+    """Return the plugin's printable document types: a model, its default
+    template (extending ``print/layout.html``) and what the template may read.
+
+    The printing plugin renders them (PDF, batches, issued copies, the
+    administrator's template versions); without it nothing prints.
+    """
+
+
+@hookspec
+def register_widgets() -> list[WidgetDecl]:
+    """Return blocks users may put on their workbench: a template and the
+    function that gives its data for the request's user.
+
+    The dashboard plugin shows and arranges them; without it they are unused.
+    """
+
+
+@hookspec(firstresult=True)
+def home_page(ctx: Ctx) -> Response | None:
+    """The page at ``/`` for a logged-in user, or None to leave it to the
+    next plugin (and finally the kernel's own workbench of record counts).
+
+    The first answer wins; pluggy asks the plugin loaded last first, so a
+    plugin that depends on the dashboard may replace its workbench.
+    """
 
 
 @hookspec

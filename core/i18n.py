@@ -77,12 +77,12 @@ class Translator:
         self._table = table
         self._babel = Locale.parse(locale)
 
-    def gettext(self, message: str, **params: object) -> str:
+    def gettext(self, message: str, /, **params: object) -> str:
         found = self._table.get(message)
         text = found if isinstance(found, str) else message
         return text.format(**params) if params else text
 
-    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+    def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
         found = self._table.get(singular)
         if isinstance(found, tuple):
             idx = self._babel.plural_form(n)

@@ -189,6 +189,17 @@ class JobContext:
             self._session.info["actor"] = actor
         return actor
 
+    def actor_of(self, user_id: int, *, session: Session | None = None) -> Actor | None:
+        """Another user as an actor, with the rights they hold now (in their
+        own organisation), or None when they are gone or inactive: for a job
+        that computes something per recipient under each one's permissions
+        (a scheduled report). It does not change who the job writes as."""
+        db = session if session is not None else self.session
+        user = db.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        return self.kernel.actors.actor(db, user, self.kernel.registry.permissions)
+
     def log(self, message: str) -> None:
         self.lines.append(_line(message))
         log.info("job %s (%s): %s", self.job_id, self.task, message)

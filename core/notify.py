@@ -33,7 +33,12 @@ class Notification:
     ``subject`` and ``body`` are message ids formatted with ``params``;
     ``link`` is a path inside the suite (``/notes/12``); ``record`` is the
     ``(model key, id)`` it is about, if any; ``urgent`` asks for the
-    channels that reach people away from their desk (SMS) too.
+    channels that reach people away from their desk (SMS) too. ``table`` is
+    a small table the message carries (a scheduled report): rows of text,
+    the first one the header, shown under the body (an HTML table in
+    e-mail). Its cells are final text in the recipients' language and
+    formats: send a notification with a table to one recipient, or to
+    recipients who share a language.
     """
 
     user_ids: tuple[int, ...]
@@ -45,6 +50,7 @@ class Notification:
     record: tuple[str, int] | None = None
     urgent: bool = False
     actor_id: int | None = None
+    table: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:

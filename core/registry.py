@@ -253,25 +253,114 @@ class SearchDecl:
                 *((self.subtitle,) if self.subtitle else ()))
 
 
+#: how a report may group a date or datetime dimension
+DATE_GRAINS = ("day", "month", "quarter", "year")
+#: aggregates a measure may use: ``"count"`` or ``"<aggregate>:<column>"``
+AGGREGATES = ("count", "sum", "avg", "min", "max", "count_distinct")
+
+
 @dataclass(frozen=True)
 class DatasetDecl:
+    """Numbers a report may show about one model (``register_report_datasets``).
+
+    ``dimensions`` are columns to group by (a date or datetime column groups
+    by day, month, quarter or year, as the report chooses; a foreign key shows
+    the referenced record's name); ``measures`` map a name to ``"count"`` or
+    ``"<sum|avg|min|max|count_distinct>:<column>"``; ``filters`` are the
+    columns a report may filter on. The kernel aggregates in SQL over the rows
+    the reader's ``<model>.<action>`` scope allows (:mod:`core.reports`).
+    ``labels`` name the measures (and may name dimensions, which otherwise
+    use their column's ``label``); ``action`` is the permission a reader needs.
+    """
+
     key: str
     label: str
     model: type[Base]
     dimensions: tuple[str, ...]
     measures: dict[str, str]  # name -> aggregate "sum:amount" / "count"
+    filters: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+    action: str = "read"
 
     def validate(self) -> None:
         columns = set(self.model.__table__.columns.keys())
         for dim in self.dimensions:
             if dim not in columns:
                 raise DeclarationError(f"dataset {self.key}: unknown dimension {dim!r}")
+        for name in self.filters:
+            if name not in columns:
+                raise DeclarationError(f"dataset {self.key}: unknown filter {name!r}")
         for name, spec in self.measures.items():
             func, _, col = spec.partition(":")
-            if func not in {"count", "sum", "avg", "min", "max"}:
+            if func not in AGGREGATES:
                 raise DeclarationError(f"dataset {self.key}: measure {name!r} has bad aggregate")
             if func != "count" and col not in columns:
                 raise DeclarationError(f"dataset {self.key}: measure {name!r} unknown column")
+        if not self.measures:
+            raise DeclarationError(f"dataset {self.key}: no measures")
+        if self.action not in ACTIONS:
+            raise DeclarationError(f"dataset {self.key}: unknown action {self.action!r}")
+
+
+@dataclass(frozen=True)
+class PrintDecl:
+    """A printable document type (``register_print_templates``; the printing
+    plugin renders it with WeasyPrint).
+
+    ``template`` is the default Jinja template (``.html``, in the plugin's
+    ``templates/``), extending the kernel's ``print/layout.html``; it reads
+    only ``doc`` (the record's fields the reader may see, custom fields
+    included, plus what ``context(session, actor, record)`` adds: plain
+    values, lists and dicts, such as the lines and the customer's name),
+    ``org`` (the letterhead) and ``lang``. ``number`` names the attribute
+    holding the document number (the QR code and the file name; the id when
+    empty). ``keep_issued``: a copy of each issued PDF is kept with the data as
+    printed (contracts, invoices). Printing needs ``<model>.read`` on the
+    record.
+    """
+
+    key: str
+    label: str
+    model: type[Base]
+    template: str
+    number: str = ""
+    context: Callable[[Any, Any, Any], dict[str, Any]] | None = None
+    keep_issued: bool = False
+
+    def validate(self) -> None:
+        if not self.template.endswith(".html"):
+            raise DeclarationError(f"print {self.key}: template {self.template!r} must end in .html")
+        if self.number and self.number not in self.model.__table__.columns:
+            raise DeclarationError(f"print {self.key}: unknown number column {self.number!r}")
+
+
+#: widths of a workbench widget: a quarter, a half or the whole row
+WIDGET_SIZES = ("sm", "md", "lg")
+
+
+@dataclass(frozen=True)
+class WidgetDecl:
+    """A block users may put on their workbench (``register_widgets``; the
+    dashboard plugin arranges them per user and per role).
+
+    The dashboard renders ``template`` with what ``data(ctx)`` returns, when
+    the widget is shown (each widget loads on its own); ``permission`` hides
+    the widget from users without it (``AUTHENTICATED``: everyone). ``data``
+    reads through the kernel's services, so it sees only what the user may.
+    """
+
+    key: str
+    label: str
+    template: str
+    data: Callable[[Any], dict[str, Any]]
+    permission: str = "authenticated"
+    size: str = "md"
+    icon: str = "layout-dashboard"
+
+    def validate(self) -> None:
+        if self.size not in WIDGET_SIZES:
+            sizes = ", ".join(WIDGET_SIZES)
+            raise DeclarationError(f"widget {self.key}: size {self.size!r} is none of {sizes}")
 
 
 @dataclass(frozen=True)
@@ -357,6 +446,10 @@ class Registry:
     sequences: dict[str, SequenceDecl] = field(default_factory=dict)
     #: model key -> what the global search indexes of it
     search: dict[str, SearchDecl] = field(default_factory=dict)
+    #: document type key -> how it prints
+    prints: dict[str, PrintDecl] = field(default_factory=dict)
+    #: widget key -> what a workbench may show
+    widgets: dict[str, WidgetDecl] = field(default_factory=dict)
     #: model key -> (mount, the kit's ``Crud`` that shows it): the models a plugin
     #: exposes, for the API, import and export
     cruds: dict[str, tuple[str, Any]] = field(default_factory=dict)

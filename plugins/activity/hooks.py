@@ -15,11 +15,13 @@ from core import (
     RoleDecl,
     Routes,
     TaskDecl,
+    WidgetDecl,
     hookimpl,
 )
 from plugins.activity import (
     routes_notifications,  # noqa: F401 - registers the notification pages
     routes_reminders,  # noqa: F401 - registers the reminder rule pages
+    widgets,
 )
 from plugins.activity.channels import BUILT_IN, Channel
 from plugins.activity.models import MODELS
@@ -81,6 +83,12 @@ def register_tasks() -> list[TaskDecl]:
 def register_jobs() -> list[JobDecl]:
     """Reminder rules and due tasks, every hour (idempotent: nothing fires twice)."""
     return [JobDecl(reminders.JOB, reminders.run_reminders, "0 * * * *")]
+
+
+@hookimpl
+def register_widgets() -> list[WidgetDecl]:
+    """My tasks due and my reminders, for the dashboard's workbench."""
+    return widgets.WIDGETS
 
 
 @hookimpl

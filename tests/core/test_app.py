@@ -28,16 +28,30 @@ def test_the_app_limits_request_threads_per_process(kernel, client):
     assert client.portal.call(tokens) == kernel.settings.threads == 4
 
 
-def test_the_workbench_counts_are_bounded(kernel, make, client, admin):
+def test_the_kernels_own_workbench_counts_are_bounded(kernel, make, start, browser):
+    """Without a plugin answering home_page (the dashboard off), "/" is the
+    kernel's workbench: a bounded count of each list the user may read."""
     from core.kit import COUNT_LIMIT
     from core.models import Department
 
     hq = make.hq()
     with kernel.db.session() as db:
         db.add_all(Department(org_id=hq.id, name=f"部门{n}", path="/") for n in range(COUNT_LIMIT + 5))
+    plain = start(plugins=[n for n in kernel.enabled if n != "dashboard"])
+    make.user(roles=("admin",), username="root")
+    client = browser(plain)
+    client.login("root")
     page = client.get("/")
     assert page.status_code == 200
     assert f"{COUNT_LIMIT:,}+" in page.text
     # each tile is a model with a list page, and links to it; bookkeeping tables have none
     assert 'href="/admin/departments"' in page.text
     assert "/admin/jobs" not in page.text.split('id="sp-main"', 1)[1]
+
+
+def test_a_home_page_plugin_answers_slash(kernel, client, admin):
+    """With the dashboard on, "/" is its workbench of widgets (home_page), not the counts."""
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'hx-get="/dashboard/widgets/' in page.text and 'href="/admin/departments"' not in page.text.split(
+        'id="sp-main"', 1)[1]

@@ -99,7 +99,7 @@ def test_admin_logs_in_and_reads_the_workbench_in_chinese(page, login):
     heading = page.locator("h1.page-title")
     expect(heading).to_contain_text("系统管理员")  # the administrator's name is always Chinese
     if zh("Workbench"):
-        expect(page.locator("aside").get_by_role("link", name=zh("Workbench"))).to_be_visible()
+        expect(page.locator("aside").get_by_role("link", name=zh("Workbench"), exact=True)).to_be_visible()
     if zh("Users"):
         expect(page.locator("aside").get_by_role("link", name=zh("Users"))).to_be_visible()
 
@@ -127,7 +127,7 @@ def test_the_language_switch_shows_english_labels_and_back(admin_page):
 
         nav = page.locator("aside")
         expect(nav.get_by_role("link", name="Users")).to_be_visible()
-        expect(nav.get_by_role("link", name="Workbench")).to_be_visible()
+        expect(nav.get_by_role("link", name="Workbench", exact=True)).to_be_visible()
         expect(page.get_by_role("button", name="Log out")).to_be_hidden()
         page.get_by_role("link", name="User menu").click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
@@ -299,7 +299,7 @@ def _open_timeline(page: Any) -> None:
 
 
 PAGES: dict[str, tuple[Callable[[Any], None], bool]] = {  # name: (open it, full page)
-    "workbench": (_goto("/", "系统管理员"), False),
+    "workbench-standard": (_goto("/", "系统管理员"), False),  # workbench.png: test_dashboard_browser
     "users": (_goto("/admin/users", "张伟"), False),
     "user-detail": (_open_user, True),
     "role-detail": (_open_role, True),

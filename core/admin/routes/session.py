@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
 
@@ -83,8 +85,11 @@ def locale_switch(ctx: Ctx) -> Response:
 
 @routes.get("/", name="workbench_home", permission=AUTHENTICATED)
 def workbench_home(ctx: Ctx) -> Response:
-    """The workbench: counts of what the actor may read (widgets come with
-    the dashboard plugin)."""
+    """The workbench: a plugin's (``home_page``: the dashboard's widgets), or
+    counts of what the actor may read."""
+    page = ctx.kernel.pm.hook.home_page(ctx=ctx)
+    if page is not None:
+        return cast(Response, page)
     stats = []
     for key, (mount, crud) in ctx.kernel.registry.cruds.items():  # the models with a list page
         if ctx.user.can(f"{key}.read"):

@@ -10,6 +10,7 @@ a delivery already ``sent`` is never sent again.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,8 @@ TASK = "activity.deliver"
 #: the inbox page shows this many notifications (unread ones first)
 INBOX_LIMIT = 100
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
+#: where a notification's table (``Notification.table``) is kept among its parameters
+TABLE = "_table"
 
 
 def channels(hook: Any) -> dict[str, Channel]:
@@ -59,7 +62,7 @@ def receive(session: Session, notification: Notification, outgoing: Iterable[Cha
     recipients = [p for uid in notification.user_ids if (p := found.get(uid)) is not None and p.active]
     model, record_id = notification.record or (None, None)
     items = [InboxItem(user_id=p.id, category=notification.category, subject=notification.subject,
-                       body=notification.body, params=dict(notification.params), link=notification.link,
+                       body=notification.body, params=_params(notification), link=notification.link,
                        record_model=model, record_id=record_id, urgent=notification.urgent,
                        actor_id=notification.actor_id) for p in recipients]
     session.add_all(items)
@@ -80,6 +83,14 @@ def receive(session: Session, notification: Notification, outgoing: Iterable[Cha
             if on:
                 _queue(session, item, channel.key, address, person.org_id)
     return items
+
+
+def _params(notification: Notification) -> dict[str, Any]:
+    """The message's parameters as stored, with its table (if any) under ``_table``."""
+    params = dict(notification.params)
+    if notification.table:
+        params[TABLE] = [list(row) for row in notification.table]
+    return params
 
 
 def _queue(session: Session, item: InboxItem, channel: str, address: str, org_id: int) -> None:
@@ -169,8 +180,9 @@ def render(kernel: Any, item: InboxItem, user: Person) -> Rendered:
     body = t.gettext(item.body, **params) if item.body else ""
     base = str(kernel.settings.extra.get("base_url", "")).rstrip("/")
     url = f"{base}{item.link}" if base and item.link else ""
+    table = [[str(cell) for cell in row] for row in params.get(TABLE) or ()]
     context = {"_": t.gettext, "t": t, "subject": subject, "body": body, "url": url, "user": user,
-               "item": item}
+               "item": item, "table": table, "table_text": text_table(table)}
     text = kernel.jinja.get_template("activity/mail/_notification_text.html").render(context)
     html = kernel.jinja.get_template("activity/mail/_notification.html").render(context)
     short = " ".join(part for part in (t.gettext("[Suanpan] {subject}", subject=subject), url) if part)
@@ -207,3 +219,23 @@ def deliver(ctx: JobContext) -> None:
         raise
     ctx.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
         status=SENT, error="", sent_at=utcnow()))
+
+
+def text_table(rows: Sequence[Sequence[str]]) -> str:
+    """Rows as aligned plain text (Chinese characters count double), the
+    header underlined; numbers (the cells after the first) flush right."""
+    if not rows:
+        return ""
+    widths = [max(_width(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = [(cell.ljust if i == 0 else cell.rjust)(widths[i] - _width(cell) + len(cell))
+                 for i, cell in enumerate(row)]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(rows[0]), rule, *(line(r) for r in rows[1:])])
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)

@@ -16,6 +16,7 @@ from core import (
     SearchDecl,
     SequenceDecl,
     TaskDecl,
+    WidgetDecl,
     WorkflowDecl,
     hookimpl,
 )
@@ -72,7 +73,23 @@ def register_workflows() -> list[WorkflowDecl]:
 @hookimpl
 def register_report_datasets() -> list[DatasetDecl]:
     return [DatasetDecl("notes.by_state", N_("Notes by state"), Note, ("state", "org_id"),
-                        {"count": "count"})]
+                        {"count": "count"}),
+            # expense claims by category, state, month (of created_at) and owner, with their sums
+            DatasetDecl("notes.expenses", N_("Expense claims"), Expense,
+                        ("category", "state", "created_at", "owner_id", "org_id"),
+                        {"claims": "count", "amount": "sum:amount", "average": "avg:amount",
+                         "claimants": "count_distinct:owner_id"},
+                        filters=("category", "state", "created_at", "owner_id", "amount"),
+                        labels={"claims": N_("Claims"), "amount": N_("Amount"),
+                                "average": N_("Average amount"), "claimants": N_("Claimants"),
+                                "created_at": N_("Created on")})]
+
+
+@hookimpl
+def register_widgets() -> list[WidgetDecl]:
+    """A block for the dashboard's workbench: my claims by state."""
+    return [WidgetDecl("notes.my_expenses", N_("My expense claims"), "notes/_widget_expenses.html",
+                       services.my_expenses, permission="notes.expense.read", size="sm", icon="receipt")]
 
 
 @hookimpl

@@ -44,7 +44,8 @@ class Expense(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDelet
 
     title: Mapped[str] = mapped_column(String(200), info={"label": N_("Title")})
     amount: Mapped[Money] = mapped_column(info={"label": N_("Amount")})
-    category: Mapped[str] = mapped_column(String(20), default="travel", info={"label": N_("Category")})
+    category: Mapped[str] = mapped_column(String(20), default="travel",
+                                          info={"label": N_("Category"), "choices": CATEGORIES})
     state: Mapped[str] = mapped_column(String(20), default="draft", info={"label": N_("State")})
     amends_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("notes_expense.id"), info={"label": N_("Amends")})

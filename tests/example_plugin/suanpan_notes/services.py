@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import Actor, JobContext, create_many, scope, utcnow
+from core import Actor, Ctx, JobContext, ReportQuery, aggregate, create_many, scope, utcnow
 from suanpan_notes.models import Expense, Note
 
 #: (demo user key, demo org key, title) for ``load_demo_data``
@@ -32,6 +32,14 @@ def create_notes(db: Session, actor: Actor, rows: list[dict[str, Any]]) -> list[
     """Many notes at once (an import): ``create_note`` sets nothing but the
     values and the actor's ownership, which ``create_many`` does too."""
     return create_many(db, actor, Note, rows)
+
+
+def my_expenses(ctx: Ctx) -> dict[str, Any]:
+    """The workbench widget: my own claims by state, counted by the kernel's
+    report service (``notes.expenses``) with my permissions."""
+    query = ReportQuery("notes.expenses", rows=("state",), measures=("claims", "amount"),
+                        filters={"owner_id": [ctx.user.user_id]})
+    return {"result": aggregate(ctx.db, ctx.user, ctx.kernel.registry, query)}
 
 
 def create_expense(db: Session, actor: Actor, values: dict[str, Any]) -> Expense:
