@@ -64,6 +64,7 @@ from core.registry import (
     WorkflowDecl,
     model_permissions,
 )
+from core.static import static_dirs
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
 from core.workflows import allowed_transitions, ensure_editable, transition
 
@@ -84,4 +85,5 @@ __all__ = [
     "clean_extra", "convert_extra", "editable_extra", "extra_column", "extra_errors", "extra_value",
     "forget_extra_fields", "visible_extra",
     "manager_of", "notify", "role_members", "set_extra", "extra_form_field",
+    "static_dirs",
 ]
