@@ -1,8 +1,9 @@
 """What a template reads of a record (design rule 9: the document, nothing else).
 
 * ``doc``: the record's fields the reader may see (field rules:
-  ``actor.hidden_fields``), custom fields included under their names, as
-  plain Python values, plus what the document type's ``context`` adds;
+  ``actor.hidden_fields``; a hidden one is None), custom fields included
+  under their names, as plain Python values, plus what the document
+  type's ``context`` adds;
 * ``text``: each of those fields as printed, in the print's language (a
   choice's or state's label, a referenced record's name, an amount with its
   currency);
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import Numeric, select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Base, PrintDecl, extra_value, scope, visible_extra
+from core import N_, Actor, Base, PrintDecl, extra_fields_of, extra_value, has_extra, scope, visible_extra
 from plugins.printing import formats
 from plugins.printing.formats import Speaker
 
@@ -49,33 +50,44 @@ class Document:
 
 def build(session: Session, actor: Actor, registry: Any, decl: PrintDecl, record: Any,
           speak: Speaker) -> Document:
-    """The document ``actor`` may print of ``record`` (which they may read)."""
+    """The document ``actor`` may print of ``record`` (which they may read).
+
+    A field hidden from the actor is in ``doc`` as None and in ``text`` as
+    "" (so a template written for every reader still prints, without it),
+    and not in ``fields``."""
     model = type(record)
     hidden = actor.hidden_fields(model)
     kinds = _declared_kinds(registry, model)
     fields: list[dict[str, Any]] = []
+    masked: set[str] = set()
     for column in model.__table__.columns:
         name = column.key
         label = column.info.get("label") or UNLABELLED.get(name)
-        if name in NEVER or name in hidden or not label:
+        if name in NEVER or not label:
+            continue
+        if name in hidden:
+            masked.add(name)
             continue
         value = getattr(record, name)
-        text = _text(session, actor, registry, column, value, kinds.get(name), speak)
         fields.append({"name": name, "label": speak(kinds.get(name, {}).get("label") or label),
-                       "value": value, "text": text, "custom": False})
-    for f in visible_extra(session, actor, model):
+                       "value": value, "custom": False,
+                       "text": _text(session, actor, registry, column, value, kinds.get(name), speak)})
+    visible = visible_extra(session, actor, model)
+    for f in visible:
         value = extra_value(f, record)
         label = speak.pair(f.labels.get("zh_CN", ""), f.labels.get("en", "")) or f.name
         fields.append({"name": f.name, "label": label, "value": value, "custom": True,
                        "text": _extra_text(session, actor, registry, f, value, speak)})
-    doc = {f["name"]: f["value"] for f in fields}
+    if has_extra(model):
+        masked |= {f.name for f in extra_fields_of(session, model.__model_key__)} - {f.name for f in visible}
+    doc: dict[str, Any] = {f["name"]: f["value"] for f in fields}
     if decl.context is not None:
-        added = decl.context(session, actor, record)
-        # a context respects field rules; a top-level key named after a hidden field never prints
-        doc.update({k: v for k, v in plain(added, f"context of {decl.key}").items() if k not in hidden})
+        doc.update(plain(decl.context(session, actor, record), f"context of {decl.key}"))
+    # a context respects field rules too: a key named after a hidden field never prints
+    doc.update(dict.fromkeys(masked))
+    text = {f["name"]: f["text"] for f in fields} | dict.fromkeys(masked, "")
     number = str(getattr(record, decl.number) or "") if decl.number and decl.number not in hidden else ""
-    return Document(doc, {f["name"]: f["text"] for f in fields}, fields, number or str(record.id),
-                    org_of(record))
+    return Document(doc, text, fields, number or str(record.id), org_of(record))
 
 
 def _declared_kinds(registry: Any, model: type[Base]) -> dict[str, dict[str, Any]]:

@@ -79,7 +79,8 @@ def get_copy(session: Session, actor: Actor, registry: Any, copy_id: Any) -> Iss
     except Forbidden:
         raise NotFound() from None
     hidden = actor.hidden_fields(model)
-    if hidden & set(copy.data) or ("extra" in hidden and any(k.startswith("x_") for k in copy.data)):
+    shown = {k for k, v in copy.data.items() if v is not None}
+    if hidden & shown or ("extra" in hidden and any(k.startswith("x_") for k in shown)):
         raise Forbidden(f"{copy.record_model}.read")
     return copy
 

@@ -46,7 +46,8 @@ def editors(session: Session, registry: Any, saved: list[PrintTemplate]) -> dict
     ids = {v.created_by_id for v in saved} - {None}
     if not ids:
         return {}
-    return dict(session.execute(select(user.id, user.display_name).where(user.id.in_(ids))).tuples().all())
+    return {ident: name for ident, name in session.execute(select(user.id, user.display_name)
+                                                            .where(user.id.in_(ids)))}
 
 
 def get(session: Session, doc_key: str, number: int) -> PrintTemplate:

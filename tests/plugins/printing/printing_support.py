@@ -169,3 +169,31 @@ def contract_plugin(monkeypatch: Any) -> tuple[Manifest, ModuleType]:
 
     module.register_print_templates = hookimpl(register_print_templates)  # type: ignore[attr-defined]
     return Manifest(name="contracts", module=package, path=SAMPLES, depends=("notes", "printing")), module
+
+
+# ------------------------------------------------------------------ images
+
+
+def png(width: int = 240, height: int = 80, colour: str = "#1f6feb", *, seal: bool = False) -> bytes:
+    """A small PNG: a logo bar, or a red round seal on a transparent background."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    if seal:
+        draw.ellipse((4, 4, width - 5, height - 5), outline="#d0021b", width=max(3, width // 40))
+        draw.regular_polygon((width / 2, height / 2, width / 7), 5, fill="#d0021b")
+    else:
+        draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=height // 5, fill=colour)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def pdf_images(pdf: bytes) -> int:
+    """How many raster images the PDF draws (pdfimages -list)."""
+    listing = subprocess.run(["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True,
+                             timeout=60).stdout.decode().splitlines()[2:]
+    return len([line for line in listing if line.split()[2] == "image"])
