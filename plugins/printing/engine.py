@@ -91,7 +91,8 @@ class Printer:
         context = {
             "doc": built.doc, "text": built.text, "fields": built.fields, "org": org, "lang": lang, "_": speak,
             "print": {
-                "title": speak(decl.label), "number": built.number, "qr": qr_data_url(built.number),
+                "title": speak(decl.label), "titles": speak.texts(decl.label), "number": built.number,
+                "qr": qr_data_url(built.number),
                 "printed_at": utcnow(), "printed_by": actor.display_name, "issued": issuing,
                 # an issued type has the seal on issued copies only: a plain print never looks official
                 "stamp": bool(org["seal"]) and (issuing or not decl.keep_issued),
