@@ -115,6 +115,7 @@ def _print_all(ctx: JobContext, db: Session, batch: Batch) -> dict[str, Any]:
         return {"state": "failed", "error": f"the document type {batch.doc_key} is not installed"}
     printer = printer_for(ctx.kernel)
     laid_out: list[Any] = []
+    images: dict[str, Any] = {}  # the letterhead's logo, decoded once for the batch
     skipped, reported = 0, time.monotonic()
     for record_id in batch.record_ids:
         try:
@@ -124,7 +125,7 @@ def _print_all(ctx: JobContext, db: Session, batch: Batch) -> dict[str, Any]:
             continue
         except TemplateProblem as problem:
             return {"state": "failed", "error": str(problem), "done": len(laid_out), "skipped": skipped}
-        laid_out.append(printer.render_html(prepared.html)[0])
+        laid_out.append(printer.render_html(prepared.html, images)[0])
         if time.monotonic() - reported > PROGRESS_SECONDS:
             _report(ctx, batch.id, done=len(laid_out), skipped=skipped)
             reported = time.monotonic()

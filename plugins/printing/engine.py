@@ -18,6 +18,7 @@ from typing import Any
 
 import segno
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -57,6 +58,9 @@ class Printer:
         self.kernel = kernel
         self.sandbox = Sandbox(kernel.jinja.loader)
         self.static = static_dirs(kernel.settings)
+        # one font configuration for every print of the process: building it
+        # (fontconfig, Pango's font map) costs a third of a one-page layout
+        self.fonts = FontConfiguration()
 
     # -- the template ------------------------------------------------------
 
@@ -103,12 +107,13 @@ class Printer:
 
     # -- PDF ---------------------------------------------------------------
 
-    def render_html(self, html: str) -> tuple[Any, list[str]]:
-        """WeasyPrint's laid-out document of ``html``, and the URLs it was refused."""
+    def render_html(self, html: str, images: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
+        """WeasyPrint's laid-out document of ``html``, and the URLs it was refused.
+        ``images``: a cache of decoded images, for documents printed together."""
         fetcher = LocalFetcher(self.static)
         with RENDER_LOCK:
             laid_out = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-                presentational_hints=True)
+                font_config=self.fonts, presentational_hints=True, cache=images)
         return laid_out, fetcher.refused
 
     def pdf(self, html: str) -> Rendered:

@@ -11,6 +11,7 @@ from plugins.printing import (
     prints,
     routes_admin,  # noqa: F401 - registers the administrators' pages
 )
+from plugins.printing.demo import load_demo
 from plugins.printing.models import MODELS
 from plugins.printing.permissions import PERMISSIONS, ROLES
 from plugins.printing.routes import routes
@@ -81,6 +82,11 @@ def list_actions(session: Session, model_key: str, actor: Actor) -> list[Panel]:
     if registry is None or not prints.decls_of(registry, model_key) or not actor.can(f"{model_key}.read"):
         return []
     return [Panel("printing-batch", N_("Print"), "printing/_list_button.html", {"model": model_key}, order=40)]
+
+
+@hookimpl
+def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
+    load_demo(session, orgs)
 
 
 @hookimpl
