@@ -129,7 +129,8 @@ def build(url: str, var: Path, batch: int) -> tuple[Any, int, list[int], int]:
         dept = Department(org_id=org.id, name="华东销售部")
         db.add(dept)
         db.flush()
-        user = User(username="lina", display_name="李娜", org_id=org.id, department_id=dept.id, password_hash="x")
+        user = User(username="lina", display_name="李娜", org_id=org.id, department_id=dept.id,
+                    password_hash="x")
         db.add(user)
         db.flush()
         db.add(RoleAssignment(user_id=user.id, role_id=db.scalar(select(Role.id).where(Role.key == "admin")),

@@ -18,9 +18,9 @@ from typing import Any
 
 import segno
 import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from weasyprint.text.fonts import FontConfiguration
 
 from core import N_, Actor, PrintDecl, static_dirs, utcnow
 from plugins.printing import document, letterheads, versions
