@@ -47,7 +47,7 @@ def create(session: Session, actor: Actor, decl: PrintDecl, ids: Iterable[int], 
     chosen = [i for i in wanted if i in readable]
     if not chosen:
         raise ValidationError({"ids": N_("Choose at least one record to print.")})
-    batch = Batch(user_id=actor.user_id, org_id=actor.org_id, doc_key=decl.key, lang=lang,
+    batch = Batch(owner_id=actor.user_id, org_id=actor.org_id, doc_key=decl.key, lang=lang,
                   record_ids=chosen, total=len(chosen))
     session.add(batch)
     session.flush()
@@ -62,13 +62,13 @@ def get_own(session: Session, actor: Actor, batch_id: Any) -> Batch:
         batch = session.get(Batch, int(batch_id))
     except (TypeError, ValueError):
         batch = None
-    if batch is None or batch.user_id != actor.user_id:
+    if batch is None or batch.owner_id != actor.user_id:
         raise NotFound()
     return batch
 
 
 def mine(session: Session, actor: Actor, limit: int = 20) -> list[Batch]:
-    return list(session.scalars(select(Batch).where(Batch.user_id == actor.user_id)
+    return list(session.scalars(select(Batch).where(Batch.owner_id == actor.user_id)
                                 .order_by(Batch.id.desc()).limit(limit)))
 
 

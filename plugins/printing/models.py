@@ -96,7 +96,7 @@ class IssuedCopy(IdMixin, Base):
     template_version: Mapped[int | None] = mapped_column(Integer, info={"label": N_("Template version")})
     #: ``doc`` as the template read it (JSON: dates as ISO text, amounts as decimal text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info={"label": N_("Data as printed")})
-    pdf: Mapped[bytes] = mapped_column(LargeBinary, info={"label": N_("PDF")})
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, default=b"", info={"label": N_("PDF")})
     size: Mapped[int] = mapped_column(Integer, info={"label": N_("Size")})
     sha256: Mapped[str] = mapped_column(String(64), info={"label": N_("Checksum")})
     created_by_id: Mapped[int | None] = mapped_column(
@@ -111,8 +111,9 @@ class Batch(IdMixin, Base):
     __tablename__ = "printing_batch"
     __label__ = N_("Batch print")
 
-    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="CASCADE"), index=True,
-                                         info={"label": N_("User")})
+    #: who asked for it: the batch is theirs alone
+    owner_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_user.id", ondelete="CASCADE"), index=True,
+                                          info={"label": N_("Requested by")})
     org_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_org.id", ondelete="SET NULL"),
                                                info={"label": N_("Organisation")})
     doc_key: Mapped[str] = mapped_column(String(120), info={"label": N_("Document type")})

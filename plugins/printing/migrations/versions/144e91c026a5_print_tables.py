@@ -1,8 +1,12 @@
 """print tables
 
-Revision ID: ac3a92a85ab4
+The printing plugin's tables: each organisation's letterhead (with its logo
+and seal), the saved versions of the document types' templates, the issued
+copies kept as printed, and batch prints.
+
+Revision ID: 144e91c026a5
 Revises:
-Create Date: 2026-11-29 07:49:23.127778
+Create Date: 2026-11-29 08:39:17.893244
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from alembic import op
 
 import core.db  # noqa: F401 - column types of the suite
 
-revision: str = 'ac3a92a85ab4'
+revision: str = '144e91c026a5'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ('printing',)
 depends_on: str | Sequence[str] | None = '0007_acl_stamp'
@@ -44,7 +48,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('org_id', name=op.f('uq_printing_letterhead_org_id'))
     )
     op.create_table('printing_batch',
-    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('owner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('doc_key', sa.String(length=120), nullable=False),
     sa.Column('lang', sa.String(length=10), nullable=False),
@@ -61,11 +65,11 @@ def upgrade() -> None:
     sa.Column('finished_at', core.db.UTCDateTime(), nullable=True),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['core_org.id'], name=op.f('fk_printing_batch_org_id_core_org'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_printing_batch_user_id_core_user'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_id'], ['core_user.id'], name=op.f('fk_printing_batch_owner_id_core_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_printing_batch'))
     )
     with op.batch_alter_table('printing_batch', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_printing_batch_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_printing_batch_owner_id'), ['owner_id'], unique=False)
 
     op.create_table('printing_issued_copy',
     sa.Column('doc_key', sa.String(length=120), nullable=False),
@@ -111,7 +115,7 @@ def downgrade() -> None:
 
     op.drop_table('printing_issued_copy')
     with op.batch_alter_table('printing_batch', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_printing_batch_user_id'))
+        batch_op.drop_index(batch_op.f('ix_printing_batch_owner_id'))
 
     op.drop_table('printing_batch')
     op.drop_table('printing_letterhead')
