@@ -125,7 +125,11 @@ def _print_all(ctx: JobContext, db: Session, batch: Batch) -> dict[str, Any]:
             continue
         except TemplateProblem as problem:
             return {"state": "failed", "error": str(problem), "done": len(laid_out), "skipped": skipped}
-        laid_out.append(printer.render_html(prepared.html, images)[0])
+        try:
+            laid_out.append(printer.render_html(prepared.html, images)[0])
+        except Exception as exc:  # noqa: BLE001 - the batch says why; a retry would fail the same way
+            return {"state": "failed", "error": f"record {record_id}: {type(exc).__name__}: {exc}",
+                    "done": len(laid_out), "skipped": skipped}
         if time.monotonic() - reported > PROGRESS_SECONDS:
             _report(ctx, batch.id, done=len(laid_out), skipped=skipped)
             reported = time.monotonic()
