@@ -77,6 +77,7 @@ from core.reports import (
     describe,
     records_behind,
 )
+from core.static import static_dirs
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
 from core.workflows import allowed_transitions, ensure_editable, transition
 
@@ -100,4 +101,5 @@ __all__ = [
     "GRAIN_LABELS", "DatasetView", "Dimension", "Measure", "ReportQuery", "ReportResult", "ResultRow",
     "aggregate", "describe", "records_behind",
     "WaitingApproval", "waiting_approvals",
+    "static_dirs",
 ]

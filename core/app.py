@@ -31,17 +31,13 @@ from core.jobs import Worker
 from core.models import PluginState
 from core.plugins import KERNEL, Manifest, PluginManager, discover, resolve
 from core.registry import DeclarationError, Panel, Registry
+from core.static import static_dirs
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem, wants_json
 
 log = logging.getLogger("suanpan")
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 ROOT = Path(__file__).resolve().parent.parent
 CORE_DIR = Path(__file__).resolve().parent
-VENDOR = {
-    "htmx": "htmx.org/dist",
-    "tabler": "@tabler/core/dist",
-    "tabler-icons": "@tabler/icons-webfont/dist",
-}
 
 KERNEL_MANIFEST = Manifest(
     name=KERNEL,
@@ -461,13 +457,9 @@ class Kernel:
 
     def starlette_routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = []
-        static = ROOT / "node_modules"
-        for name, sub in VENDOR.items():
-            routes.append(Mount(f"/static/vendor/{name}",
-                                StaticFiles(directory=static / sub, check_dir=False), name=f"vendor-{name}"))
-        theme_static = ROOT / "themes" / self.settings.theme / "static"
-        routes.append(Mount("/static/theme", StaticFiles(directory=theme_static, check_dir=False),
-                            name="theme-static"))
+        for prefix, folder in static_dirs(self.settings).items():
+            routes.append(Mount(prefix, StaticFiles(directory=folder, check_dir=False),
+                                name=prefix.strip("/").replace("/", "-")))
         mounted: list[tuple[str, Routes]] = []
         for name, table in self.routes.items():
             prefix = table.prefix if table.prefix is not None else f"/{name}"

@@ -12,6 +12,11 @@ A plugin's test-suite inherits the class and names the plugin::
         # third-party plugins only: where the plugin's documentation lives
         docs_path = Path(__file__).resolve().parents[1] / "docs" / "visits.md"
 
+A document's print template (one extending ``print/layout.html``, see
+``register_print_templates``) is a document, not a page: it needs no route
+of its name, and is only parsed here (the printing plugin compiles it in its
+sandbox, with its own filters, and its tests render every one).
+
 Every test takes one fixture, ``kernel``: a :class:`core.app.Kernel` with the
 plugin enabled, on a database migrated to the head of every enabled branch.
 The suite's ``tests/conftest.py`` provides it (for in-repo plugins and the
@@ -53,7 +58,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from jinja2 import TemplateError, nodes
+from jinja2 import Environment, TemplateError, nodes
 from sqlalchemy import String, Table
 
 from core import migrate
@@ -76,6 +81,9 @@ KERNEL_MANAGED_COLUMNS = frozenset({
 ROUTE_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 IDENT = re.compile(r"[a-z][a-z0-9_]*")
 TEMPLATE_NAME = re.compile(r"[\w./-]+\.html")
+#: the kernel's layout of every print (core/templates/print/), extended by
+#: the print templates of document types (``register_print_templates``)
+PRINT_LAYOUT = "print/layout.html"
 #: folders of a plugin package whose Python files are not its runtime code
 SOURCE_SKIP = frozenset({"__pycache__", "migrations", "tests", "build", "locale", "templates",
                          "static", "node_modules"})
@@ -161,6 +169,23 @@ def template_references(tree: nodes.Template) -> dict[str, list[str]]:
         "import": [n for i in tree.find_all(nodes.Import) for n in _const_names(i.template)]
         + [n for f in tree.find_all(nodes.FromImport) for n in _const_names(f.template)],
     }
+
+
+def _is_print(refs: dict[str, list[str]]) -> bool:
+    """A document's print template: it extends the print layout (and is no page)."""
+    return refs["extends"] == [PRINT_LAYOUT]
+
+
+def _is_print_source(env: Environment, name: str, source: str) -> bool:
+    """The print layout, or a template extending it: the printing plugin
+    compiles those in its sandbox, where filters of its own (``money``,
+    ``date``, ...) exist; the kernel's environment only parses them."""
+    if name == PRINT_LAYOUT:
+        return True
+    try:
+        return _is_print(template_references(env.parse(source)))
+    except TemplateError:
+        return False
 
 
 def _macros_only(tree: nodes.Template) -> bool:
@@ -296,9 +321,14 @@ class PluginConformance:
             for line, name in template_names_in(path):
                 wanted.setdefault(name, f"{path.relative_to(manifest.path.parent)}:{line}")
         offenders = []
+        env = kernel.jinja
         for name, where in sorted(wanted.items()):
             try:
-                kernel.jinja.get_template(name)
+                source = env.loader.get_source(env, name)[0] if env.loader else ""
+                if _is_print_source(env, name, source):
+                    env.parse(source)  # compiled by the printing plugin, with its filters
+                else:
+                    env.get_template(name)
             except TemplateError as exc:
                 offenders.append(f"{where} names {name}: {type(exc).__name__}: {exc}")
         assert not offenders, _report(f"templates {self.plugin} needs that do not load", offenders)
@@ -308,6 +338,8 @@ class PluginConformance:
         env, offenders = kernel.jinja, []
         for name, path in template_files(manifest).items():
             source = path.read_text(encoding="utf-8")
+            if _is_print_source(env, name, source):
+                continue  # the printing plugin compiles prints in its sandbox, with its filters
             try:
                 env.compile(source, name, str(path))
                 refs = template_references(env.parse(source, name, str(path)))
@@ -326,7 +358,8 @@ class PluginConformance:
         manifest = self.manifest(kernel)
         files = template_files(manifest)
         offenders = [f"templates/{n} is outside templates/{self.plugin}/"
-                     for n in files if not n.startswith(f"{self.plugin}/")]
+                     for n in files if not n.startswith(f"{self.plugin}/")
+                     and not (manifest.name == KERNEL and n == PRINT_LAYOUT)]
         offenders += [f"templates/{n} is not .html (only .html is autoescaped)"
                       for n in files if not n.endswith(".html")]
         for name, path in files.items():
@@ -335,6 +368,8 @@ class PluginConformance:
                 continue
             refs = template_references(tree)
             partial = Path(name).name.startswith("_")
+            if name == PRINT_LAYOUT or _is_print(refs):
+                continue  # a print: the layout of documents, or a document, not a page
             if not partial and not refs["extends"] and not _macros_only(tree):
                 offenders.append(f"{name} extends no page: a partial, so name it _{Path(name).name}")
             if partial and any(not Path(t).name.startswith("_") for t in refs["extends"]):
@@ -352,7 +387,8 @@ class PluginConformance:
             if stem.startswith("_") or not name.endswith(".html"):
                 continue
             tree = _parse(kernel, name, path)
-            if tree is not None and template_references(tree)["extends"] and stem not in routes:
+            refs = template_references(tree) if tree is not None else None
+            if refs is not None and refs["extends"] and not _is_print(refs) and stem not in routes:
                 near = difflib.get_close_matches(stem, routes, n=3, cutoff=0.4)
                 offenders.append(f"{name}" + (f" (closest routes: {', '.join(near)})" if near else ""))
         assert not offenders, _report(f"pages of {self.plugin} named after no route", offenders)

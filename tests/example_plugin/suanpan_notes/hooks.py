@@ -99,6 +99,17 @@ def register_search() -> list[SearchDecl]:
 
 
 @hookimpl
+def register_print_templates() -> list[Any]:
+    """The expense claim prints as a 报销单 (the printing plugin renders it);
+    issued copies are kept for the finance department."""
+    from core import PrintDecl
+    from suanpan_notes.printing import expense_context
+
+    return [PrintDecl("notes.expense", N_("Expense claim"), Expense, "notes/print/expense.html",
+                      context=expense_context, keep_issued=True)]
+
+
+@hookimpl
 def register_jobs() -> list[JobDecl]:
     return [JobDecl("notes.purge_old_drafts", services.purge_old_drafts, "0 3 * * *")]
 
