@@ -50,21 +50,27 @@ def test_register_widgets_refuses_an_unknown_size_or_permission(throwaway, start
     assert "board.huge" not in kernel.registry.widgets
 
 
-def test_home_page_of_the_first_plugin_that_answers_is_the_workbench(throwaway, start, browser, make):
+def without_dashboard(kernel) -> list[str]:
+    """The enabled plugins but the dashboard, whose workbench answers home_page too."""
+    return [name for name in kernel.enabled if name != "dashboard"] + ["board"]
+
+
+def test_home_page_of_the_first_plugin_that_answers_is_the_workbench(kernel, throwaway, start, browser, make):
     def home_page(ctx):
         return HTMLResponse(f"<h1>{ctx.user.display_name} 的工作台</h1>")
 
-    kernel = start(throwaway("board", home_page=home_page))
+    kernel = start(throwaway("board", home_page=home_page), plugins=without_dashboard(kernel))
     make.user(username="lina", name="李娜")
     client = browser(kernel)
     client.login("lina")
     assert "李娜 的工作台" in client.get("/").text
 
 
-def test_home_page_answering_none_leaves_the_kernels_workbench(throwaway, start, browser, make):
-    kernel = start(throwaway("board", home_page=lambda ctx: None))
+def test_home_page_answering_none_leaves_the_kernels_workbench(kernel, throwaway, start, browser, make):
+    kernel = start(throwaway("board", home_page=lambda ctx: None), plugins=without_dashboard(kernel))
     make.user(username="lina")
     client = browser(kernel)
     client.login("lina")
     response = client.get("/")
-    assert response.status_code == 200 and "的工作台" not in response.text
+    assert response.status_code == 200 and "李娜 的工作台" not in response.text
+    assert 'href="/notes/"' in response.text  # the kernel's counts of the lists lina may read

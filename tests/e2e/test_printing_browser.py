@@ -75,6 +75,7 @@ def test_a_claim_is_printed_issued_and_its_template_edited_with_a_live_preview(a
     expect(page.locator("#printing-preview iframe.printing-pdf")).to_have_count(1)
     page.locator("#printing-comment").fill("报销事由注明出差")
     source.evaluate("area => area.scrollTop = 0")
+    page.evaluate("window.scrollTo(0, 0)")  # typing scrolled the page: the menu would be shot askew
     page.wait_for_timeout(2500)  # Chromium's PDF viewer draws the preview's pages
     shoot(page, "printing-editor.png")
     page.locator("#printing-save").click()
