@@ -7,9 +7,9 @@ BIN    := $(VENV)/bin
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test setup system-deps lint typecheck messages bench clean
+.PHONY: run test setup system-deps runtime-deps lint typecheck messages bench clean
 
-run: setup
+run: setup runtime-deps
 	$(BIN)/suanpan setup
 	$(BIN)/suanpan serve
 
@@ -31,6 +31,10 @@ $(NODE_STAMP): package.json package-lock.json
 # Chromium (browser tests), poppler (PDF text) and a CJK font; installed when missing and root.
 system-deps:
 	@scripts/system-deps
+
+# What serving needs: the CJK font and Pango for printing (WeasyPrint).
+runtime-deps:
+	@scripts/system-deps --runtime
 
 # ruff everywhere; mypy --strict on the kernel and the in-repo plugins (settings in pyproject.toml).
 lint: setup
