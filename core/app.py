@@ -368,11 +368,14 @@ class Kernel:
     def menu_for(self, ctx: Ctx) -> list[dict[str, Any]]:
         if ctx.actor is None:
             return []
-        out = []
-        for item in self.registry.menu:
-            if ctx.actor.can(item.permission) or item.permission == AUTHENTICATED:
-                out.append({"item": item, "url": ctx.url_for(item.route)})
-        return out
+        entries = [(item, ctx.url_for(item.route)) for item in self.registry.menu
+                   if ctx.actor.can(item.permission) or item.permission == AUTHENTICATED]
+        # the current page's entry: the one whose address is the longest start of the path
+        # (/notes/expenses/3 is under 报销单 /notes/expenses, not under 便签 /notes/)
+        path = ctx.request.url.path
+        under = [url for _, url in entries if url == path or (url != "/" and path.startswith(url))]
+        current = max(under, key=len) if under else None
+        return [{"item": item, "url": url, "active": url == current} for item, url in entries]
 
     def error_response(
         self, request: Request, status: int, message: str, *, ctx: Ctx | None = None,

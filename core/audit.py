@@ -191,6 +191,8 @@ class Change:
     label: str  # a message id to translate, or "" when the column has none
     old: Any
     new: Any
+    #: old and new are message ids (a state's or a choice's label): translate them
+    choice: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,16 +232,45 @@ def trail(session: Session, actor: Any, record: Any, *, limit: int = 50) -> list
             stmt = select(target.id, label_col).where(target.id.in_(ids), scope(actor, target))
             names[name] = {key: text for key, text in session.execute(stmt)}
     extra_labels = _extra_labels(session, actor, model)
+    labelled = _choice_labels(session, model, columns)
     out = []
     for row, user_name in rows:
         changes = tuple(
             Change(f, str(columns[f].info.get("label", "")) if f in columns else "",
-                   names.get(f, {}).get(old, old), names.get(f, {}).get(new, new))
+                   *_shown(f, old, new, names, labelled))
             for f, (old, new) in (row.changes or {}).items() if f not in hidden and f != "extra"
         )
         if "extra" in (row.changes or {}) and "extra" not in hidden:
             changes += _extra_changes(row.changes["extra"], extra_labels, hidden)
         out.append(TrailEntry(row.id, row.at, row.action, row.user_id, user_name or "", changes))
+    return out
+
+
+def _shown(field: str, old: Any, new: Any, names: dict[str, dict[Any, str]],
+           labelled: dict[str, dict[Any, str]]) -> tuple[Any, Any, bool]:
+    """A change's values as a reader sees them: a reference by name, a state
+    or a choice by its label (a message id; ``True`` says so), else as stored."""
+    if field in labelled:
+        labels = labelled[field]
+        return labels.get(old, old), labels.get(new, new), True
+    ref = names.get(field, {})
+    return ref.get(old, old), ref.get(new, new), False
+
+
+def _choice_labels(session: Session, model: Any, columns: dict[str, Any]) -> dict[str, dict[Any, str]]:
+    """Field -> value -> label (a message id): the workflow's states for
+    ``state``, and the columns that declare ``info["choices"]`` (a mapping, or
+    ``(value, label)`` pairs)."""
+    out: dict[str, dict[Any, str]] = {}
+    workflow = (session.info.get("workflows") or {}).get(model.__model_key__)
+    if workflow is not None and "state" in columns:
+        out["state"] = {state: workflow.state_label(state) for state in workflow.states}
+    for name, column in columns.items():
+        declared = column.info.get("choices")
+        if isinstance(declared, dict):
+            out[name] = {k: str(v) for k, v in declared.items()}
+        elif isinstance(declared, list | tuple):
+            out[name] = {k: str(v) for k, v in declared}
     return out
 
 

@@ -55,3 +55,14 @@ def test_a_home_page_plugin_answers_slash(kernel, client, admin):
     assert page.status_code == 200
     assert 'hx-get="/dashboard/widgets/' in page.text and 'href="/admin/departments"' not in page.text.split(
         'id="sp-main"', 1)[1]
+
+
+def test_the_menu_marks_only_the_entry_of_the_current_page(client, admin):
+    import re
+
+    # /notes/expenses lies under both 便签 (/notes/) and 报销单 (/notes/expenses): the longer wins
+    page = client.get("/notes/expenses").text
+    active = re.findall(r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"', page)
+    assert active == ["/notes/expenses"]
+    assert re.findall(r'<li class="nav-item active">\s*<a class="nav-link" href="([^"]+)"',
+                      client.get("/notes/").text) == ["/notes/"]

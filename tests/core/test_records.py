@@ -161,3 +161,18 @@ def test_numbers_and_text_that_the_columns_cannot_hold_are_refused_by_name(kerne
 
     assert fit_to_column(FormField("code", "Code"), Org.__table__.c.code).max_length == 40
     assert fit_to_column(FormField("code", "Code", max_length=10), Org.__table__.c.code).max_length == 10
+
+
+def test_the_trail_shows_states_and_choices_by_their_labels(kernel, client, admin):
+    from suanpan_notes.models import Expense
+
+    response = client.submit("/notes/expenses", {"title": "上海出差", "amount": "120", "category": "travel"},
+                             follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with kernel.db.session() as db:
+        expense = db.scalar(select(Expense).where(Expense.title == "上海出差"))
+        expense.category = "meals"
+    page = client.get(response.headers["location"]).text
+    # stored as travel, meals and draft; read as 差旅 → 餐费 and 草稿 (the workflow's label)
+    assert "<del>差旅</del> → 餐费" in page and "草稿" in page
+    assert ">travel<" not in page and "→ meals" not in page and "draft</li>" not in page
