@@ -17,14 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import segno
-import weasyprint
 from markupsafe import Markup
 from sqlalchemy.orm import Session
-from weasyprint.text.fonts import FontConfiguration
 
 from core import N_, Actor, PrintDecl, static_dirs, utcnow
 from plugins.printing import document, letterheads, versions
-from plugins.printing.fetcher import BASE_URL, LocalFetcher
 from plugins.printing.formats import Speaker
 from plugins.printing.sandbox import Sandbox
 
@@ -58,9 +55,19 @@ class Printer:
         self.kernel = kernel
         self.sandbox = Sandbox(kernel.jinja.loader)
         self.static = static_dirs(kernel.settings)
-        # one font configuration for every print of the process: building it
-        # (fontconfig, Pango's font map) costs a third of a one-page layout
-        self.fonts = FontConfiguration()
+        self._fonts: Any = None
+
+    @property
+    def fonts(self) -> Any:
+        """One font configuration for every print of the process: building it
+        (fontconfig, Pango's font map) costs a third of a one-page layout. Made
+        at the first print, as WeasyPrint is imported only then: importing it
+        costs 0.6 s of every worker's start."""
+        if self._fonts is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self._fonts = FontConfiguration()
+        return self._fonts
 
     # -- the template ------------------------------------------------------
 
@@ -110,6 +117,10 @@ class Printer:
     def render_html(self, html: str, images: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
         """WeasyPrint's laid-out document of ``html``, and the URLs it was refused.
         ``images``: a cache of decoded images, for documents printed together."""
+        import weasyprint
+
+        from plugins.printing.fetcher import BASE_URL, LocalFetcher  # WeasyPrint's fetcher class
+
         fetcher = LocalFetcher(self.static)
         with RENDER_LOCK:
             laid_out = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
