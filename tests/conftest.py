@@ -255,3 +255,45 @@ def browser(client: Client) -> Iterator[Any]:
     yield open_
     for b in opened:
         b.__exit__(None, None, None)
+
+
+# ------------------------------------------------------------------ a real SMTP server
+
+
+class Inbox:
+    """The SMTP server's handler: keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Any]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes, policy
+
+        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port of 127.0.0.1 nothing listens on (a mail server that is down)."""
+    return free_port()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    """``(port, inbox)`` of an SMTP server (aiosmtpd) on 127.0.0.1 for one test."""
+    from aiosmtpd.controller import Controller
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller.port, handler
+    controller.stop()

@@ -4,48 +4,18 @@ receives the notifications, in each recipient's language, once."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from activity_notify_support import count, deliveries, jobs, reachable, run_jobs, send
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from core import clock, enqueue, notify
 from core.clock import FakeClock
 from plugins.activity.models import ChannelSettings, Delivery
-
-
-class Inbox:
-    """The SMTP server's handler: keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller.port, handler
-    controller.stop()
 
 
 def save_email_settings(client: Any, port: int, **extra: str) -> Any:
@@ -100,11 +70,11 @@ def test_a_rolled_back_transaction_sends_no_mail(kernel, make, client, admin, sm
     assert server.messages == [] and count(kernel, Delivery) == 0
 
 
-def test_a_retried_job_does_not_send_twice(kernel, make, client, admin, smtp):
+def test_a_retried_job_does_not_send_twice(kernel, make, client, admin, smtp, unused_port):
     port, server = smtp
     user = reachable(kernel, make.user(), email="wang@example.cn")
     # the first attempt finds no SMTP server listening: the job fails and waits
-    save_email_settings(client, free_port())
+    save_email_settings(client, unused_port)
     fake = FakeClock(datetime.now(UTC).replace(microsecond=0))
     with clock.use(fake):
         send(kernel, user)
@@ -145,7 +115,7 @@ def test_invalid_settings_are_refused_with_the_fields_marked(client, admin):
     assert answer.text.count("is-invalid") == 4
 
 
-def test_the_test_button_sends_a_mail_at_once(kernel, client, admin, smtp):
+def test_the_test_button_sends_a_mail_at_once(kernel, client, admin, smtp, unused_port):
     port, server = smtp
     save_email_settings(client, port)
     answer = client.submit("/activity/notifications/channels/email/test", {"to": "admin@example.cn"})
@@ -153,7 +123,7 @@ def test_the_test_button_sends_a_mail_at_once(kernel, client, admin, smtp):
     assert [to for to, _ in server.messages] == [["admin@example.cn"]]
     assert server.messages[0][1]["Subject"] == "算盘测试消息"
     # a server that is not there: the page says why
-    save_email_settings(client, free_port())
+    save_email_settings(client, unused_port)
     answer = client.submit("/activity/notifications/channels/email/test", {"to": "admin@example.cn"})
     assert "alert-danger" in answer.text and "ConnectionRefusedError" in answer.text
 
