@@ -48,6 +48,7 @@ from core.fields import (
     visible_extra,
 )
 from core.i18n import N_
+from core.models import User
 from core.permissions import Actor, get_for, scope
 from core.registry import ExtraField, Panel
 from core.web import Ctx, Routes
@@ -74,7 +75,8 @@ class Column:
     label: str
     sortable: bool = True
     link: bool = False
-    #: text | bool | datetime | date | money | number | choice | ref | translated
+    #: text | bool | datetime | date | money | number | choice | ref | user | translated
+    #: (``user``: a user id shown by display name, whoever may read the row may see it)
     kind: str = "text"
     choices: Mapping[str, str] | None = None
     ref: type[Base] | None = None
@@ -363,6 +365,12 @@ def load_refs(
     (no N+1). A reference outside the actor's scope shows no label."""
     refs: dict[str, dict[int, str]] = {}
     for col in columns:
+        if col.kind == "user":
+            ids = {col.value_of(r) for r in rows} - {None}
+            if ids:
+                stmt = select(User.id, User.display_name).where(User.id.in_(ids))
+                refs[col.name] = {key: text for key, text in db.execute(stmt)}
+            continue
         if col.ref is None:
             continue
         ids = {col.value_of(r) for r in rows} - {None}

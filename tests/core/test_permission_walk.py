@@ -11,6 +11,7 @@ without any role gets 403 on every route that needs a permission.
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from core.db import Base, SoftDeleteMixin
+from core.db import Base, SoftDeleteMixin, UTCDateTime
 from core.models import AuditLog, Department, RoleAssignment, User
 from core.permissions import _col
 from core.web import AUTHENTICATED, PUBLIC
@@ -42,9 +43,9 @@ def _seed_org_a(kernel, make) -> dict[str, Any]:
 
         db.get(Org, hq.id).name = f"{MARKER}集团"
         for key, model in kernel.registry.models.items():
-            if key in ids or _col(model, "org") is None:
+            if key in ids or (_col(model, "org") is None and not _linked(model, ids)):
                 continue
-            record = _make_record(model, hq.id, owner.id, dept.id)
+            record = _make_record(model, hq.id, owner.id, dept.id, ids)
             db.add(record)
             db.flush()
             ids[key] = record.id
@@ -52,8 +53,21 @@ def _seed_org_a(kernel, make) -> dict[str, Any]:
     return ids
 
 
-def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int) -> Any:
-    """A row with the marker in every required string column."""
+def _linked(model: type[Base], made: dict[str, int]) -> bool:
+    """A plugin's model without an org column (a pipeline's stage) whose
+    required links all reach records made already: made too, so that its
+    children can be."""
+    if model.__model_key__.startswith("core."):
+        return False
+    required = [c for c in model.__table__.columns  # type: ignore[attr-defined]
+                if c.foreign_keys and not c.nullable and not c.primary_key]
+    return bool(required) and all(
+        next(iter(c.foreign_keys)).column.table.name.replace("_", ".", 1) in made for c in required)
+
+
+def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int, made: dict[str, int]) -> Any:
+    """A row with the marker in every required string column; a required link
+    points at the record of org A made before it (models register parents first)."""
     values: dict[str, Any] = {}
     for column in model.__table__.columns:  # type: ignore[attr-defined]
         if column.primary_key or column.default is not None or column.nullable:
@@ -64,6 +78,10 @@ def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int) ->
             values[column.name] = owner_id
         elif column.name == "department_id":
             values[column.name] = dept_id
+        elif column.foreign_keys:
+            target = next(iter(column.foreign_keys)).column.table.name.replace("_", ".", 1)
+            if target in made:
+                values[column.name] = made[target]
         elif column.type.python_type is str:
             text = f"{MARKER}{column.name}"
             limit = getattr(column.type, "length", None)
@@ -72,7 +90,12 @@ def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int) ->
             values[column.name] = 1  # a count, a size, the id of a linked record
         elif column.type.python_type is Decimal:
             values[column.name] = Decimal("1")  # an amount
-    values.setdefault("org_id", org_id)
+        elif isinstance(column.type, UTCDateTime):
+            values[column.name] = datetime.now(UTC)
+        elif column.type.python_type is date:
+            values[column.name] = date.today()
+    if hasattr(model, "org_id"):
+        values.setdefault("org_id", org_id)
     if hasattr(model, "owner_id"):
         values.setdefault("owner_id", owner_id)
     return model(**values)

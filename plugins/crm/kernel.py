@@ -1,0 +1,70 @@
+"""What the CRM reads of the kernel beyond its public API: users' names and
+departments, roles and who holds them. The kernel exports no model class
+for these, so they are read as tables of the one ``Base``'s metadata, here
+and nowhere else in the plugin (as the activity and dashboard plugins do)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Table, or_, select
+from sqlalchemy.orm import Session
+
+from core import Actor, Base
+
+
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of users, by id (one query)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    u = _table("core_user").c
+    return {uid: name for uid, name in session.execute(select(u.id, u.display_name).where(u.id.in_(ids)))}
+
+
+def department_in(session: Session, user_id: int, org_id: int) -> int | None:
+    """The department ``user_id`` works in within ``org_id``: their position
+    there (a membership), else their home department when it is their home
+    organisation."""
+    m = _table("core_membership").c
+    dept = session.scalar(select(m.department_id).where(m.user_id == user_id, m.org_id == org_id)
+                          .order_by(m.id).limit(1))
+    if dept is not None:
+        return int(dept)
+    u = _table("core_user").c
+    row = session.execute(select(u.org_id, u.department_id).where(u.id == user_id)).first()
+    return int(row.department_id) if row and row.org_id == org_id and row.department_id else None
+
+
+def is_active_user(session: Session, user_id: int) -> bool:
+    u = _table("core_user").c
+    return bool(session.scalar(select(u.active).where(u.id == user_id)))
+
+
+def org_users(session: Session, org_id: int) -> list[tuple[int, str]]:
+    """Active users at home in ``org_id`` or holding a role or a position
+    there, as ``(id, display name)`` by name."""
+    a, m, u = _table("core_role_assignment").c, _table("core_membership").c, _table("core_user").c
+    stmt = (select(u.id, u.display_name).where(u.active.is_(True), or_(
+        u.org_id == org_id,
+        u.id.in_(select(a.user_id).where(a.org_id == org_id)),
+        u.id.in_(select(m.user_id).where(m.org_id == org_id))))
+        .order_by(u.display_name, u.id))
+    return [(uid, name) for uid, name in session.execute(stmt)]
+
+
+def held_role_ids(session: Session, actor: Actor, org_id: int) -> set[int]:
+    """The roles ``actor`` holds in ``org_id``."""
+    a = _table("core_role_assignment").c
+    return set(session.scalars(select(a.role_id).where(a.user_id == actor.user_id, a.org_id == org_id)))
+
+
+def roles(session: Session) -> list[tuple[int, str, str]]:
+    """Every role as ``(id, name, English name)``, by name."""
+    r = _table("core_role").c
+    return [(rid, name, name_en) for rid, name, name_en in
+            session.execute(select(r.id, r.name, r.name_en).order_by(r.name))]
