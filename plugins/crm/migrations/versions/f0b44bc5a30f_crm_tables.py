@@ -14,7 +14,6 @@ from alembic import op
 
 import core.db  # noqa: F401 - column types of the suite
 
-
 revision: str = 'f0b44bc5a30f'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ('crm',)
