@@ -212,18 +212,18 @@ def test_a_dependency_cycle_leaves_its_members_out_and_the_suite_serves(site, st
 
 
 def test_a_missing_dependency_leaves_the_plugin_out_and_the_suite_serves(site, start, serves_notes):
-    site.install("sales", depends=("core", "crm"))
+    site.install("deals", depends=("core", "leadbook"))
     kernel = start()
-    assert kernel.errors["sales"] == "depends on 'crm', which is not installed"
-    assert "sales" not in kernel.enabled
+    assert kernel.errors["deals"] == "depends on 'leadbook', which is not installed"
+    assert "deals" not in kernel.enabled
     serves_notes(kernel)
 
 
 def test_a_disabled_dependency_leaves_the_plugin_out_and_the_suite_serves(site, start, serves_notes):
-    site.install("crm")
-    site.install("sales", depends=("core", "crm"))
-    kernel = start(plugins={"notes", "sales"})
-    assert kernel.errors == {"sales": "depends on 'crm', which is not enabled"}
+    site.install("leadbook")
+    site.install("deals", depends=("core", "leadbook"))
+    kernel = start(plugins={"notes", "deals"})
+    assert kernel.errors == {"deals": "depends on 'leadbook', which is not enabled"}
     assert kernel.enabled == ["notes"]
     serves_notes(kernel)
 
@@ -335,13 +335,13 @@ def test_a_service_plugin_declares_prefixed_hooks_that_other_plugins_implement(s
         def board_widgets() -> list[str]:
             \"\"\"Return widget names for the dashboard.\"\"\"
         """)
-    site.install("sales", depends=("core", "board"), hooks="""
+    site.install("deals", depends=("core", "board"), hooks="""
         @hookimpl
         def board_widgets():
             return ["sales.pipeline"]
         """)
     kernel = start()
-    assert not {"board", "sales"} & set(kernel.errors)
+    assert not {"board", "deals"} & set(kernel.errors)
     assert kernel.pm.hook.board_widgets() == [["sales.pipeline"]]
 
 
@@ -351,12 +351,12 @@ def test_an_optional_hookimpl_of_a_disabled_service_plugin_is_harmless(site, sta
         def board_widgets() -> list[str]:
             \"\"\"Return widget names for the dashboard.\"\"\"
         """)
-    site.install("sales", init="optional_depends = ['board']\n", hooks="""
+    site.install("deals", init="optional_depends = ['board']\n", hooks="""
         @hookimpl(optionalhook=True)
         def board_widgets():
             return ["sales.pipeline"]
         """)
-    kernel = start(plugins={"notes", "sales"})
-    assert sorted(kernel.enabled) == ["notes", "sales"]
+    kernel = start(plugins={"notes", "deals"})
+    assert sorted(kernel.enabled) == ["deals", "notes"]
     assert not kernel.errors
     serves_notes(kernel)
