@@ -42,6 +42,7 @@ from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_
 from core.jobs import JobContext, enqueue
 from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version, extra_form_field, set_extra
+from core.masking import MASK_KINDS, is_hidden, is_masked, looks_masked, mask_kind, mask_value, shown_value
 from core.notify import Notification, notify
 from core.people import manager_chain, manager_of, role_members
 from core.permissions import Actor, get_for, scope
@@ -102,4 +103,5 @@ __all__ = [
     "aggregate", "describe", "records_behind",
     "WaitingApproval", "waiting_approvals",
     "static_dirs",
+    "MASK_KINDS", "is_hidden", "is_masked", "looks_masked", "mask_kind", "mask_value", "shown_value",
 ]

@@ -209,10 +209,12 @@ def trail(session: Session, actor: Any, record: Any, *, limit: int = 50) -> list
     """A record's change history as ``actor`` may see it, newest first.
 
     Empty without ``core.audit.read``. Fields the actor may not see are left
-    out; references to other records show their name when the actor may read
-    them (their id otherwise).
+    out, those masked for them show masked old and new values; references to
+    other records show their name when the actor may read them (their id
+    otherwise).
     """
-    from core.permissions import scope  # the predicate imports the models, which import us
+    from core.masking import mask_kind  # the predicate imports the models, which import us
+    from core.permissions import scope
 
     if not actor.can("core.audit.read") or not getattr(record, "__audited__", False):
         return []
@@ -221,7 +223,8 @@ def trail(session: Session, actor: Any, record: Any, *, limit: int = 50) -> list
         select(AuditLog, User.display_name).outerjoin(User, User.id == AuditLog.user_id)
         .where(AuditLog.model == model.__model_key__, AuditLog.record_id == record.id)
         .order_by(AuditLog.id.desc()).limit(limit)))
-    hidden = actor.hidden_fields(model)
+    masked = actor.masked_fields(model)
+    hidden = actor.hidden_fields(model) - masked
     columns = {c.name: c for c in model.__table__.columns}
     names: dict[str, dict[Any, str]] = {}
     for name, column in columns.items():
@@ -237,13 +240,24 @@ def trail(session: Session, actor: Any, record: Any, *, limit: int = 50) -> list
     for row, user_name in rows:
         changes = tuple(
             Change(f, str(columns[f].info.get("label", "")) if f in columns else "",
-                   *_shown(f, old, new, names, labelled))
+                   *(_masked(old, new, mask_kind(model, f)) if f in masked
+                     else _shown(f, old, new, names, labelled)))
             for f, (old, new) in (row.changes or {}).items() if f not in hidden and f != "extra"
         )
         if "extra" in (row.changes or {}) and "extra" not in hidden:
-            changes += _extra_changes(row.changes["extra"], extra_labels, hidden)
+            changes += _extra_changes(row.changes["extra"], extra_labels, hidden, masked)
         out.append(TrailEntry(row.id, row.at, row.action, row.user_id, user_name or "", changes))
     return out
+
+
+def _masked(old: Any, new: Any, kind: str | None = None) -> tuple[Any, Any, bool]:
+    """A change of a field masked for the reader: both values masked (an empty one stays empty)."""
+    from core.masking import mask_value
+
+    def masked(value: Any) -> Any:
+        return None if value is None else mask_value(value, kind)
+
+    return masked(old), masked(new), False
 
 
 def _shown(field: str, old: Any, new: Any, names: dict[str, dict[Any, str]],
@@ -294,11 +308,16 @@ def _extra_labels(session: Session, actor: Any, model: Any) -> dict[str, str]:
     return {f.name: f.label_for(actor.locale) for f in extra_fields_of(session, model.__model_key__)}
 
 
-def _extra_changes(pair: Any, labels: dict[str, str], hidden: set[str]) -> tuple[Change, ...]:
+def _extra_changes(pair: Any, labels: dict[str, str], hidden: set[str],
+                   masked: set[str]) -> tuple[Change, ...]:
     """One change per run-time field whose value changed within ``extra``,
-    leaving out hidden and removed ones (they are nowhere to be seen)."""
+    leaving out hidden and removed ones (they are nowhere to be seen), with
+    masked values for the fields masked for the reader (by name or all of
+    ``extra``)."""
     old, new = (pair if isinstance(pair, list | tuple) and len(pair) == 2 else ({}, {}))
     old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
-    return tuple(Change(name, labels[name], old.get(name), new.get(name))
+    return tuple(Change(name, labels[name], *(_masked(old.get(name), new.get(name))
+                                              if name in masked or "extra" in masked
+                                              else (old.get(name), new.get(name), False)))
                  for name in sorted(old.keys() | new.keys())
                  if old.get(name) != new.get(name) and name in labels and name not in hidden)

@@ -68,19 +68,25 @@ def forget(session: Session) -> None:
     session.info.pop(_CACHE, None)
 
 
-def visible_extra(session: Session, actor: Actor, model: type[Base]) -> list[ExtraField]:
-    """The run-time fields of ``model`` the actor may see (field rules: a rule
-    on a field's name, or on ``extra`` itself, hides it)."""
+def visible_extra(
+    session: Session, actor: Actor, model: type[Base], *, masked: bool = False
+) -> list[ExtraField]:
+    """The run-time fields of ``model`` the actor may read in clear (field
+    rules: a rule on a field's name, or on ``extra`` itself, hides or masks
+    it); with ``masked``, also those they read masked
+    (:func:`core.masking.is_masked` tells which, ``shown_value`` masks)."""
     if not has_extra(model):
         return []
     hidden = actor.hidden_fields(model)
+    if masked:
+        hidden -= actor.masked_fields(model)
     if "extra" in hidden:
         return []
     return [f for f in extra_fields_of(session, model.__model_key__) if f.name not in hidden]
 
 
 def editable_extra(session: Session, actor: Actor, model: type[Base]) -> list[ExtraField]:
-    """The run-time fields of ``model`` the actor may change (not hidden, not read-only)."""
+    """The run-time fields of ``model`` the actor may change (not hidden, masked or read-only)."""
     if not has_extra(model):
         return []
     locked = actor.readonly_fields(model)

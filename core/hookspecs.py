@@ -268,7 +268,7 @@ def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: 
 
 @hookspec
 def on_field_rules_changed(session: Session, role_id: int, model_keys: list[str]) -> None:
-    """A role's field rules (hidden / read-only fields) changed for ``model_keys``.
+    """A role's field rules (hidden / masked / read-only fields) changed for ``model_keys``.
 
     Fired by the role page's service inside its transaction, after the new
     rules are flushed. A plugin that copied field values somewhere readers

@@ -14,6 +14,11 @@ run-time fields (custom fields, :mod:`core.fields`) on all of these at once:
 as columns (sortable, keyset-paged), filters (choice, bool, user), searched
 text, form inputs bound through :func:`core.fields.clean_extra`, and detail
 rows; field rules hide them or make them read-only like declared fields.
+
+A field masked for the reader (field rule "masked", :mod:`core.masking`)
+shows masked text in lists, on detail pages and in forms, where it is
+read-only and never bound; a list neither sorts, searches nor filters by it,
+which would give its values away.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from core.fields import (
     visible_extra,
 )
 from core.i18n import N_
+from core.masking import is_masked, mask_kind, mask_value, shown_value
 from core.models import User
 from core.permissions import Actor, get_for, scope
 from core.registry import ExtraField, Panel
@@ -86,9 +92,39 @@ class Column:
     getter: Callable[[Any], Any] | None = None
     #: the run-time field this column shows, if any
     extra: ExtraField | None = None
+    #: shows its values masked (:func:`masked_column`)
+    masked: bool = False
 
     def value_of(self, row: object) -> Any:
         return self.getter(row) if self.getter is not None else getattr(row, self.name)
+
+
+def masked_column(column: Column, kind: str | None = None) -> Column:
+    """``column`` showing its values masked as ``kind`` (:func:`core.masking.mask_value`):
+    plain text, not sortable (a sort, and the cursor of a page sorted by it,
+    would give the values away)."""
+    return replace(column, kind="text", sortable=False, choices=None, ref=None, masked=True,
+                   getter=partial(_masked_cell, column, kind))
+
+
+def _masked_cell(column: Column, kind: str | None, row: object) -> str:
+    return mask_value(column.value_of(row), kind)
+
+
+def shown_columns(actor: Actor, model: type[Base], columns: Sequence[Column]) -> list[Column]:
+    """Declared ``columns`` of ``model`` as ``actor`` may see them: hidden
+    ones left out, masked ones masked (as their column's ``info["mask"]`` says)."""
+    masked = actor.masked_fields(model)
+    hidden = actor.hidden_fields(model) - masked
+    return [masked_column(c, mask_kind(model, c.name)) if c.name in masked else c
+            for c in columns if c.name not in hidden]
+
+
+def extra_columns(ctx: Ctx, model: type[Base]) -> list[Column]:
+    """A column per run-time field of ``model`` the reader may see, masked
+    ones masked."""
+    return [masked_column(extra_list_column(ctx, f)) if is_masked(ctx.user, model, f.name)
+            else extra_list_column(ctx, f) for f in visible_extra(ctx.db, ctx.user, model, masked=True)]
 
 
 @dataclass(frozen=True)
@@ -181,8 +217,15 @@ class ListView:
     extra: bool = True
 
     def visible_columns(self, actor: Actor) -> list[Column]:
-        hidden = actor.hidden_fields(self.model)
-        return [c for c in self.columns if c.name not in hidden]
+        """The declared columns ``actor`` may see, those masked for them masked."""
+        return shown_columns(actor, self.model, self.columns)
+
+    def sort_of(self, actor: Actor, wanted: str | None, sortable: set[str]) -> str:
+        """The sort a request gets: the one it asks for when the list offers it,
+        else the default, unless that is a field the actor may not read in clear."""
+        if wanted is not None and wanted in sortable:
+            return wanted
+        return "id" if self.default_sort in actor.hidden_fields(self.model) else self.default_sort
 
     def base_query(self, ctx: Ctx, *, deleted: bool = False) -> Select[Any]:
         model = self.model
@@ -197,23 +240,24 @@ class ListView:
         """The rows the request asks for, before paging: the reader's scope, the
         search box, the filters (declared and custom fields), the sort. The page
         pages it; an export exports :meth:`Filtered.ordered` of it."""
-        model, q = self.model, ctx.query
-        extras = {f.name: f for f in visible_extra(ctx.db, ctx.user, model)} if self.extra else {}
-        columns = self.visible_columns(ctx.user) + [extra_list_column(ctx, f) for f in extras.values()]
+        model, q, user = self.model, ctx.query, ctx.user
+        columns = self.visible_columns(user) + (extra_columns(ctx, model) if self.extra else [])
+        visible = {c.name for c in columns if not c.masked}  # what a search or a filter may read
+        extras = {c.extra.name: c.extra for c in columns if c.extra is not None and c.name in visible}
         sortable = {c.name for c in columns if c.sortable} | {"id"}
-        wanted = q.get("sort")
-        sort = wanted if wanted is not None and wanted in sortable else self.default_sort
+        sort = self.sort_of(user, q.get("sort"), sortable)
         desc = q.get("dir", "desc" if self.default_desc else "asc") == "desc"
         stmt = stmt if stmt is not None else self.base_query(ctx, deleted=deleted)
         text = (q.get("q") or "").strip()[:100]
-        visible = {c.name for c in columns}
         searched = [getattr(model, f) for f in self.search if f in visible]
         searched += [extra_column(model, f) for f in extras.values() if f.kind == "text"]
         if text and searched:
             like = f"%{_escape_like(text)}%"
             stmt = stmt.where(or_(*[col.ilike(like, escape="\\") for col in searched]))
         filter_state = []
-        for flt in self.filters + [extra_filter(ctx, f) for f in extras.values() if f.kind in FILTER_KINDS]:
+        withheld = user.hidden_fields(model)
+        offered = [flt for flt in self.filters if flt.name not in withheld]
+        for flt in offered + [extra_filter(ctx, f) for f in extras.values() if f.kind in FILTER_KINDS]:
             options = _choices(flt.choices, ctx)
             value = q.get(flt.name, "")
             if value and value in {v for v, _ in options} and flt.name in visible | {"deleted"}:
@@ -429,9 +473,18 @@ class Form:
         return [f for f in self.fields if f.name not in locked]
 
     def visible(self, actor: Actor, model: type[Base] | None) -> list[FormField]:
+        """The fields ``actor`` may read in clear."""
         if model is None:
             return list(self.fields)
         hidden = actor.hidden_fields(model)
+        return [f for f in self.fields if f.name not in hidden]
+
+    def shown(self, actor: Actor, model: type[Base] | None) -> list[FormField]:
+        """The fields a form shows ``actor``: those they may read in clear and,
+        read-only, those masked for them (whose inputs send nothing)."""
+        if model is None:
+            return list(self.fields)
+        hidden = actor.hidden_fields(model) - actor.masked_fields(model)
         return [f for f in self.fields if f.name not in hidden]
 
     def bind(self, ctx: Ctx, *, model: type[Base] | None = None) -> dict[str, Any]:
@@ -442,7 +495,10 @@ class Form:
             raw = ctx.form.get(f.name)
             column = _column_of(model, f.name)
             try:
-                values[f.name] = value = self.clean(fit_to_column(f, column), raw, ctx)
+                value = self.clean(fit_to_column(f, column), raw, ctx)
+                if value is None and column is not None and not column.nullable and _is_text(column):
+                    value = ""  # an optional choice left empty, in a text column that holds no NULL
+                values[f.name] = value
                 check_range(value, column)
             except ValueError as exc:
                 errors[f.name] = ctx._(str(exc), label=ctx._(f.label))
@@ -527,6 +583,13 @@ class Form:
                 raise ValueError(N_("{label}: choose one of the offered values."))
             return int(text) if text.isdigit() else text
         return text
+
+
+def _is_text(column: Any) -> bool:
+    try:
+        return column.type.python_type is str
+    except NotImplementedError:
+        return False
 
 
 def _column_of(model: type[Base] | None, name: str) -> Any:
@@ -628,11 +691,16 @@ class Crud:
         actions = _slot(ctx.kernel.pm.hook.list_actions(session=ctx.db, model_key=self.key, actor=ctx.user))
         return ctx.render("kit/list.html", **self._ctx(ctx, page=page, actions=actions))
 
+    def title_of(self, actor: Actor, record: Any) -> str:
+        """The record's page title (``title_attr``) as ``actor`` may read it:
+        masked, or its id when the field is hidden from them."""
+        value = shown_value(actor, self.model, self.title_attr, getattr(record, self.title_attr, None))
+        return f"#{id_of(record)}" if value is None else str(value)
+
     def detail(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"])
-        hidden = ctx.user.hidden_fields(self.model)
-        fields = [c for c in self.detail_fields if c.name not in hidden]
-        fields += [extra_list_column(ctx, f) for f in visible_extra(ctx.db, ctx.user, self.model)]
+        user, model = ctx.user, self.model
+        fields = shown_columns(user, model, self.detail_fields) + extra_columns(ctx, model)
         panels = [p for group in ctx.kernel.pm.hook.record_panels(
             session=ctx.db, model_key=self.key, record=record, actor=ctx.user) for p in group]
         replaced = {key for p in panels for key in p.replaces}
@@ -640,8 +708,9 @@ class Crud:
         extra = self.detail_context(ctx, record) if self.detail_context else {}
         registry = ctx.kernel.registry
         return ctx.render(self.detail_template, **self._ctx(
-            ctx, record=record, fields=fields, refs=load_refs(ctx.db, ctx.user, fields, [record], ctx.t.locale),
-            panels=panels, workflow=workflow_of(registry, record), locked=is_locked(registry, record),
+            ctx, record=record, record_title=self.title_of(user, record), fields=fields,
+            refs=load_refs(ctx.db, ctx.user, fields, [record], ctx.t.locale), panels=panels,
+            workflow=workflow_of(registry, record), locked=is_locked(registry, record),
             transitions=allowed_transitions(ctx.db, registry, ctx.user, record), **extra))
 
     def new(self, ctx: Ctx) -> Response:
@@ -658,15 +727,28 @@ class Crud:
 
     def _form(self, ctx: Ctx, record: Base | None, values: dict[str, Any], errors: dict[str, str],
               status: int = 200) -> Response:
-        user = ctx.user
-        editable = {f.name for f in self.form.editable(user, self.model)}
-        editable |= {f.name for f in editable_extra(ctx.db, user, self.model)}
-        extras = [extra_form_field(ctx, f) for f in visible_extra(ctx.db, user, self.model)]
-        fields = self.form.visible(user, self.model) + extras
+        user, model = ctx.user, self.model
+        editable = {f.name for f in self.form.editable(user, model)}
+        editable |= {f.name for f in editable_extra(ctx.db, user, model)}
+        shown = visible_extra(ctx.db, user, model, masked=True)
+        extras = [extra_form_field(ctx, f) for f in shown]
+        fields = self.form.shown(user, model) + extras
+        # a masked field shows the record's value masked, never what was posted
+        masked = {f.name for f in self.form.fields if f.name in user.masked_fields(model)}
+        masked |= {ef.name for ef in shown if is_masked(user, model, ef.name)}
+        values = {k: v for k, v in values.items() if k not in masked}
+        for f in self.form.fields:
+            if f.name in masked:
+                values[f.name] = shown_value(user, model, f.name, getattr(record, f.name, None))
+        for ef in shown:
+            if ef.name in masked:
+                values[ef.name] = shown_value(user, model, ef.name,
+                                              display_value(ef, record, ctx.t.locale) if record else None)
         panels = _slot(ctx.kernel.pm.hook.form_panels(session=ctx.db, model_key=self.key, record=record,
                                                       actor=user))
         return ctx.render("kit/form.html", status=status, **self._ctx(
-            ctx, record=record, values=values, errors=errors, fields=fields, editable=editable,
+            ctx, record=record, record_title=self.title_of(user, record) if record is not None else "",
+            values=values, errors=errors, fields=fields, editable=editable - masked, masked=masked,
             choices={f.name: _choices(f.choices, ctx) for f in [*self.form.fields, *extras]},
             panels=panels))
 

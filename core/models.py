@@ -96,8 +96,8 @@ class User(IdMixin, TimestampMixin, VersionedMixin, ExtraMixin, AuditedMixin, Ba
 
     username: Mapped[str] = mapped_column(String(80), unique=True, info={"label": N_("Username")})
     display_name: Mapped[str] = mapped_column(String(200), info={"label": N_("Full name")})
-    email: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("E-mail")})
-    phone: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("Mobile")})
+    email: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("E-mail"), "mask": "email"})
+    phone: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("Mobile"), "mask": "phone"})
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     locale: Mapped[str] = mapped_column(String(10), default="", info={"label": N_("Language")})
     active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
@@ -173,7 +173,7 @@ class RoleAssignment(IdMixin, Base):
 
 
 class FieldRule(IdMixin, Base):
-    """A field of a model hidden or read-only for a role."""
+    """A field of a model hidden, masked or read-only for a role."""
 
     __tablename__ = "core_field_rule"
     __table_args__ = (UniqueConstraint("role_id", "model", "field"),)
@@ -181,7 +181,7 @@ class FieldRule(IdMixin, Base):
     role_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_role.id", ondelete="CASCADE"))
     model: Mapped[str] = mapped_column(String(120))
     field: Mapped[str] = mapped_column(String(120))
-    mode: Mapped[str] = mapped_column(String(20))  # "hidden" | "readonly"
+    mode: Mapped[str] = mapped_column(String(20))  # core.permissions.FIELD_MODES
 
 
 class AclStamp(Base):

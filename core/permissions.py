@@ -31,6 +31,8 @@ from core.models import (
 )
 
 T = TypeVar("T", bound=Base)
+#: what a field rule makes of a field for a role (``core_field_rule.mode``)
+FIELD_MODES = ("hidden", "readonly", "masked")
 SCOPE_RANK = {"own": 1, "department": 2, "department_tree": 3, "org": 4, "all": 5}
 
 
@@ -65,7 +67,7 @@ class Actor:
     org_id: int
     department_id: int | None
     grants: dict[str, list[Grant]] = field(default_factory=dict)
-    #: model key -> field -> "hidden" | "readonly"
+    #: model key -> field -> "hidden" | "masked" | "readonly"
     field_modes: dict[str, dict[str, str]] = field(default_factory=dict)
     org_ids: frozenset[int] = frozenset()
 
@@ -77,10 +79,21 @@ class Actor:
             raise Forbidden(code)
 
     def hidden_fields(self, model: type[Base]) -> set[str]:
+        """The fields the actor may not read in clear: those hidden from them
+        and those masked for them. Code that shows masked values (the kit,
+        the API, exports, prints, the audit trail) takes
+        :meth:`masked_fields` back out; any other code leaves them out, so a
+        masked value never shows in clear where nobody thought of masking."""
         modes = self.field_modes.get(model.__model_key__, {})
-        return {f for f, m in modes.items() if m == "hidden"}
+        return {f for f, m in modes.items() if m in ("hidden", "masked")}
+
+    def masked_fields(self, model: type[Base]) -> set[str]:
+        """The fields the actor reads masked (``138****5678``, :func:`core.masking.mask_value`)."""
+        modes = self.field_modes.get(model.__model_key__, {})
+        return {f for f, m in modes.items() if m == "masked"}
 
     def readonly_fields(self, model: type[Base]) -> set[str]:
+        """The fields the actor may not change: read-only, masked and hidden ones."""
         modes = self.field_modes.get(model.__model_key__, {})
         return set(modes)
 
@@ -158,8 +171,11 @@ def _field_modes(
     granting_roles: dict[str, set[int]],
     rows: Sequence[Row[int, int, bool, int | None]],
 ) -> dict[str, dict[str, str]]:
-    """A field is hidden (read-only) when every role that grants the actor
-    read (update) on its model hides it (or makes it read-only)."""
+    """A field is hidden when every role that grants the actor read on its
+    model hides it; masked when every such role hides or masks it (and one
+    masks it: a role that shows it in clear wins); read-only when every role
+    that grants update on the model has a rule on it (a masked value is
+    never written back)."""
     if not role_ids:
         return {}
     unrestricted = {r[1] for r in rows if r[2]}  # grants_all roles see everything
@@ -172,15 +188,14 @@ def _field_modes(
         rules[(model, fname)][role_id] = mode
     result: dict[str, dict[str, str]] = defaultdict(dict)
     for (model, fname), by_role in rules.items():
-        readers = granting_roles.get(f"{model}.read", set()) - unrestricted
-        writers = granting_roles.get(f"{model}.update", set()) - unrestricted
-        if readers and not (readers - {r for r, m in by_role.items() if m == "hidden"}) and not (
-            granting_roles.get(f"{model}.read", set()) & unrestricted
-        ):
-            result[model][fname] = "hidden"
-        elif writers and not (writers - set(by_role)) and not (
-            granting_roles.get(f"{model}.update", set()) & unrestricted
-        ):
+        reading = granting_roles.get(f"{model}.read", set())
+        writing = granting_roles.get(f"{model}.update", set())
+        readers, writers = reading - unrestricted, writing - unrestricted
+        clear_readers = readers - {r for r, m in by_role.items() if m in ("hidden", "masked")}
+        if readers and not (reading & unrestricted) and not clear_readers:
+            hides = all(by_role[r] == "hidden" for r in readers)
+            result[model][fname] = "hidden" if hides else "masked"
+        elif writers and not (writers - set(by_role)) and not (writing & unrestricted):
             result[model][fname] = "readonly"
     return dict(result)
 

@@ -64,6 +64,7 @@ from sqlalchemy import String, Table
 from core import migrate
 from core.db import Base, table_of
 from core.kit import Crud
+from core.masking import MASK_KINDS
 from core.models import SCOPES
 from core.plugins import KERNEL, Manifest
 from core.registry import ACTIONS
@@ -488,6 +489,9 @@ class PluginConformance:
                 seen.add(f"{key}.{column.name}")
                 if column.name in KERNEL_MANAGED_COLUMNS or f"{key}.{column.name}" in self.internal_columns:
                     continue
+                mask = column.info.get("mask")
+                if mask is not None and mask not in MASK_KINDS:
+                    offenders.append(f"column {key}.{column.name} masks as {mask!r}, not one of {MASK_KINDS}")
                 label = column.info.get("label")
                 if not (isinstance(label, str) and label):
                     offenders.append(f"column {key}.{column.name} has no info={{'label': N_(...)}}")

@@ -29,7 +29,7 @@ from core.models import (
     RolePermission,
     User,
 )
-from core.permissions import Actor, Forbidden, covers, get_for, scope
+from core.permissions import FIELD_MODES, Actor, Forbidden, covers, get_for, scope
 from core.registry import Registry
 
 #: a node of an organisation or department tree (materialised ``path``)
@@ -290,7 +290,7 @@ def set_role_grants(
 
 
 def set_field_rules(db: Session, role: Role, rules: dict[tuple[str, str], str], registry: Registry) -> None:
-    """Replace a role's field rules: ``{(model, field): "hidden" | "readonly"}``.
+    """Replace a role's field rules: ``{(model, field): "hidden" | "masked" | "readonly"}``.
 
     The fields are the models' columns and their run-time fields (custom
     fields, under their name). Rules on fields that are neither (a removed
@@ -301,7 +301,7 @@ def set_field_rules(db: Session, role: Role, rules: dict[tuple[str, str], str], 
     for (model, fname), mode in rules.items():
         if (model, fname) not in known:
             raise ValidationError({f"{model}.{fname}": N_("Unknown field.")})
-        if mode not in ("hidden", "readonly"):
+        if mode not in FIELD_MODES:
             raise ValidationError({f"{model}.{fname}": N_("Unknown field rule.")})
     current = db.scalars(select(FieldRule).where(FieldRule.role_id == role.id))
     before = {(r.model, r.field): r.mode for r in current if (r.model, r.field) in known}

@@ -91,8 +91,8 @@ def _record_schema(crud: Crud) -> dict[str, Any]:
         if col.name in props and col.choices:
             props[col.name]["description"] = "one of: " + ", ".join(col.choices)
     return {"type": "object", "properties": props,
-            "description": f"{crud.model.__label__}; fields hidden from the reader are left out; "
-                           "custom fields appear under their names"}
+            "description": f"{crud.model.__label__}; fields hidden from the reader are left out, "
+                           "fields masked for them come as masked text; custom fields appear under their names"}
 
 
 def _field_schema(crud: Crud, f: FormField) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def _record(ctx: Ctx, crud: Crud, action: str) -> Any:
 
 
 def _out(ctx: Ctx, crud: Crud, record: Any, status: int = 200, **headers: str) -> JSONResponse:
-    body = v.dump(ctx.db, crud, record, ctx.user.hidden_fields(crud.model))
+    body = v.dump(ctx.db, crud, record, ctx.user)
     if isinstance(record, VersionedMixin):
         headers["ETag"] = f'"{record.version}"'
     return JSONResponse(body, status_code=status, headers=headers)
@@ -111,10 +111,10 @@ def resource_list(ctx: Ctx) -> Response:
     ctx.user.require(f"{crud.key}.read")
     model, lv, q = crud.model, crud.list_view, ctx.query
     columns = lv.visible_columns(ctx.user)
-    names = {c.name for c in columns}
+    names = {c.name for c in columns if not c.masked}  # a masked field neither searches nor filters
     sortable = {c.name for c in columns if c.sortable} | {"id"}
     errors: dict[str, str] = {}
-    sort = q.get("sort") or lv.default_sort
+    sort = q.get("sort") or lv.sort_of(ctx.user, None, sortable)
     if sort not in sortable or sort not in model.__table__.columns:
         errors["sort"] = N_("{label}: choose one of the offered values.")
     direction = q.get("dir") or ("desc" if lv.default_desc else "asc")
@@ -125,11 +125,11 @@ def resource_list(ctx: Ctx) -> Response:
         errors["limit"] = N_("{label} must be a whole number from 1 to 200.")
     stmt = lv.base_query(ctx)
     text = (q.get("q") or "").strip()[:100]
-    if text and lv.search:
+    searched = [getattr(model, f) for f in lv.search if f in names]  # not a hidden or masked one
+    if text and searched:
         try:
             like = "%" + v.storable(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            stmt = stmt.where(or_(*[getattr(model, f).ilike(like, escape="\\")
-                                    for f in lv.search if f in names]))
+            stmt = stmt.where(or_(*[col.ilike(like, escape="\\") for col in searched]))
         except ValueError as exc:
             errors["q"] = str(exc)
     for key, raw in q.multi_items():
@@ -161,9 +161,8 @@ def resource_list(ctx: Ctx) -> Response:
     rows = list(ctx.db.scalars(stmt.order_by(*order).limit(size + 1)))
     more = len(rows) > size
     rows = rows[:size]
-    hidden = ctx.user.hidden_fields(model)
     cursor = v.encode_cursor(getattr(rows[-1], sort), rows[-1].id) if more else None
-    return JSONResponse({"items": [v.dump(ctx.db, crud, r, hidden) for r in rows], "next": cursor})
+    return JSONResponse({"items": [v.dump(ctx.db, crud, r, ctx.user) for r in rows], "next": cursor})
 
 
 # ------------------------------------------------------------------ one record

@@ -14,7 +14,18 @@ from typing import Any
 from sqlalchemy import Integer, Numeric, String
 from sqlalchemy.orm import Session
 
-from core import N_, Base, Crud, FormField, SoftDeleteMixin, extra_fields_of, has_extra
+from core import (
+    N_,
+    Actor,
+    Base,
+    Crud,
+    FormField,
+    SoftDeleteMixin,
+    extra_fields_of,
+    has_extra,
+    is_hidden,
+    shown_value,
+)
 
 #: the largest id a database holds (BIGINT); larger ones are simply not found
 MAX_ID = 2**63 - 1
@@ -47,14 +58,17 @@ def output_fields(crud: Crud) -> list[str]:
     return [n for n in dict.fromkeys(names) if n in crud.model.__table__.columns]
 
 
-def dump(db: Session, crud: Crud, record: Any, hidden: set[str]) -> dict[str, Any]:
-    """One record as the reader may see it: hidden fields never leave."""
-    out = {n: jsonable(getattr(record, n)) for n in output_fields(crud) if n not in hidden}
-    if has_extra(crud.model):
+def dump(db: Session, crud: Crud, record: Any, actor: Actor | None) -> dict[str, Any]:
+    """One record as the reader may see it: hidden fields never leave, masked
+    ones leave as masked text (``actor`` None: the system, which sees all)."""
+    model = crud.model
+    out = {n: jsonable(shown_value(actor, model, n, getattr(record, n))) for n in output_fields(crud)
+           if actor is None or not is_hidden(actor, model, n)}
+    if has_extra(model):
         extra = getattr(record, "extra", None) or {}
         for ef in extra_fields_of(db, crud.key):
-            if ef.name not in hidden:
-                out[ef.name] = jsonable(extra.get(ef.name))
+            if actor is None or not is_hidden(actor, model, ef.name):
+                out[ef.name] = jsonable(shown_value(actor, model, ef.name, extra.get(ef.name)))
     return out
 
 

@@ -134,7 +134,7 @@ def _record(session: Session, key: str, record: Any) -> dict[str, Any]:
     found = registry.cruds.get(key) if registry is not None else None
     if found is None:
         return {"id": record.id}
-    return values.dump(session, found[1], record, set())
+    return values.dump(session, found[1], record, None)
 
 
 def replay(session: Session, actor: Actor, delivery_id: int) -> Delivery:

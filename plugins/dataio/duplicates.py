@@ -200,10 +200,14 @@ def candidates(
 ) -> list[Candidate]:
     """Existing records of ``model`` that the record with ``values`` may
     duplicate, best first; the record ``exclude`` (the one being edited) is
-    left out. Soft-deleted records are no candidates."""
+    left out. Soft-deleted records are no candidates. A field the actor may
+    not read in clear (hidden or masked for them) matches nothing: it would
+    confirm a value they are not to see."""
     model_key = model.__model_key__
+    withheld = actor.hidden_fields(model)
+    rules = [r for r in rules_of(session, model_key) if r.field not in withheld]
     scores: dict[int, tuple[float, MatchRule]] = {}
-    for rule, key in keys_of(rules_of(session, model_key), values):
+    for rule, key in keys_of(rules, values):
         for record_id in matching_ids(session, model_key, rule.kind, [key]).get(key, ()):
             scores[record_id] = (1.0, rule)
         if rule.fuzzy and rule.kind == "name":

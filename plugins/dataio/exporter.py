@@ -4,7 +4,7 @@ they chose among those they may see, to CSV (UTF-8 with BOM, for Excel) or
 XLSX. Text that a spreadsheet would run as a formula is neutralised. The
 custom fields the user may see follow the declared columns, labelled and
 with choice labels in the reader's language (user and link fields as ids, as
-the import takes them).
+the import takes them). A field masked for the user is exported masked.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,18 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core import Actor, Base, Crud, ExtraField, extra_value, scope, visible_extra
+from core import (
+    Actor,
+    Base,
+    Crud,
+    ExtraField,
+    extra_value,
+    is_masked,
+    mask_kind,
+    mask_value,
+    scope,
+    visible_extra,
+)
 
 #: a cell starting with one of these is a formula to Excel and WPS
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,12 +56,17 @@ class ExportColumn:
     ref_label: str = "name"
     #: a custom field (``label`` and ``choices`` are then the reader's text, no message ids)
     extra: ExtraField | None = None
+    #: masked for the reader: the cell is the value masked (:func:`core.mask_value`)
+    masked: bool = False
+    mask: str | None = None
 
 
 def columns_of(db: Session, crud: Crud, actor: Actor, locale: str) -> list[ExportColumn]:
     """What the user may export: the list's columns, then the form's other
-    fields, then the custom fields, without the fields hidden from them."""
-    hidden = actor.hidden_fields(crud.model)
+    fields, then the custom fields, without the fields hidden from them
+    (those masked for them are marked ``masked``)."""
+    model = crud.model
+    hidden = actor.hidden_fields(model) - actor.masked_fields(model)
     out: dict[str, ExportColumn] = {}
     for c in crud.list_view.columns:
         out.setdefault(c.name, ExportColumn(c.name, c.label, c.kind, c.choices, c.ref, c.ref_label))
@@ -58,10 +74,12 @@ def columns_of(db: Session, crud: Crud, actor: Actor, locale: str) -> list[Expor
         if f.kind != "password":
             choices = dict(f.choices) if f.choices is not None and not callable(f.choices) else None
             out.setdefault(f.name, ExportColumn(f.name, f.label, "choice" if choices else "text", choices))
-    declared = [c for c in out.values() if c.name not in hidden and hasattr(crud.model, c.name)]
-    return declared + [ExportColumn(f.name, f.label_for(locale), f.kind,
-                                    {k: f.choice_label(k, locale) for k, _ in f.choices}, extra=f)
-                       for f in visible_extra(db, actor, crud.model)]
+    declared = [c for c in out.values() if c.name not in hidden and hasattr(model, c.name)]
+    extras = [ExportColumn(f.name, f.label_for(locale), f.kind,
+                           {k: f.choice_label(k, locale) for k, _ in f.choices}, extra=f)
+              for f in visible_extra(db, actor, model, masked=True)]
+    return [replace(c, masked=True, mask=mask_kind(model, c.name)) if is_masked(actor, model, c.name) else c
+            for c in declared + extras]
 
 
 def header(columns: Sequence[ExportColumn], translate: Callable[[str], str]) -> list[str]:
@@ -79,8 +97,7 @@ def rows(db: Session, actor: Actor, stmt: Select[Any], columns: Sequence[ExportC
             return
         refs = _refs(db, actor, columns, chunk)
         for record in chunk:
-            yield [neutralise(_extra_cell(c, record) if c.extra is not None
-                              else _cell(c, getattr(record, c.name, None), refs, translate)) for c in columns]
+            yield [neutralise(_cell_of(c, record, refs, translate)) for c in columns]
         offset += CHUNK
 
 
@@ -95,6 +112,16 @@ def _refs(db: Session, actor: Actor, columns: Sequence[ExportColumn], records: S
         stmt = select(ident, getattr(c.ref, c.ref_label)).where(ident.in_(ids), scope(actor, c.ref, "read"))
         out[c.name] = {k: str(v) for k, v in db.execute(stmt)} if ids else {}
     return out
+
+
+def _cell_of(c: ExportColumn, record: Any, refs: Mapping[str, Mapping[Any, str]],
+             translate: Callable[[str], str]) -> object:
+    """One cell; a masked column's is the value as the sheet would show it, masked."""
+    cell = (_extra_cell(c, record) if c.extra is not None
+            else _cell(c, getattr(record, c.name, None), refs, translate))
+    if not c.masked:
+        return cell
+    return "" if cell is None or cell == "" else mask_value(cell, c.mask)
 
 
 def _extra_cell(c: ExportColumn, record: Any) -> object:

@@ -1,9 +1,9 @@
 """What a template reads of a record (design rule 9: the document, nothing else).
 
 * ``doc``: the record's fields the reader may see (field rules:
-  ``actor.hidden_fields``; a hidden one is None), custom fields included
-  under their names, as plain Python values, plus what the document
-  type's ``context`` adds;
+  ``actor.hidden_fields``; a hidden one is None, a masked one its masked
+  text), custom fields included under their names, as plain Python values,
+  plus what the document type's ``context`` adds;
 * ``text``: each of those fields as printed, in the print's language (a
   choice's or state's label, a referenced record's name, an amount with its
   currency);
@@ -26,7 +26,20 @@ from typing import Any
 from sqlalchemy import Numeric, select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Base, PrintDecl, extra_fields_of, extra_value, has_extra, scope, visible_extra
+from core import (
+    N_,
+    Actor,
+    Base,
+    PrintDecl,
+    extra_fields_of,
+    extra_value,
+    has_extra,
+    is_masked,
+    mask_kind,
+    mask_value,
+    scope,
+    visible_extra,
+)
 from plugins.printing import formats
 from plugins.printing.formats import Speaker
 
@@ -54,39 +67,49 @@ def build(session: Session, actor: Actor, registry: Any, decl: PrintDecl, record
 
     A field hidden from the actor is in ``doc`` as None and in ``text`` as
     "" (so a template written for every reader still prints, without it),
-    and not in ``fields``."""
+    and not in ``fields``. A field masked for them is its masked text in
+    ``doc``, ``text`` and ``fields`` (its printed text, masked)."""
     model = type(record)
-    hidden = actor.hidden_fields(model)
+    masked = actor.masked_fields(model)
+    hidden = actor.hidden_fields(model) - masked
     kinds = _declared_kinds(registry, model)
     fields: list[dict[str, Any]] = []
-    masked: set[str] = set()
+    withheld: set[str] = set()
     for column in model.__table__.columns:
         name = column.key
         label = column.info.get("label") or UNLABELLED.get(name)
         if name in NEVER or not label:
             continue
         if name in hidden:
-            masked.add(name)
+            withheld.add(name)
             continue
         value = getattr(record, name)
         fields.append({"name": name, "label": speak(kinds.get(name, {}).get("label") or label),
                        "value": value, "custom": False,
                        "text": _text(session, actor, registry, column, value, kinds.get(name), speak)})
-    visible = visible_extra(session, actor, model)
+    visible = visible_extra(session, actor, model, masked=True)
     for f in visible:
         value = extra_value(f, record)
         label = speak.pair(f.labels.get("zh_CN", ""), f.labels.get("en", "")) or f.name
         fields.append({"name": f.name, "label": label, "value": value, "custom": True,
                        "text": _extra_text(session, actor, registry, f, value, speak)})
     if has_extra(model):
-        masked |= {f.name for f in extra_fields_of(session, model.__model_key__)} - {f.name for f in visible}
+        withheld |= {f.name for f in extra_fields_of(session, model.__model_key__)} - {f.name for f in visible}
+    for shown in fields:
+        if is_masked(actor, model, shown["name"]):
+            shown["value"] = shown["text"] = formats.Masked(mask_value(shown["text"],
+                                                                       mask_kind(model, shown["name"])))
     doc: dict[str, Any] = {f["name"]: f["value"] for f in fields}
     if decl.context is not None:
         doc.update(plain(decl.context(session, actor, record), f"context of {decl.key}"))
-    # a context respects field rules too: a key named after a hidden field never prints
-    doc.update(dict.fromkeys(masked))
-    text = {f["name"]: f["text"] for f in fields} | dict.fromkeys(masked, "")
+    # a context respects field rules too: a key named after a hidden field never
+    # prints, one named after a masked field prints masked
+    doc.update(dict.fromkeys(withheld))
+    doc.update({f["name"]: f["value"] for f in fields if is_masked(actor, model, f["name"])})
+    text = {f["name"]: f["text"] for f in fields} | dict.fromkeys(withheld, "")
     number = str(getattr(record, decl.number) or "") if decl.number and decl.number not in hidden else ""
+    if decl.number and is_masked(actor, model, decl.number):
+        number = mask_value(number, mask_kind(model, decl.number))
     return Document(doc, text, fields, number or str(record.id), org_of(record))
 
 

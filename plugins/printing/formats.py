@@ -16,6 +16,13 @@ LANGS = ("zh_CN", "en", "both")
 TZ = dates.get_timezone("Asia/Shanghai")
 
 
+class Masked(str):
+    """A value masked for the reader (field rule "masked"): the format
+    filters print it as it is instead of reading it as a number or a date."""
+
+    __slots__ = ()
+
+
 def babel_locale(lang: str) -> str:
     """Numbers and dates of a bilingual print follow Chinese usage."""
     return "en" if lang == "en" else "zh_CN"

@@ -3,7 +3,7 @@ document types declared with ``keep_issued``), with the data as printed.
 
 A copy belongs to its record (design rule 4): whoever may read the record
 may list and download its copies, unless a copy shows a field hidden from
-them (field rules) — then it is refused. Issuing needs ``<model>.print`` on
+them (field rules), or in clear one masked for them — then it is refused. Issuing needs ``<model>.print`` on
 the record. Copies are never changed; they go when the record is purged.
 """
 
@@ -17,7 +17,18 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Conflict, Forbidden, NotFound, PrintDecl, get_for
+from core import (
+    N_,
+    Actor,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PrintDecl,
+    extra_fields_of,
+    get_for,
+    is_masked,
+    looks_masked,
+)
 from plugins.printing import document, prints
 from plugins.printing.engine import Printer
 from plugins.printing.models import IssuedCopy
@@ -66,7 +77,8 @@ def copies_of(session: Session, registry: Any, model_key: str, record_id: int) -
 
 def get_copy(session: Session, actor: Actor, registry: Any, copy_id: Any) -> IssuedCopy:
     """A copy the actor may open: NotFound unless they may read its record;
-    Forbidden when it shows a field hidden from them."""
+    Forbidden when it shows a field hidden from them, or one masked for them
+    other than masked (a copy someone issued who reads it in clear)."""
     try:
         copy = session.get(IssuedCopy, int(copy_id))
     except (TypeError, ValueError):
@@ -78,9 +90,12 @@ def get_copy(session: Session, actor: Actor, registry: Any, copy_id: Any) -> Iss
         get_for(session, actor, model, copy.record_id)
     except Forbidden:
         raise NotFound() from None
-    hidden = actor.hidden_fields(model)
+    hidden = actor.hidden_fields(model) - actor.masked_fields(model)
     shown = {k for k, v in copy.data.items() if v is not None}
     if hidden & shown or ("extra" in hidden and any(k.startswith("x_") for k in shown)):
+        raise Forbidden(f"{copy.record_model}.read")
+    fields = set(model.__table__.columns.keys()) | {f.name for f in extra_fields_of(session, copy.record_model)}
+    if any(is_masked(actor, model, k) and not looks_masked(copy.data[k]) for k in shown & fields):
         raise Forbidden(f"{copy.record_model}.read")
     return copy
 

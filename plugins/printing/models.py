@@ -80,7 +80,7 @@ class IssuedCopy(IdMixin, Base):
     """A PDF as it was issued (printed and kept), with the data it showed.
 
     Readable by whoever may read the record it was issued from (design rule
-    4), unless it shows a field hidden from them."""
+    4), unless it shows a field hidden from them, or in clear one masked for them."""
 
     __tablename__ = "printing_issued_copy"
     __table_args__ = (Index("ix_printing_issued_copy_record", "record_model", "record_id"),)

@@ -79,18 +79,25 @@ class LayoutOnlyLoader(BaseLoader):
 
 
 def _filter(fmt: Callable[..., str]) -> Callable[..., str]:
-    """A format of :mod:`plugins.printing.formats` as a filter, in the print's language."""
+    """A format of :mod:`plugins.printing.formats` as a filter, in the print's
+    language; a masked value prints as it is."""
 
     @pass_context
     def apply(context: Context, value: Any, *args: Any) -> str:
+        if isinstance(value, formats.Masked):
+            return str(value)
         return fmt(value, context.get("lang", "zh_CN"), *args)
 
     return apply
 
 
+def _upper(value: Any) -> str:
+    return str(value) if isinstance(value, formats.Masked) else formats.upper(value)
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "money": _filter(formats.money), "number": _filter(formats.number), "date": _filter(formats.when),
-    "datetime": _filter(formats.moment), "rmb_upper": formats.upper,
+    "datetime": _filter(formats.moment), "rmb_upper": _upper,
 }
 
 

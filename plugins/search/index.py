@@ -67,14 +67,15 @@ def _extra_texts(session: Session, record: Any) -> dict[str, list[str]]:
 
 
 def withheld(session: Session, model_key: str) -> frozenset[str]:
-    """The fields of ``model_key`` some role hides (a field rule): their
-    values get entries of their own, which a reader who may not see the
-    field does not search. Read once per session."""
+    """The fields of ``model_key`` some role hides or masks (a field rule):
+    their values get entries of their own, which a reader who may not read
+    the field in clear does not search (a masked phone number must not be
+    confirmed by searching for it). Read once per session."""
     cache: dict[str, frozenset[str]] = session.info.setdefault(_WITHHELD, {})
     if model_key not in cache:
         rules = FIELD_RULES.c
         cache[model_key] = frozenset(session.scalars(select(rules.field).where(
-            rules.model == model_key, rules.mode == "hidden")))
+            rules.model == model_key, rules.mode.in_(("hidden", "masked")))))
     return cache[model_key]
 
 

@@ -8,11 +8,12 @@ first ``limit`` the substring index finds; merged, the exact and prefix
 title matches rank first. Neither query sorts all matches, so a common word
 costs no more than a rare one.
 
-Field rules: the values of a field some role hides are in entries of their
-own (``model#field``, see :func:`plugins.search.index.entry_rows`), which
-are searched only for readers who may see the field; a reader who may not
-see a model's title field finds none of its records (the title is what a
-hit shows).
+Field rules: the values of a field some role hides or masks are in entries
+of their own (``model#field``, see :func:`plugins.search.index.entry_rows`),
+which are searched only for readers who may read the field in clear; a
+reader who may not read a model's title field in clear finds none of its
+records (the title is what a hit shows, and what a search matches); a
+subtitle masked for the reader shows masked.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
-from core import Actor, Base, SearchDecl, scope
+from core import Actor, Base, SearchDecl, mask_kind, mask_value, scope
 from plugins.search.index import Registry, part_key, withheld
 from plugins.search.models import SearchEntry
 from plugins.search.normalise import TRIGRAM, Query, parse
@@ -194,7 +195,9 @@ def search(session: Session, registry: Registry, actor: Actor, q: str, *, limit:
         hits, total = model_hits(session, query, model, key, scope(actor, model, "read"),
                                  limit=limit, count=count, parts=parts)
         if hits and decl.subtitle in actor.hidden_fields(model):
-            hits = tuple(replace(h, subtitle="") for h in hits)
+            masked = decl.subtitle in actor.masked_fields(model)
+            kind = mask_kind(model, decl.subtitle)
+            hits = tuple(replace(h, subtitle=mask_value(h.subtitle, kind) if masked else "") for h in hits)
         if hits:
             groups.append(Group(key, str(getattr(model, "__label__", key)), decl.icon, hits, total))
     return groups

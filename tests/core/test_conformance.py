@@ -125,14 +125,16 @@ def test_every_in_repo_plugin_gets_the_conformance_checks(example_plugin):
 
 
 class ShoddyThing(IdMixin, Base):
-    """A model breaking the rules: no label, an unlabelled column, a state column
-    whose default is not the workflow's initial state. Its table stays in
+    """A model breaking the rules: no label, an unlabelled column, a column
+    masked as a kind that does not exist, a state column whose default is not
+    the workflow's initial state. Its table stays in
     ``Base.metadata`` for the session; no kernel counts it as its own, since no
     other test enables a plugin called ``shoddy``."""
 
     __tablename__ = "shoddy_thing"
 
     title: Mapped[str] = mapped_column(String(200))
+    mobile: Mapped[str] = mapped_column(String(40), info={"label": "Mobile", "mask": "phnoe"})
     state: Mapped[str] = mapped_column(String(20), default="new", info={"label": "State"})
 
 
@@ -231,6 +233,12 @@ def test_a_check_names_the_offender_of_a_plugin_breaking_its_rule(shoddy, check)
         getattr(ShoddyConformance(), check)(shoddy)
     # then it fails, naming what is wrong
     assert SHODDY_OFFENDERS[check] in str(failed.value)
+
+
+def test_a_column_masked_as_an_unknown_kind_is_named(shoddy):
+    with pytest.raises(AssertionError) as failed:
+        ShoddyConformance().test_models_are_named_and_labelled(shoddy)
+    assert "column shoddy.thing.mobile masks as 'phnoe'" in str(failed.value)
 
 
 def test_every_check_has_a_plugin_that_fails_it():

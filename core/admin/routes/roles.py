@@ -13,7 +13,7 @@ from core.kit import Column, Crud, Form, FormField, ListView
 from core.models import (
     Role,
 )
-from core.permissions import get_for
+from core.permissions import FIELD_MODES, get_for
 from core.web import Ctx
 
 # ------------------------------------------------------------------ roles
@@ -56,7 +56,7 @@ def role_grants(ctx: Ctx) -> Response:
     services.set_role_grants(ctx.db, role, grants, ctx.kernel.registry)
     rules: dict[tuple[str, str], str] = {}
     for key, value in ctx.form.items():
-        if key.startswith("field:") and value in ("hidden", "readonly"):
+        if key.startswith("field:") and value in FIELD_MODES:
             model, _, fname = key[6:].rpartition(".")
             rules[(model, fname)] = value
     services.set_field_rules(ctx.db, role, rules, ctx.kernel.registry)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import Actor, Base, Forbidden, NotFound, get_for, scope
+from core import Actor, Base, Forbidden, NotFound, get_for, mask_kind, mask_value, scope
 from plugins.activity.models import MODELS
 
 E = TypeVar("E", bound=Base)
@@ -104,12 +104,15 @@ def require(session: Session, actor: Actor, entry: Any, action: str) -> None:
 
 
 def title_of(record: Any, actor: Actor) -> str:
-    """A short name for a record, from an attribute the actor may see."""
-    hidden = actor.hidden_fields(type(record))
+    """A short name for a record, from an attribute the actor may see (masked
+    when it is masked for them)."""
+    model = type(record)
+    masked = actor.masked_fields(model)
+    hidden = actor.hidden_fields(model) - masked
     for attr in TITLE_ATTRS:
         value = getattr(record, attr, None)
         if attr not in hidden and isinstance(value, str) and value.strip():
-            return value
+            return mask_value(value, mask_kind(model, attr)) if attr in masked else value
     return f"#{record.id}"
 
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from core.models import FieldRule, RoleAssignment
 
 
-def hide(kernel, user, model: str, *fields: str) -> None:
-    """A field rule of the user's role hiding ``fields`` of ``model``."""
+def hide(kernel, user, model: str, *fields: str, mode: str = "hidden") -> None:
+    """A field rule of the user's role hiding (or masking) ``fields`` of ``model``."""
     with kernel.db.session() as db:
         role_id = db.scalar(select(RoleAssignment.role_id).where(RoleAssignment.user_id == user.id))
         for name in fields:
-            db.add(FieldRule(role_id=role_id, model=model, field=name, mode="hidden"))
+            db.add(FieldRule(role_id=role_id, model=model, field=name, mode=mode))
 
 
 READER = {"notes.expense.read": "org", "notes.expense.print": "org"}
@@ -103,3 +103,28 @@ def test_issued_copies_follow_their_record_and_its_field_rules(kernel, client, a
         client.login(username)
         assert client.get(copy_url).status_code == status, username
         assert client.get(f"{copy_url}/data").status_code == status, username
+
+
+def test_a_masked_field_prints_masked(kernel, client, make, hq, expense):
+    # given a reader for whom a role masks the purpose and the amount of expense claims
+    make.user(roles=(), username="reader", grants=READER | {"notes.expense.create": "org"})
+    reader = make.user(roles=(), username="masked", grants=READER)
+    hide(kernel, reader, "notes.expense", "title", "amount", mode="masked")
+    claim = expense(reader, title="上海客户答谢晚宴", amount="8888.88")
+    client.login("masked")
+    # when they print the claim, then the purpose and the amount print masked, in figures and words
+    text = squash(pdf_text(client.get(f"/printing/documents/notes.expense/{claim}").content))
+    assert "上***" in text and "上海客户答谢晚宴" not in text
+    assert "8,888.88" not in text and "8888.88" not in text and "捌仟" not in text
+    # and a copy they issue opens for them, while one issued in clear by a reader who sees it does not
+    mine = client.submit(f"/printing/documents/notes.expense/{claim}/issue", {"lang": "zh_CN"},
+                         follow_redirects=False).headers["location"]
+    assert client.get(mine).status_code == 200
+    assert client.get(f"{mine}/data").json()["doc"]["title"] == "上***"
+    client.login("reader")
+    theirs = client.submit(f"/printing/documents/notes.expense/{claim}/issue", {"lang": "zh_CN"},
+                           follow_redirects=False).headers["location"]
+    assert client.get(f"{theirs}/data").json()["doc"]["title"] == "上海客户答谢晚宴"
+    assert client.get(mine).status_code == 200  # a masked copy is no secret to a reader in clear
+    client.login("masked")
+    assert client.get(theirs).status_code == 403 and client.get(f"{theirs}/data").status_code == 403

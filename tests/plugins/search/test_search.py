@@ -149,13 +149,13 @@ def test_a_user_without_read_permission_finds_nothing(make, note, find):
     assert find(nobody, "农展馆") == {}
 
 
-def hide_for(kernel, user, model, field):
-    """A field rule on the user's own role: ``field`` of ``model`` hidden."""
+def hide_for(kernel, user, model, field, mode="hidden"):
+    """A field rule on the user's own role: ``field`` of ``model`` hidden (or masked)."""
     from core.models import FieldRule, RoleAssignment
 
     with kernel.db.session() as db:
         role_id = db.scalar(select(RoleAssignment.role_id).where(RoleAssignment.user_id == user.id))
-        db.add(FieldRule(role_id=role_id, model=model, field=field, mode="hidden"))
+        db.add(FieldRule(role_id=role_id, model=model, field=field, mode=mode))
 
 
 def test_a_hidden_field_never_makes_a_record_match(kernel, make, note, admin, find):
@@ -210,6 +210,29 @@ def test_a_hidden_phone_does_not_find_a_user(kernel, make, admin, find):
     assert find(admin, "13800138000").get("core.user") == ["李娜"]
     assert find(reader, "13800138000").get("core.user") is None
     assert find(reader, "李娜").get("core.user") == ["李娜"]
+
+
+def test_a_masked_phone_cannot_be_confirmed_by_searching_for_it(kernel, make, admin, find):
+    # given a reader who sees users' mobile numbers and positions masked (138****8000)
+    reader = make.user(roles=(), grants={"core.user.read": "org"})
+    hide_for(kernel, reader, "core.user", "phone", "masked")
+    hide_for(kernel, reader, "core.user", "position", "masked")
+    user = make.user(name="李娜", username="lina")
+    with kernel.db.session() as db:
+        found = db.get(User, user.id)
+        found.phone, found.position = "+86 138-0013-8000", "销售总监"  # type: ignore[union-attr]
+    # then the whole number finds her for a reader in clear, never for the masked reader
+    assert find(admin, "13800138000").get("core.user") == ["李娜"]
+    for q in ("13800138000", "138-0013-8000", "销售总监"):
+        assert find(reader, q).get("core.user") is None, q
+    # who still finds her by name, with the masked subtitle
+    assert find(reader, "李娜").get("core.user") == ["李娜"]
+    with kernel.db.session(write=False) as db:
+        from core.permissions import load_actor
+
+        actor = load_actor(db, db.get(User, reader.id), all_codes=set(kernel.registry.permissions))
+        [group] = search(db, kernel.registry, actor, "李娜", models=["core.user"])
+    assert [h.subtitle for h in group.hits] == ["销***"]
 
 
 def test_a_hidden_title_field_hides_the_model_from_the_reader(kernel, make, note, find):
