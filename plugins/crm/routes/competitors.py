@@ -21,7 +21,7 @@ def _detail_context(ctx: Ctx, record: Competitor) -> dict[str, Any]:
     refs: dict[str, dict[int, str]] = {"customer_id": customer_names(ctx, {d.customer_id for d in deals})}
     names_of_stages(ctx, refs, deals)
     found = win_loss(ctx.db, ctx.user, record.org_id, record.id)
-    return {"stats": found[0] if found else None, "deals": deals, "refs": refs,
+    return {"stats": found[0] if found else None, "deals": deals, "deal_refs": refs,
             "states": OPPORTUNITY_STATES, "lost_reasons": LOST_REASONS}
 
 

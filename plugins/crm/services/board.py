@@ -148,8 +148,10 @@ def stage_cards(db: Session, actor: Actor, stage: Stage, flt: BoardFilter, *, af
 def cards(db: Session, actor: Actor, rows: Sequence[Opportunity]) -> list[Card]:
     """Cards of ``rows`` with their customers' and owners' names (one query each)."""
     customer_ids = {o.customer_id for o in rows}
-    customers = dict(db.execute(select(Customer.id, Customer.name).where(
-        Customer.id.in_(customer_ids), scope(actor, Customer, "read")))) if customer_ids else {}
+    customers: dict[int, str] = {}
+    if customer_ids:
+        customers = {i: n for i, n in db.execute(select(Customer.id, Customer.name).where(
+            Customer.id.in_(customer_ids), scope(actor, Customer, "read")))}
     owners = kernel.names(db, (o.owner_id for o in rows))
     now, day = utcnow(), today()
     return [Card(o, customers.get(o.customer_id, ""), owners.get(o.owner_id or 0, ""),

@@ -8,7 +8,7 @@ customer's last won deal and tells other plugins through
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -137,6 +137,12 @@ def _checked(db: Session, actor: Actor, opportunity: Opportunity | None,
     clean["source"] = clean["source"] or ""
     if clean["source"] and clean["source"] not in SOURCES:
         errors["source"] = N_("Choose one of the offered values.")
+    if isinstance(clean["expected_close_on"], str):
+        try:
+            clean["expected_close_on"] = date.fromisoformat(clean["expected_close_on"]) if clean[
+                "expected_close_on"] else None
+        except ValueError:
+            errors["expected_close_on"] = N_("Give the date as YYYY-MM-DD.")
     clean["description"] = clean["description"] or ""
     clean["name"] = str(clean["name"] or "").strip()
     competitors = [i for i in (_int_or_none(v) for v in values.get("competitor_ids") or ()) if i is not None]
