@@ -147,12 +147,12 @@ def _median_days(db: Session, where: list[ColumnElement[bool]], rows: dict[int, 
 # ------------------------------------------------------------------ the drawing
 
 
-def funnel_svg(f: Funnel, *, title: str, labels: dict[int, str], empty: str, width: int = 640) -> Markup:
+def funnel_svg(f: Funnel, *, title: str, labels: dict[int, str], empty: str, width: int = 480) -> Markup:
     """The chain as a funnel: one band per step, its width the deals that
     reached it, the conversion to the next step beside it. SVG, so it prints."""
     chain = f.chain
     top = max((s.reached or 0 for s in chain), default=0)
-    band, gap, left, room = 40, 6, 150, width - 150 - 110
+    band, gap, left, room = 36, 6, 96, width - 96 - 56
     height = max(len(chain), 1) * (band + gap) + 10
     body: list[str] = []
     desc = "; ".join(f"{labels.get(s.stage.id, s.stage.name)}: {s.reached}" for s in chain)
@@ -178,7 +178,7 @@ def funnel_svg(f: Funnel, *, title: str, labels: dict[int, str], empty: str, wid
     return Markup(
         f'<svg class="crm-funnel" role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'xmlns="http://www.w3.org/2000/svg" font-family="\'PingFang SC\',\'Noto Sans CJK SC\',sans-serif" '
-        f'font-size="13"><title>{escape(title)}</title><desc>{escape(desc)}</desc>{"".join(body)}</svg>')
+        f'font-size="14"><title>{escape(title)}</title><desc>{escape(desc)}</desc>{"".join(body)}</svg>')
 
 
 # ------------------------------------------------------------------ competitors

@@ -82,8 +82,10 @@
     message = document.getElementById("crm-board-message");
     csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"];
     board.querySelectorAll(".crm-cards").forEach(function (list) {
+      // forceFallback: mouse and touch events rather than the browser's native
+      // drag and drop, the same on desktops, tablets and phones
       Sortable.create(list, {group: "crm-board", draggable: ".crm-card", ghostClass: "crm-card-ghost",
-                             animation: 150, onEnd: move});
+                             forceFallback: true, fallbackOnBody: true, animation: 150, onEnd: move});
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
