@@ -162,7 +162,8 @@ def test_win_loss_by_competitor(client: Any, kernel: Kernel, sales: dict[str, An
     assert ">A<" in detail and ">B<" in detail
 
 
-def test_the_report_dataset_and_the_widget(kernel: Kernel, sales: dict[str, Any], deals: dict[str, int]) -> None:
+def test_the_report_dataset_and_the_widget(client: Any, kernel: Kernel, sales: dict[str, Any],
+                                           deals: dict[str, int]) -> None:
     with kernel.db.session(write=False) as db:
         director = actor_of(kernel, db, sales["director"])
         result = aggregate(db, director, kernel.registry, ReportQuery(
@@ -181,3 +182,9 @@ def test_the_report_dataset_and_the_widget(kernel: Kernel, sales: dict[str, Any]
         assert [(r["stage"], r["count"], r["amount"], r["weighted"]) for r in rows] == [
             ("初步接洽", 1, Decimal("30000.00"), Decimal("3000.00")),
             ("商务谈判", 1, Decimal("200000.00"), Decimal("150000.00"))]
+    # and the widget on rep1's workbench
+    client.login("rep1")
+    widget = client.get(kernel.url_path_for("dashboard:widget_detail", key="crm.my_pipeline"))
+    assert widget.status_code == 200
+    assert "标准产品销售" in widget.text and "¥150,000.00" in widget.text
+    assert "¥100,000.00" not in widget.text  # A is won: no longer in the pipeline
