@@ -18,6 +18,8 @@ VENDOR = {
     "htmx": "htmx.org/dist",
     "tabler": "@tabler/core/dist",
     "tabler-icons": "@tabler/icons-webfont/dist",
+    "sortablejs": "sortablejs",
+    "tom-select": "tom-select/dist",
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Select, Table, or_, select
 from sqlalchemy.orm import Session
 
 from core import Actor, Base
@@ -68,3 +68,18 @@ def roles(session: Session) -> list[tuple[int, str, str]]:
     r = _table("core_role").c
     return [(rid, name, name_en) for rid, name, name_en in
             session.execute(select(r.id, r.name, r.name_en).order_by(r.name))]
+
+
+def department_subtree(department_id: int) -> Select[tuple[int]]:
+    """The ids of ``department_id`` and the departments below it, as a
+    sub-select (the department tree's materialised path)."""
+    d = _table("core_department").c
+    path = select(d.path).where(d.id == department_id).scalar_subquery()
+    return select(d.id).where(d.path.startswith(path))
+
+
+def departments(session: Session, org_id: int) -> list[tuple[int, str]]:
+    """The organisation's departments as ``(id, name)``, in tree order."""
+    d = _table("core_department").c
+    return [(i, n) for i, n in session.execute(select(d.id, d.name).where(d.org_id == org_id)
+                                                .order_by(d.path, d.id))]

@@ -91,3 +91,15 @@ STEP_STATES = {"pending": N_("Normal"), "succeeded": N_("Succeeded"), "failed": 
                "skipped": N_("Skipped")}
 STEP_DISPLAY_STATES = {"normal": N_("Normal"), "due": N_("Due"), "overdue": N_("Overdue"),
                        "succeeded": N_("Succeeded"), "failed": N_("Failed"), "skipped": N_("Skipped")}
+
+# ---------------------------------------------------------------- sales process (opportunities)
+
+#: currencies an opportunity may be in (ISO 4217), the home currency first
+CURRENCIES = {"CNY": N_("Chinese yuan (CNY)"), "USD": N_("US dollar (USD)"), "EUR": N_("Euro (EUR)"),
+              "HKD": N_("Hong Kong dollar (HKD)"), "JPY": N_("Japanese yen (JPY)"),
+              "GBP": N_("Pound sterling (GBP)"), "TWD": N_("New Taiwan dollar (TWD)"),
+              "SGD": N_("Singapore dollar (SGD)"), "KRW": N_("Korean won (KRW)")}
+
+#: the expected-close periods the kanban and lists filter by
+CLOSE_PERIODS = {"overdue": N_("Overdue"), "this_month": N_("This month"), "next_month": N_("Next month"),
+                 "this_quarter": N_("This quarter"), "this_year": N_("This year"), "none": N_("No date set")}
