@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from core import N_, MenuItem, PermissionDecl, RoleDecl, Routes, hookimpl
+from core import N_, JobDecl, MenuItem, Panel, PermissionDecl, RoleDecl, Routes, hookimpl
 from plugins.crm.models import MODELS
 from plugins.crm.permissions import PERMISSIONS, ROLES
 from plugins.crm.routes import routes
+from plugins.crm.routes.pools import pools_panels
+from plugins.crm.services import protection
 
 if TYPE_CHECKING:
-    from core import Base
+    from sqlalchemy.orm import Session
+
+    from core import Actor, Base
 
 
 @hookimpl
@@ -40,6 +44,23 @@ def register_menu_items() -> list[MenuItem]:
                  order=10),
         MenuItem("crm.contacts", N_("Contacts"), "crm:contact_list", "crm.contact.read", icon="address-book",
                  order=11),
+        MenuItem("crm.pools", N_("Public pools"), "crm:pool_list", "crm.pool.read", icon="ripple", order=12),
+        MenuItem("crm.pool_admin", N_("Public pools"), "crm:pool_admin", "crm.pool.update", icon="ripple",
+                 section=N_("Administration"), order=920),
+        MenuItem("crm.settings", N_("CRM settings"), "crm:settings_edit", "crm.settings.update",
+                 icon="adjustments", section=N_("Administration"), order=921),
     ]
+
+
+@hookimpl
+def register_jobs() -> list[JobDecl]:
+    return [JobDecl("crm.return_to_pool", protection.return_to_pool, "30 2 * * *")]
+
+
+@hookimpl
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    if model_key != "crm.customer":
+        return []
+    return pools_panels(session, record, actor)
 
 

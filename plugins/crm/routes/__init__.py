@@ -2,6 +2,7 @@
 registering its pages on the one ``routes`` table of ``common``."""
 
 import plugins.crm.routes.customers  # noqa: F401 - registers its pages on ``routes``
+import plugins.crm.routes.pools  # noqa: F401 - the public pools, their administration
 from plugins.crm.routes.common import routes
 
 __all__ = ["routes"]
