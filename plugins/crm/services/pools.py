@@ -226,9 +226,10 @@ def assign(db: Session, actor: Actor, customer_ids: Sequence[int], to_user_id: i
     must be within that scope too. Customers already theirs are left as
     they are. Returns how many moved."""
     actor.require("crm.customer.assign")
-    why = _reason(reason)
     ids = _ids(customer_ids)
     org_id = _one_org(db, ids)
+    _check_reach(db, actor, org_id, *_split(db, ids))  # out of reach: 404 before anything else
+    why = _reason(reason)
     name = _assignee(db, actor, org_id, to_user_id)
     _lock_person(db, to_user_id)
     rows = [r for r in _locked(db, ids, org_id) if r.owner_id != to_user_id]
@@ -255,9 +256,10 @@ def recall(db: Session, actor: Actor, customer_ids: Sequence[int], pool_id: int 
     into ``pool_id``, or the organisation's default pool. Customers already
     in a pool are left there. Returns how many moved."""
     actor.require("crm.customer.assign")
-    why = _reason(reason)
     ids = _ids(customer_ids)
     org_id = _one_org(db, ids)
+    _check_reach(db, actor, org_id, *_split(db, ids))
+    why = _reason(reason)
     pool = _target_pool(db, org_id, pool_id, None)
     rows = [r for r in _locked(db, ids, org_id) if r.owner_id is not None]
     _check_reach(db, actor, org_id, rows, [])
@@ -269,15 +271,13 @@ def release(db: Session, actor: Actor, customer_ids: Sequence[int], pool_id: int
     """The owner gives their own customers back to a pool they may see (or
     the default pool). Returns how many moved."""
     actor.require("crm.customer.release")
-    why = _reason(reason)
     ids = _ids(customer_ids)
     org_id = _one_org(db, ids)
+    _check_own(db, actor, ids)
+    why = _reason(reason)
     pool = _target_pool(db, org_id, pool_id, actor)
     rows = _locked(db, ids, org_id)
-    mine = set(db.scalars(select(Customer.id).where(Customer.id.in_(ids), Customer.owner_id == actor.user_id,
-                                                    scope(actor, Customer, "release"))))
-    if any(r.id not in mine for r in rows):
-        raise NotFound()
+    _check_own(db, actor, ids)  # again, now that the rows are locked
     return move(db, actor, org_id, [(r.id, actor.user_id) for r in rows], action="release", to_user_id=None,
                 pool_id=pool.id, reason=why)
 
@@ -332,6 +332,20 @@ def _locked(db: Session, ids: list[int], org_id: int) -> list[Any]:
     if len(rows) != len(ids):
         raise NotFound()
     return list(rows)
+
+
+def _check_own(db: Session, actor: Actor, ids: list[int]) -> None:
+    mine = set(db.scalars(select(Customer.id).where(Customer.id.in_(ids), Customer.owner_id == actor.user_id,
+                                                    scope(actor, Customer, "release"))))
+    if len(mine) != len(ids):
+        raise NotFound()
+
+
+def _split(db: Session, ids: list[int]) -> tuple[list[Any], list[Any]]:
+    """The customers ``ids`` as they are now (unlocked): owned ones, pooled ones."""
+    rows = db.execute(select(Customer.id, Customer.owner_id, Customer.pool_id)
+                      .where(Customer.id.in_(ids))).all()
+    return [r for r in rows if r.owner_id is not None], [r for r in rows if r.owner_id is None]
 
 
 def _check_reach(db: Session, actor: Actor, org_id: int, owned: list[Any], pooled: list[Any]) -> None:
