@@ -89,3 +89,11 @@ def org_people(session: Session, org_id: int) -> list[tuple[int, str, int | None
     paths: dict[int, str] = {did: path for did, path in session.execute(select(d.id, d.path).where(
         d.id.in_({x for x in depts.values() if x})))} if any(depts.values()) else {}
     return [(uid, name, depts[uid], paths.get(depts[uid] or 0, "") or "") for uid, name in people]
+
+
+def roles_holding(session: Session, code: str) -> list[tuple[int, str, str]]:
+    """The roles granting ``code`` (or everything), as ``(id, name, English name)``, by name."""
+    r, p = _table("core_role").c, _table("core_role_permission").c
+    stmt = select(r.id, r.name, r.name_en).where(or_(
+        r.grants_all.is_(True), r.id.in_(select(p.role_id).where(p.code == code)))).order_by(r.name)
+    return [(rid, name, name_en) for rid, name, name_en in session.execute(stmt)]

@@ -216,7 +216,8 @@ def _pool_form(ctx: Ctx, pool: Pool | None, values: dict[str, Any], role_ids: se
                errors: dict[str, str], *, status: int = 200, rule_errors: dict[str, str] | None = None,
                rule_values: dict[str, Any] | None = None) -> Response:
     return ctx.render("crm/pool_edit.html", status=status, pool=pool, values=values, role_ids=role_ids,
-                      errors={k: ctx._(v) for k, v in errors.items()}, roles=kernel.roles(ctx.db),
+                      errors={k: ctx._(v) for k, v in errors.items()},
+                      roles=kernel.roles_holding(ctx.db, "crm.pool.read"),
                       rules=services.rules_of(ctx.db, pool.id) if pool else [], levels=LEVELS,
                       rule_errors={k: ctx._(v) for k, v in (rule_errors or {}).items()},
                       rule_values=rule_values or {})
