@@ -140,13 +140,6 @@ class Quota:
     claimed_today: int
     daily_cap: int
 
-    @property
-    def left(self) -> int | None:
-        """How many more they may claim now (None: no cap)."""
-        pairs = ((self.holding_cap, self.held), (self.daily_cap, self.claimed_today))
-        lefts = [cap - used for cap, used in pairs if cap]
-        return max(0, min(lefts)) if lefts else None
-
 
 def quota(db: Session, actor: Actor, pool: Pool) -> Quota:
     return Quota(holding(db, pool.org_id, actor.user_id), pool.holding_cap,
@@ -501,11 +494,6 @@ def admin_pool(db: Session, actor: Actor, pool_id: int) -> Pool:
 
 def pool_role_ids(db: Session, pool_id: int) -> set[int]:
     return set(db.scalars(select(PoolRole.role_id).where(PoolRole.pool_id == pool_id)))
-
-
-def claim_roles(db: Session) -> list[tuple[int, str, str]]:
-    """Roles that may be listed on a pool: every role, by name."""
-    return kernel.roles(db)
 
 
 def save_pool(db: Session, actor: Actor, pool: Pool | None, values: dict[str, Any],
