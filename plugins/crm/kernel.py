@@ -6,6 +6,7 @@ and nowhere else in the plugin (as the activity and dashboard plugins do)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Select, Table, or_, select
 from sqlalchemy.orm import Session
@@ -83,3 +84,29 @@ def departments(session: Session, org_id: int) -> list[tuple[int, str]]:
     d = _table("core_department").c
     return [(i, n) for i, n in session.execute(select(d.id, d.name).where(d.org_id == org_id)
                                                 .order_by(d.path, d.id))]
+def org_people(session: Session, org_id: int) -> list[tuple[int, str, int | None, str]]:
+    """Active users of ``org_id`` (as :func:`org_users`) with the department
+    each works in there and that department's tree path (``""`` when none),
+    as ``(id, name, department id, path)`` by name: who a manager may hand
+    customers to is decided on these."""
+    m, u, d = _table("core_membership").c, _table("core_user").c, _table("core_department").c
+    posts: dict[int, int | None] = {}
+    for user_id, dept in session.execute(select(m.user_id, m.department_id).where(m.org_id == org_id)
+                                         .order_by(m.id.desc())):
+        posts[user_id] = dept  # the first position wins, as in department_in
+    people = org_users(session, org_id)
+    home_rows: Any = session.execute(select(u.id, u.department_id).where(
+        u.id.in_([uid for uid, _ in people]), u.org_id == org_id)) if people else []
+    homes: dict[int, int | None] = {uid: dept for uid, dept in home_rows}
+    depts = {uid: posts.get(uid) or homes.get(uid) for uid, _ in people}
+    paths: dict[int, str] = {did: path for did, path in session.execute(select(d.id, d.path).where(
+        d.id.in_({x for x in depts.values() if x})))} if any(depts.values()) else {}
+    return [(uid, name, depts[uid], paths.get(depts[uid] or 0, "") or "") for uid, name in people]
+
+
+def roles_holding(session: Session, code: str) -> list[tuple[int, str, str]]:
+    """The roles granting ``code`` (or everything), as ``(id, name, English name)``, by name."""
+    r, p = _table("core_role").c, _table("core_role_permission").c
+    stmt = select(r.id, r.name, r.name_en).where(or_(
+        r.grants_all.is_(True), r.id.in_(select(p.role_id).where(p.code == code)))).order_by(r.name)
+    return [(rid, name, name_en) for rid, name, name_en in session.execute(stmt)]

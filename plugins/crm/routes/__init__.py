@@ -6,6 +6,7 @@ import plugins.crm.routes.customers  # noqa: F401 - registers its pages on ``rou
 import plugins.crm.routes.funnel  # noqa: F401 - registers its pages on ``routes``
 import plugins.crm.routes.opportunities  # noqa: F401 - registers its pages on ``routes``
 import plugins.crm.routes.pipelines  # noqa: F401 - registers its pages on ``routes``
+import plugins.crm.routes.pools  # noqa: F401 - the public pools, their administration
 from plugins.crm.routes.common import routes
 
 __all__ = ["routes"]
