@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from core import N_, MenuItem, PermissionDecl, RoleDecl, Routes, hookimpl
-from plugins.crm.models import MODELS
+from core import (
+    N_,
+    DatasetDecl,
+    JobDecl,
+    MenuItem,
+    Panel,
+    PermissionDecl,
+    RoleDecl,
+    Routes,
+    TaskDecl,
+    WorkflowDecl,
+    hookimpl,
+)
+from plugins.crm.models import MODELS, Lead
 from plugins.crm.permissions import PERMISSIONS, ROLES
 from plugins.crm.routes import routes
+from plugins.crm.services import care, followups, leads
 
 if TYPE_CHECKING:
-    from core import Base
+    from sqlalchemy.orm import Session
+
+    from core import Actor, Base
+    from plugins.activity.api import TimelineEntry
+    from plugins.dataio.api import ImportDecl, MatchRule
 
 
 @hookimpl
@@ -40,6 +57,99 @@ def register_menu_items() -> list[MenuItem]:
                  order=10),
         MenuItem("crm.contacts", N_("Contacts"), "crm:contact_list", "crm.contact.read", icon="address-book",
                  order=11),
+        MenuItem("crm.leads", N_("Leads"), "crm:lead_list", "crm.lead.read", icon="user-search", order=12),
+        MenuItem("crm.followups", N_("Follow-ups"), "crm:followup_list", "crm.followup.read",
+                 icon="message-dots", order=13),
+        MenuItem("crm.care_mine", N_("My care to do"), "crm:care_mine", "crm.care.read", icon="heart-handshake",
+                 order=14),
+        MenuItem("crm.lead_report", N_("Leads by source"), "crm:lead_report", "crm.lead.read",
+                 icon="chart-funnel", order=15),
+        MenuItem("crm.care_plans", N_("Care plans"), "crm:care_plan_list", "crm.care_plan.read",
+                 icon="calendar-heart", order=16),
+        MenuItem("crm.webforms", N_("Web forms"), "crm:webform_list", "crm.webform.update", icon="forms",
+                 order=17),
     ]
 
 
+@hookimpl
+def register_workflows() -> list[WorkflowDecl]:
+    return [leads.WORKFLOW]
+
+
+@hookimpl
+def register_jobs() -> list[JobDecl]:
+    return [
+        JobDecl("crm.care_plans", care.run_care_plans, "30 6 * * *"),
+        JobDecl("crm.birthdays", care.run_birthdays, "0 8 * * *"),
+    ]
+
+
+@hookimpl
+def register_tasks() -> list[TaskDecl]:
+    return [TaskDecl("crm.birthday_notice", care.birthday_notice, max_attempts=3)]
+
+
+@hookimpl
+def register_report_datasets() -> list[DatasetDecl]:
+    # every converted lead made a contact of its own: counting distinct contacts counts conversions
+    return [DatasetDecl("crm.leads", N_("Leads"), Lead,
+                        ("source", "campaign", "state", "owner_id", "webform_id", "created_at"),
+                        {"leads": "count", "converted": "count_distinct:contact_id"},
+                        filters=("source", "campaign", "state", "owner_id", "created_at"),
+                        labels={"leads": N_("Leads"), "converted": N_("Converted")})]
+
+
+@hookimpl
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    if model_key != "crm.customer":
+        return []
+    from plugins.crm.routes.followups import leads_panels
+
+    return leads_panels(session, record, actor)
+
+
+@hookimpl
+def activity_timeline_entries(session: Session, actor: Actor, model_key: str,
+                              record: Any) -> list[TimelineEntry]:
+    if model_key != "crm.customer":
+        return []
+    return followups.timeline_entries(session, actor, record)
+
+
+@hookimpl
+def dataio_importables() -> list[ImportDecl]:
+    from plugins.dataio.api import ImportDecl
+
+    return [ImportDecl("crm.lead", match_keys=("mobile", "email", "id"))]
+
+
+@hookimpl
+def dataio_match_rules() -> list[MatchRule]:
+    from plugins.dataio.api import MatchRule
+
+    return [
+        MatchRule("crm.lead", "mobile", "phone"), MatchRule("crm.lead", "phone", "phone"),
+        MatchRule("crm.lead", "email", "email"), MatchRule("crm.lead", "company", "name", fuzzy=True),
+        # the customers' and contacts' own (the "customers" area declares the full set)
+        MatchRule("crm.customer", "name", "name", fuzzy=True), MatchRule("crm.customer", "uscc", "uscc"),
+        MatchRule("crm.customer", "phone", "phone"),
+        MatchRule("crm.contact", "mobile", "phone"), MatchRule("crm.contact", "email", "email"),
+    ]
+
+
+@hookimpl
+def on_record_updated(session: Session, actor: Actor | None, record: Any,
+                      changes: dict[str, list[Any]]) -> None:
+    followups.guard_lock(session, record, changes)
+
+
+@hookimpl
+def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: bool) -> None:
+    if soft:
+        followups.guard_lock(session, record, None)
+
+
+@hookimpl
+def on_record_transitioned(session: Session, actor: Actor, record: Any, transition: str, from_state: str,
+                           to_state: str, comment: str) -> None:
+    leads.on_transitioned(session, record, to_state, comment)

@@ -1,7 +1,11 @@
 """The CRM's pages, mounted at ``/crm``; one module per concept, each
 registering its pages on the one ``routes`` table of ``common``."""
 
+import plugins.crm.routes.care  # noqa: F401
 import plugins.crm.routes.customers  # noqa: F401 - registers its pages on ``routes``
+import plugins.crm.routes.followups  # noqa: F401
+import plugins.crm.routes.leads  # noqa: F401
+import plugins.crm.routes.webforms  # noqa: F401
 from plugins.crm.routes.common import routes
 
 __all__ = ["routes"]
