@@ -310,19 +310,19 @@ def timeline_entries(db: Session, actor: Actor, customer: Any) -> list[Any]:
     contacts = dict(contacts_of(db, customer.id))
     for f in followups:
         entries.append(TimelineEntry(
-            at=f.happened_at, kind="crm.followup", title=N_("Follow-up: {kind}"),
-            params={"kind": FOLLOWUP_KINDS.get(f.kind, f.kind)}, body=f.content,
+            at=f.happened_at, kind="crm.followup", title=N_("Follow-up"), body=f.content,
             author=names.get(f.author_id or 0, ""), icon="message-dots", key=f"crm-followup-{f.id}",
             template="crm/_followup_entry.html",
             context={"followup": f, "contact": contacts.get(f.contact_id or 0, ""),
-                     "result": FOLLOWUP_RESULTS.get(f.result, "")}))
+                     "kind": FOLLOWUP_KINDS.get(f.kind, f.kind), "result": FOLLOWUP_RESULTS.get(f.result, "")}))
     for c in cares:
         at = c.done_at or datetime.combine(c.planned_on, time(9), tzinfo=LOCAL_TZ)
         entries.append(TimelineEntry(
-            at=at, kind="crm.care", title=N_("Care: {kind} ({state})"),
-            params={"kind": CARE_KINDS.get(c.kind, c.kind), "state": CARE_STATES.get(c.state, c.state)},
-            body=c.content, author=names.get(c.owner_id or 0, ""), icon="heart-handshake",
-            key=f"crm-care-{c.id}"))
+            at=at, kind="crm.care", title=N_("Customer care"), body=c.content,
+            author=names.get(c.owner_id or 0, ""), icon="heart-handshake", key=f"crm-care-{c.id}",
+            template="crm/_care_entry.html",
+            context={"care": c, "kind": CARE_KINDS.get(c.kind, c.kind),
+                     "state": CARE_STATES.get(c.state, c.state)}))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
