@@ -78,7 +78,7 @@ leads = Crud(
         FormField("campaign", N_("Campaign"), max_length=100),
         FormField("message", N_("Message"), "textarea", max_length=5000),
     ]),
-    create=services.create_lead, update=services.update_lead,
+    create=services.create_lead, update=services.update_lead, create_many=services.create_leads,
     detail_template="crm/lead_detail.html", detail_context=_detail_context,
     detail_fields=[
         Column("company", N_("Company")), Column("position", N_("Position")),

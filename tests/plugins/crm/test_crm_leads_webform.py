@@ -149,3 +149,31 @@ def test_leads_are_reachable_through_the_api_under_the_same_scope(client: Any, k
     with kernel.db.session(write=False) as db:
         lead = db.scalar(select(Lead).where(Lead.name == "接口新建"))
         assert lead is not None and (lead.owner_id, lead.source) == (sales["rep1"].id, "api")
+
+
+def test_a_manager_imports_leads_from_a_spreadsheet(client: Any, kernel: Kernel, sales: dict[str, Any]) -> None:
+    import csv
+    import io
+
+    from core.jobs import Worker
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["姓名", "公司", "手机", "活动"],
+                               ["赵六", "宁波舟山港", "138 0000 1111", "秋季展会"],
+                               ["钱七", "温州正泰", "13800002222", "秋季展会"]])
+    client.login("manager")
+    uploaded = client.submit("/dataio/crm.lead/import", {"mode": "insert", "match_key": ""},
+                             files={"file": ("leads.csv", buf.getvalue().encode(), "text/csv")},
+                             follow_redirects=False)
+    assert uploaded.status_code == 303, uploaded.text
+    batch_id = int(uploaded.headers["location"].rsplit("/", 1)[1])
+    checked = client.submit(f"/dataio/batches/{batch_id}/check", {
+        "map_name": "姓名", "map_company": "公司", "map_mobile": "手机", "map_campaign": "活动"})
+    assert checked.status_code == 200, checked.text
+    client.submit(f"/dataio/batches/{batch_id}/commit", follow_redirects=False)
+    Worker(kernel, "test").run_pending()
+    with kernel.db.session(write=False) as db:
+        rows = db.execute(select(Lead.name, Lead.mobile, Lead.source, Lead.campaign, Lead.owner_id)
+                          .order_by(Lead.id)).all()
+    assert [tuple(r) for r in rows] == [("赵六", "13800001111", "import", "秋季展会", sales["manager"].id),
+                                        ("钱七", "13800002222", "import", "秋季展会", sales["manager"].id)]
