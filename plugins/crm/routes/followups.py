@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from starlette.responses import Response
 
 from core import (
@@ -23,6 +23,7 @@ from core import (
     ListView,
     ValidationError,
     get_for,
+    scope,
     utcnow,
 )
 from plugins.crm.models import Customer, FollowUp
@@ -133,9 +134,17 @@ def panel_context(ctx_or_db: Any, actor: Any, customer: Customer, *, values: dic
     return {"customer": customer, "followups": rows, "locked": locked,
             "names": kernel.names(db, [f.author_id for f in rows]),
             "contacts": services.contacts_of(db, customer.id), "values": values or {}, "errors": errors or {},
-            "saved": saved, "may_write": actor.can("crm.followup.create"),
+            "saved": saved, "may_write": _may_write(db, actor, customer),
             "kinds": FOLLOWUP_KINDS, "results": FOLLOWUP_RESULTS,
             "now": utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")}
+
+
+def _may_write(db: Any, actor: Any, customer: Customer) -> bool:
+    """Whether the quick form is offered: the code, and the customer in the actor's update scope."""
+    if not actor.can("crm.followup.create") or not actor.can("crm.customer.update"):
+        return False
+    return db.scalar(select(Customer.id).where(Customer.id == customer.id,
+                                               scope(actor, Customer, "update"))) is not None
 
 
 @routes.post("/customers/{id:int}/followups", name="followup_quick", permission="crm.followup.create")
