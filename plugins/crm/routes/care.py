@@ -37,6 +37,7 @@ cares = Crud(
         Column("customer_id", N_("Customer"), kind="ref", ref=Customer),
         Column("kind", N_("Kind"), kind="choice", choices=CARE_KINDS),
         Column("state", N_("State"), kind="choice", choices=CARE_STATES),
+        Column("content", N_("Content"), sortable=False),
         Column("satisfaction", N_("Satisfaction"), kind="number"),
         Column("owner_id", N_("Owner"), kind="user"),
         Column("plan_id", N_("Care plan"), kind="ref", ref=CarePlan),
