@@ -13,20 +13,27 @@ from core import (
     PermissionDecl,
     RoleDecl,
     Routes,
+    TaskDecl,
     WidgetDecl,
+    WorkflowDecl,
     hookimpl,
 )
 from plugins.crm import sales
-from plugins.crm.models import MODELS
+from plugins.crm.models import MODELS, Lead
 from plugins.crm.permissions import PERMISSIONS, ROLES
 from plugins.crm.routes import routes
 from plugins.crm.routes.pools import pools_panels
-from plugins.crm.services import protection
+from plugins.crm.services import care, followups, leads, protection
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core import Actor, Base
+    from plugins.activity.api import TimelineEntry
+    from plugins.dataio.api import ImportDecl, MatchRule
+
+
+# ----------------------------------------------------------------- declarations
 
 
 @hookimpl
@@ -56,8 +63,19 @@ def register_menu_items() -> list[MenuItem]:
                  order=10),
         MenuItem("crm.contacts", N_("Contacts"), "crm:contact_list", "crm.contact.read", icon="address-book",
                  order=11),
-        *sales.MENU,
         MenuItem("crm.pools", N_("Public pools"), "crm:pool_list", "crm.pool.read", icon="ripple", order=12),
+        MenuItem("crm.leads", N_("Leads"), "crm:lead_list", "crm.lead.read", icon="user-search", order=13),
+        MenuItem("crm.followups", N_("Follow-ups"), "crm:followup_list", "crm.followup.read",
+                 icon="message-dots", order=14),
+        *sales.MENU,
+        MenuItem("crm.care_mine", N_("My care to do"), "crm:care_mine", "crm.care.read", icon="heart-handshake",
+                 order=30),
+        MenuItem("crm.care_plans", N_("Care plans"), "crm:care_plan_list", "crm.care_plan.read",
+                 icon="calendar-heart", order=31),
+        MenuItem("crm.lead_report", N_("Leads by source"), "crm:lead_report", "crm.lead.read",
+                 icon="chart-funnel", order=32),
+        MenuItem("crm.webforms", N_("Web forms"), "crm:webform_list", "crm.webform.update", icon="forms",
+                 section=N_("Administration"), order=919),
         MenuItem("crm.pool_admin", N_("Public pools"), "crm:pool_admin", "crm.pool.update", icon="ripple",
                  section=N_("Administration"), order=920),
         MenuItem("crm.settings", N_("CRM settings"), "crm:settings_edit", "crm.settings.update",
@@ -66,15 +84,22 @@ def register_menu_items() -> list[MenuItem]:
 
 
 @hookimpl
-def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
-    if model_key != "crm.customer":
-        return []
-    return [*pools_panels(session, record, actor), *sales.customer_panels(session, record, actor)]
+def register_workflows() -> list[WorkflowDecl]:
+    return [leads.WORKFLOW]
 
 
 @hookimpl
-def list_actions(session: Session, model_key: str, actor: Actor) -> list[Panel]:
-    return sales.list_actions(model_key, actor)
+def register_jobs() -> list[JobDecl]:
+    return [
+        JobDecl("crm.return_to_pool", protection.return_to_pool, "30 2 * * *"),
+        JobDecl("crm.care_plans", care.run_care_plans, "30 6 * * *"),
+        JobDecl("crm.birthdays", care.run_birthdays, "0 8 * * *"),
+    ]
+
+
+@hookimpl
+def register_tasks() -> list[TaskDecl]:
+    return [TaskDecl("crm.birthday_notice", care.birthday_notice, max_attempts=3)]
 
 
 @hookimpl
@@ -84,11 +109,80 @@ def register_widgets() -> list[WidgetDecl]:
 
 @hookimpl
 def register_report_datasets() -> list[DatasetDecl]:
-    return sales.DATASETS
+    # every converted lead made a contact of its own: counting distinct contacts counts conversions
+    return [*sales.DATASETS,
+            DatasetDecl("crm.leads", N_("Leads"), Lead,
+                        ("source", "campaign", "state", "owner_id", "webform_id", "created_at"),
+                        {"leads": "count", "converted": "count_distinct:contact_id"},
+                        filters=("source", "campaign", "state", "owner_id", "created_at"),
+                        labels={"leads": N_("Leads"), "converted": N_("Converted")})]
+
+
+# ----------------------------------------------------------------- UI slots
 
 
 @hookimpl
-def register_jobs() -> list[JobDecl]:
-    return [JobDecl("crm.return_to_pool", protection.return_to_pool, "30 2 * * *")]
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    if model_key != "crm.customer":
+        return []
+    from plugins.crm.routes.followups import leads_panels
+
+    return [*pools_panels(session, record, actor), *leads_panels(session, record, actor),
+            *sales.customer_panels(session, record, actor)]
 
 
+@hookimpl
+def list_actions(session: Session, model_key: str, actor: Actor) -> list[Panel]:
+    return sales.list_actions(model_key, actor)
+
+
+# ----------------------------------------------------------------- other plugins' hooks
+
+
+@hookimpl
+def activity_timeline_entries(session: Session, actor: Actor, model_key: str,
+                              record: Any) -> list[TimelineEntry]:
+    if model_key != "crm.customer":
+        return []
+    return followups.timeline_entries(session, actor, record)
+
+
+@hookimpl
+def dataio_importables() -> list[ImportDecl]:
+    from plugins.dataio.api import ImportDecl
+
+    return [ImportDecl("crm.lead", match_keys=("mobile", "email", "id"))]
+
+
+@hookimpl
+def dataio_match_rules() -> list[MatchRule]:
+    from plugins.dataio.api import MatchRule
+
+    return [
+        MatchRule("crm.lead", "mobile", "phone"), MatchRule("crm.lead", "phone", "phone"),
+        MatchRule("crm.lead", "email", "email"), MatchRule("crm.lead", "company", "name", fuzzy=True),
+        MatchRule("crm.customer", "name", "name", fuzzy=True), MatchRule("crm.customer", "uscc", "uscc"),
+        MatchRule("crm.customer", "phone", "phone"),
+        MatchRule("crm.contact", "mobile", "phone"), MatchRule("crm.contact", "email", "email"),
+    ]
+
+
+# ----------------------------------------------------------------- events
+
+
+@hookimpl
+def on_record_updated(session: Session, actor: Actor | None, record: Any,
+                      changes: dict[str, list[Any]]) -> None:
+    followups.guard_lock(session, record, changes)
+
+
+@hookimpl
+def on_record_deleted(session: Session, actor: Actor | None, record: Any, soft: bool) -> None:
+    if soft:
+        followups.guard_lock(session, record, None)
+
+
+@hookimpl
+def on_record_transitioned(session: Session, actor: Actor, record: Any, transition: str, from_state: str,
+                           to_state: str, comment: str) -> None:
+    leads.on_transitioned(session, record, to_state, comment)

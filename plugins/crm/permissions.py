@@ -60,6 +60,8 @@ def _grants(scope: str, *, delete: bool, manage: bool) -> dict[str, str]:
         "crm.segment.read": scope, "crm.segment.create": scope, "crm.segment.update": scope,
         "crm.segment.delete": scope, "crm.sequence.read": "org", "crm.care_plan.read": scope,
         "crm.customer.print": scope, "crm.customer_value.read": scope,
+        # a follow-up's next contact date is a task on the timeline (plugins/crm/activity.py)
+        "activity.activity.create": scope,
     })
     if delete:
         for model in ("customer", "contact", "lead", "followup", "opportunity", "care"):
@@ -73,6 +75,8 @@ def _grants(scope: str, *, delete: bool, manage: bool) -> dict[str, str]:
             "crm.care.export": scope, "crm.care_plan.create": scope, "crm.care_plan.update": scope,
             "crm.care_plan.delete": scope, "crm.sequence.create": "org", "crm.sequence.update": "org",
             "crm.sequence.delete": "org", "crm.competitor.delete": "org",
+            # a manager's follow-up on a salesperson's customer gives the owner the task
+            "activity.activity.assign": scope, "core.user.read": scope,
         })
     return grants
 
