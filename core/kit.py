@@ -179,6 +179,9 @@ class ListView:
     page_size: int = 50
     #: show the model's run-time fields (custom fields) as columns and filters
     extra: bool = True
+    #: a checkbox per row and a select-all: the checked ids are sent as ``ids[]`` by
+    #: the buttons of the form ``kit-<noun>-selection`` (a ``list_actions`` item's)
+    selectable: bool = False
 
     def visible_columns(self, actor: Actor) -> list[Column]:
         hidden = actor.hidden_fields(self.model)
@@ -597,6 +600,12 @@ class Crud:
     title_attr: str = "name"
     detail_template: str = "kit/detail.html"
     detail_context: Callable[[Ctx, Any], dict[str, Any]] | None = None
+    #: the list page (extend ``kit/list.html``) and what more it gets
+    list_template: str = "kit/list.html"
+    list_context: Callable[[Ctx], dict[str, Any]] | None = None
+    #: the new and edit form (extend ``kit/form.html``) and what more it gets (record None: new)
+    form_template: str = "kit/form.html"
+    form_context: Callable[[Ctx, Any], dict[str, Any]] | None = None
     #: many records at once (an import): only for a model whose ``create``
     #: does nothing per record beyond setting the values it is given
     create_many: ManyCreator | None = None
@@ -626,7 +635,8 @@ class Crud:
         if ctx.is_htmx:
             return ctx.render("kit/_list_table.html", **self._ctx(ctx, page=page))
         actions = _slot(ctx.kernel.pm.hook.list_actions(session=ctx.db, model_key=self.key, actor=ctx.user))
-        return ctx.render("kit/list.html", **self._ctx(ctx, page=page, actions=actions))
+        extra = self.list_context(ctx) if self.list_context else {}
+        return ctx.render(self.list_template, **self._ctx(ctx, page=page, actions=actions, **extra))
 
     def detail(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"])
@@ -665,10 +675,13 @@ class Crud:
         fields = self.form.visible(user, self.model) + extras
         panels = _slot(ctx.kernel.pm.hook.form_panels(session=ctx.db, model_key=self.key, record=record,
                                                       actor=user))
-        return ctx.render("kit/form.html", status=status, **self._ctx(
+        replaced = {key for p in panels for key in p.replaces}
+        panels = [p for p in panels if p.key not in replaced]
+        extra = self.form_context(ctx, record) if self.form_context else {}
+        return ctx.render(self.form_template, status=status, **self._ctx(
             ctx, record=record, values=values, errors=errors, fields=fields, editable=editable,
             choices={f.name: _choices(f.choices, ctx) for f in [*self.form.fields, *extras]},
-            panels=panels))
+            panels=panels, **extra))
 
     def create_(self, ctx: Ctx) -> Response:
         try:
