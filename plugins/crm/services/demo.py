@@ -18,6 +18,7 @@ from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
+from pypinyin import lazy_pinyin
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -159,7 +160,7 @@ def companies(rng: random.Random, owners: Sequence[Owner], count: int, *,
         province, city, area, division = rng.choice(REGIONS[owner.region])
         industry = rng.choice(industries)
         short = city.removesuffix("市")
-        brand = rng.choice(BRANDS) + (rng.choice(BRANDS)[:1] if len(seen) > 900 else "")
+        brand = rng.choice(BRANDS) if rng.random() < 0.5 else rng.choice(BRANDS)[0] + rng.choice(BRANDS)[1]
         suffix = "集团有限公司" if rng.random() < 0.04 else rng.choice(SUFFIXES)
         name = f"{short}{brand}{rng.choice(INDUSTRY_WORDS[industry])}{suffix}"
         if name in seen:
@@ -282,11 +283,12 @@ def _contacts(session: Session, rng: random.Random, ids: Sequence[int],
     for cid, row in zip(ids, rows, strict=True):
         for n in range(rng.choice((1, 2, 2, 3))):
             position, role = POSITIONS[0] if n == 0 else rng.choice(POSITIONS[1:])
+            name = person(rng)
             plan.append((cid, {
                 "org_id": row["org_id"], "owner_id": row["owner_id"], "department_id": row["department_id"],
-                "customer_id": cid, "name": person(rng), "gender": rng.choice(("male", "female")),
+                "customer_id": cid, "name": name, "gender": rng.choice(("male", "female")),
                 "position": position, "decision_role": role, "mobile": mobile(rng), "is_main": n == 0,
-                "email": f"contact{cid}x{n}@example.com",
+                "email": f"{''.join(lazy_pinyin(name))}.{cid}@example.com",
             }))
     new_ids = create_many(session, None, Contact, [row for _, row in plan])
     out: dict[int, list[int]] = {}
