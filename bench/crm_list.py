@@ -12,9 +12,10 @@ regional departments under one sales department, plus a director and a
 manager; then asks for the customer list in-process through the ASGI app
 (Starlette's test client: the server's time plus the in-process client, no
 network) and reports p50 / p95 of the wall time, and the median CPU time
-of the process (server and in-process client: steadier on a busy machine), of: the director's first page (default
-sort), the director's list filtered by level and by industry, the letter
-index (B), a salesperson's own customers and a manager's department tree.
+of the process (server and in-process client: steadier on a busy
+machine), of: the director's first page (default sort), the director's
+list filtered by level and by industry, the letter index (B), a
+salesperson's own customers and a manager's department tree.
 PostgreSQL uses a database of its own (``crm_bench``, dropped and created
 again; never ``test``).
 """
