@@ -215,6 +215,9 @@ class ListView:
     page_size: int = 50
     #: show the model's run-time fields (custom fields) as columns and filters
     extra: bool = True
+    #: a checkbox per row and a select-all: the checked ids are sent as ``ids[]`` by
+    #: the buttons of the form ``kit-<noun>-selection`` (a ``list_actions`` item's)
+    selectable: bool = False
 
     def visible_columns(self, actor: Actor) -> list[Column]:
         """The declared columns ``actor`` may see, those masked for them masked."""
@@ -660,6 +663,12 @@ class Crud:
     title_attr: str = "name"
     detail_template: str = "kit/detail.html"
     detail_context: Callable[[Ctx, Any], dict[str, Any]] | None = None
+    #: the list page (extend ``kit/list.html``) and what more it gets
+    list_template: str = "kit/list.html"
+    list_context: Callable[[Ctx], dict[str, Any]] | None = None
+    #: the new and edit form (extend ``kit/form.html``) and what more it gets (record None: new)
+    form_template: str = "kit/form.html"
+    form_context: Callable[[Ctx, Any], dict[str, Any]] | None = None
     #: many records at once (an import): only for a model whose ``create``
     #: does nothing per record beyond setting the values it is given
     create_many: ManyCreator | None = None
@@ -689,7 +698,8 @@ class Crud:
         if ctx.is_htmx:
             return ctx.render("kit/_list_table.html", **self._ctx(ctx, page=page))
         actions = _slot(ctx.kernel.pm.hook.list_actions(session=ctx.db, model_key=self.key, actor=ctx.user))
-        return ctx.render("kit/list.html", **self._ctx(ctx, page=page, actions=actions))
+        extra = self.list_context(ctx) if self.list_context else {}
+        return ctx.render(self.list_template, **self._ctx(ctx, page=page, actions=actions, **extra))
 
     def title_of(self, actor: Actor, record: Any) -> str:
         """The record's page title (``title_attr``) as ``actor`` may read it:
@@ -746,11 +756,14 @@ class Crud:
                                               display_value(ef, record, ctx.t.locale) if record else None)
         panels = _slot(ctx.kernel.pm.hook.form_panels(session=ctx.db, model_key=self.key, record=record,
                                                       actor=user))
-        return ctx.render("kit/form.html", status=status, **self._ctx(
+        replaced = {key for p in panels for key in p.replaces}
+        panels = [p for p in panels if p.key not in replaced]
+        extra = self.form_context(ctx, record) if self.form_context else {}
+        return ctx.render(self.form_template, status=status, **self._ctx(
             ctx, record=record, record_title=self.title_of(user, record) if record is not None else "",
             values=values, errors=errors, fields=fields, editable=editable - masked, masked=masked,
             choices={f.name: _choices(f.choices, ctx) for f in [*self.form.fields, *extras]},
-            panels=panels))
+            panels=panels, **extra))
 
     def create_(self, ctx: Ctx) -> Response:
         try:

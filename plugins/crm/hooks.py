@@ -13,6 +13,7 @@ from core import (
     PermissionDecl,
     RoleDecl,
     Routes,
+    SearchDecl,
     TaskDecl,
     WidgetDecl,
     WorkflowDecl,
@@ -133,7 +134,20 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
 
 @hookimpl
 def list_actions(session: Session, model_key: str, actor: Actor) -> list[Panel]:
+    if model_key == "crm.customer":
+        # the batch menu of the customer list (the rows' checkboxes)
+        return [Panel("crm-batch", N_("Batch actions"), "crm/_customer_batch_menu.html", order=40)]
     return sales.list_actions(model_key, actor)
+
+
+@hookimpl
+def form_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    """The customer form's duplicate prompt, in place of dataio's plain one:
+    it says who owns a customer the user may not read, or that it is in a pool."""
+    if model_key != "crm.customer":
+        return []
+    return [Panel("crm-duplicates", N_("Possible duplicates"), "crm/_customer_duplicates_panel.html",
+                  {"exclude": getattr(record, "id", "")}, order=40, replaces=("dataio-duplicates",))]
 
 
 # ----------------------------------------------------------------- other plugins' hooks
@@ -148,10 +162,22 @@ def activity_timeline_entries(session: Session, actor: Actor, model_key: str,
 
 
 @hookimpl
+def register_search() -> list[SearchDecl]:
+    return [
+        SearchDecl("crm.customer", "name", text=("short_name", "name_en"), phones=("phone",),
+                   emails=("email",), codes=("uscc",), subtitle="city", icon="building"),
+        SearchDecl("crm.contact", "name", text=("position",), phones=("mobile", "phone"), emails=("email",),
+                   subtitle="position", icon="user"),
+    ]
+
+
+@hookimpl
 def dataio_importables() -> list[ImportDecl]:
     from plugins.dataio.api import ImportDecl
 
-    return [ImportDecl("crm.lead", match_keys=("mobile", "email", "id"))]
+    return [ImportDecl("crm.customer", match_keys=("name", "uscc")),
+            ImportDecl("crm.contact", match_keys=("mobile", "email")),
+            ImportDecl("crm.lead", match_keys=("mobile", "email", "id"))]
 
 
 @hookimpl
@@ -159,12 +185,20 @@ def dataio_match_rules() -> list[MatchRule]:
     from plugins.dataio.api import MatchRule
 
     return [
+        MatchRule("crm.customer", "name", "name", fuzzy=True), MatchRule("crm.customer", "uscc", "uscc"),
+        MatchRule("crm.customer", "phone", "phone"), MatchRule("crm.customer", "email", "email"),
+        MatchRule("crm.contact", "mobile", "phone"), MatchRule("crm.contact", "phone", "phone"),
+        MatchRule("crm.contact", "email", "email"),
         MatchRule("crm.lead", "mobile", "phone"), MatchRule("crm.lead", "phone", "phone"),
         MatchRule("crm.lead", "email", "email"), MatchRule("crm.lead", "company", "name", fuzzy=True),
-        MatchRule("crm.customer", "name", "name", fuzzy=True), MatchRule("crm.customer", "uscc", "uscc"),
-        MatchRule("crm.customer", "phone", "phone"),
-        MatchRule("crm.contact", "mobile", "phone"), MatchRule("crm.contact", "email", "email"),
     ]
+
+
+@hookimpl
+def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
+    from plugins.crm.services import demo
+
+    demo.load(session, orgs, users)
 
 
 # ----------------------------------------------------------------- events

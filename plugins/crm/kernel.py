@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, Table, or_, select
+from sqlalchemy import Select, Table, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import Actor, Base
@@ -110,3 +110,52 @@ def roles_holding(session: Session, code: str) -> list[tuple[int, str, str]]:
     stmt = select(r.id, r.name, r.name_en).where(or_(
         r.grants_all.is_(True), r.id.in_(select(p.role_id).where(p.code == code)))).order_by(r.name)
     return [(rid, name, name_en) for rid, name, name_en in session.execute(stmt)]
+# ------------------------------------------------------------------ demo data (the sales organisation)
+
+
+def demo_department(session: Session, org_id: int, parent_id: int | None, name: str, name_en: str) -> int:
+    """A department below ``parent_id``, with its materialised path."""
+    d = _table("core_department")
+    parent_path = session.scalar(select(d.c.path).where(d.c.id == parent_id)) if parent_id else "/"
+    new_id = int(session.execute(insert(d).values(org_id=org_id, parent_id=parent_id, name=name,
+                                                  name_en=name_en, path="/").returning(d.c.id)).scalar_one())
+    session.execute(update(d).where(d.c.id == new_id).values(path=f"{parent_path}{new_id}/"))
+    return new_id
+
+
+def department_of(session: Session, user_id: int) -> int | None:
+    u = _table("core_user").c
+    return session.scalar(select(u.department_id).where(u.id == user_id))
+
+
+def demo_user(session: Session, *, username: str, name: str, org_id: int, department_id: int | None,
+              position: str, phone: str, like_user_id: int) -> int:
+    """A demo user sharing the password of ``like_user_id`` (the same hash)."""
+    u = _table("core_user")
+    password = session.scalar(select(u.c.password_hash).where(u.c.id == like_user_id)) or ""
+    return int(session.execute(insert(u).values(
+        username=username, display_name=name, email=f"{username}@example.com", phone=phone, org_id=org_id,
+        department_id=department_id, position=position, password_hash=password).returning(u.c.id)).scalar_one())
+
+
+def move_user(session: Session, user_id: int, department_id: int, position: str) -> None:
+    u = _table("core_user")
+    session.execute(update(u).where(u.c.id == user_id).values(department_id=department_id, position=position))
+
+
+def set_head(session: Session, department_id: int, user_id: int) -> None:
+    d = _table("core_department")
+    session.execute(update(d).where(d.c.id == department_id).values(head_id=user_id))
+
+
+def grant_role(session: Session, user_id: int, role_key: str, org_id: int) -> None:
+    """Give ``user_id`` the role ``role_key`` in ``org_id`` (nothing when the role does not exist)."""
+    r, a = _table("core_role").c, _table("core_role_assignment")
+    role_id = session.scalar(select(r.id).where(r.key == role_key))
+    if role_id is not None:
+        session.execute(insert(a).values(user_id=user_id, role_id=role_id, org_id=org_id))
+
+
+def role_id(session: Session, role_key: str) -> int | None:
+    r = _table("core_role").c
+    return session.scalar(select(r.id).where(r.key == role_key))
