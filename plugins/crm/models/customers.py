@@ -40,13 +40,17 @@ class Customer(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
 
     __tablename__ = "crm_customer"
     __label__ = N_("Customer")
+    #: kept by the CRM itself (the letter, the pool's clocks, the nightly value
+    #: score): the ownership log and the value history say how they moved
+    __audit_exclude__ = frozenset({"initial", "owned_since", "last_followup_at", "last_won_at",
+                                   "return_warned_on", "value_score", "value_grade"})
     __table_args__ = (
         Index("ix_crm_customer_org_initial", "org_id", "initial"),
         Index("ix_crm_customer_pool_owner", "pool_id", "owner_id"),
     )
 
     kind: Mapped[str] = mapped_column(String(10), default="company",
-                                      info={"label": N_("Type"), "choices": KINDS})
+                                      info={"label": N_("Customer type"), "choices": KINDS})
     name: Mapped[str] = mapped_column(String(200), index=True, info={"label": N_("Name")})
     name_en: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("English name")})
     short_name: Mapped[str] = mapped_column(String(100), default="", info={"label": N_("Short name")})
@@ -55,7 +59,7 @@ class Customer(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
                                       info={"label": N_("Unified Social Credit Code"), "mask": "id"})
     industry: Mapped[str] = mapped_column(String(30), default="", info={"label": N_("Industry"),
                                                                          "choices": INDUSTRIES})
-    size: Mapped[str] = mapped_column(String(10), default="", info={"label": N_("Size"), "choices": SIZES})
+    size: Mapped[str] = mapped_column(String(10), default="", info={"label": N_("Company size"), "choices": SIZES})
     province: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("Province")})
     city: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("City")})
     district: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("District")})
