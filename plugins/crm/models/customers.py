@@ -59,7 +59,8 @@ class Customer(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
                                       info={"label": N_("Unified Social Credit Code"), "mask": "id"})
     industry: Mapped[str] = mapped_column(String(30), default="", info={"label": N_("Industry"),
                                                                          "choices": INDUSTRIES})
-    size: Mapped[str] = mapped_column(String(10), default="", info={"label": N_("Company size"), "choices": SIZES})
+    size: Mapped[str] = mapped_column(String(10), default="", info={"label": N_("Company size"),
+                                                                     "choices": SIZES})
     province: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("Province")})
     city: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("City")})
     district: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("District")})
