@@ -333,7 +333,9 @@ class Kernel:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals.update(locale_names=LOCALE_NAMES)
+        from core.kit import kit_cell  # the kit's cell renderer; core.kit imports core.web, not core.app
+
+        env.globals.update(locale_names=LOCALE_NAMES, kit_cell=kit_cell)
         return env
 
     def render(self, template: str, ctx: Ctx, **context: Any) -> str:

@@ -33,6 +33,8 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import Integer, Numeric, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -52,7 +54,7 @@ from core.fields import (
     sql_value,
     visible_extra,
 )
-from core.i18n import N_
+from core.i18n import N_, Translator
 from core.masking import is_masked, mask_kind, mask_value, shown_value
 from core.models import User
 from core.permissions import Actor, get_for, scope
@@ -125,6 +127,39 @@ def extra_columns(ctx: Ctx, model: type[Base]) -> list[Column]:
     ones masked."""
     return [masked_column(extra_list_column(ctx, f)) if is_masked(ctx.user, model, f.name)
             else extra_list_column(ctx, f) for f in visible_extra(ctx.db, ctx.user, model, masked=True)]
+
+
+def cell(t: Translator, column: Column, row: object, refs: Mapping[str, Mapping[Any, str]]) -> str:
+    """What a list or a detail page shows of ``column`` in ``row``: the
+    kit's ``value`` macro in Python (the list calls it for every cell, 400 a
+    page, about ten times faster than the macro). Text comes back plain, to
+    be escaped by the template; the yes/no badge comes back as ``Markup``."""
+    v = column.value_of(row)
+    kind = column.kind
+    if kind == "bool":
+        return Markup('<span class="badge bg-green-lt">{}</span>').format(t.gettext("Yes")) if v else Markup(
+            '<span class="badge bg-secondary-lt">{}</span>').format(t.gettext("No"))
+    if kind in ("ref", "user"):
+        return refs.get(column.name, {}).get(v, "")
+    if kind == "datetime":
+        return t.datetime(v, "short")
+    if kind == "date":
+        return t.date(v)
+    if kind == "money":
+        return t.money(v)
+    if kind == "number":
+        return t.number(v)
+    if kind == "translated":
+        return t.gettext(v) if v else ""
+    if kind == "choice" and column.choices:
+        return t.gettext(column.choices.get(v, v))
+    return "" if v is None else str(v)
+
+
+@pass_context
+def kit_cell(context: Any, column: Column, row: object, refs: Mapping[str, Mapping[Any, str]]) -> str:
+    """:func:`cell` for templates (the global ``kit_cell``), with the page's translator."""
+    return cell(context["t"], column, row, refs)
 
 
 @dataclass(frozen=True)
