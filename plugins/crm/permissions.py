@@ -43,6 +43,7 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("crm.settings.update", N_("Change the CRM settings of the organisation")),
     PermissionDecl("crm.customer_value.read",
                    N_("See how customer value scores were reached, and the value report")),
+    PermissionDecl("crm.customer_value.update", N_("Recompute the customer value scores now")),
 ]
 
 #: what a salesperson does to records they own
@@ -73,6 +74,7 @@ def _grants(scope: str, *, delete: bool, manage: bool) -> dict[str, str]:
             "crm.care.export": scope, "crm.care_plan.create": scope, "crm.care_plan.update": scope,
             "crm.care_plan.delete": scope, "crm.sequence.create": "org", "crm.sequence.update": "org",
             "crm.sequence.delete": "org", "crm.competitor.delete": "org",
+            "crm.customer_value.update": scope,
         })
     return grants
 
