@@ -239,12 +239,15 @@ def start_sequence(db: Session, actor: Actor, sequence_id: int, customer_ids: Se
 
 
 def advance(db: Session, enrollment: Enrollment) -> None:
-    """Set the run's next due date from its pending steps; a run with none is completed."""
+    """Set the run's next due date from its pending steps; a run with none
+    is completed, a completed one with a pending step (sent again) runs again."""
     next_due = db.scalar(select(func.min(EnrollmentStep.due_on)).where(
         EnrollmentStep.enrollment_id == enrollment.id, EnrollmentStep.state == "pending"))
     enrollment.next_due_on = next_due
     if next_due is None and enrollment.state == "active":
         enrollment.state = "completed"
+    elif next_due is not None and enrollment.state == "completed":  # a step to do again
+        enrollment.state = "active"
 
 
 def run_steps(db: Session, enrollment_id: int) -> list[tuple[EnrollmentStep, SequenceStep]]:

@@ -20,7 +20,7 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, Conflict, NotFound, ValidationError, get_for, scope, utcnow
@@ -32,6 +32,7 @@ from plugins.crm.services.segment_rules import LOCAL_TZ
 from plugins.crm.services.sfa import advance, today
 
 REF = "crm.enrollment_step:"
+NO_SYNC = {"synchronize_session": False}
 BATCH = 500
 PLACEHOLDER = re.compile(r"\{(customer|contact|owner)\}")
 #: the workbench lists at most this many steps per list
@@ -129,23 +130,28 @@ def delivery_finished(session: Session, ref: str, sent: bool, error: str) -> Non
 
 
 def task_changed(session: Session, task_id: int, done: bool) -> None:
-    """A step's task was completed (the step succeeds) or reopened (pending again)."""
-    step = session.scalar(select(EnrollmentStep).where(EnrollmentStep.task_id == task_id))
-    if step is None:
+    """A step's task was completed (the step succeeds) or reopened (pending
+    again). Runs inside the flush that saved the task (``on_record_updated``),
+    so it writes with statements, not through the unit of work."""
+    row = session.execute(
+        select(EnrollmentStep.id, EnrollmentStep.state, Enrollment.id, Enrollment.state)
+        .join(Enrollment, Enrollment.id == EnrollmentStep.enrollment_id)
+        .where(EnrollmentStep.task_id == task_id)).first()
+    if row is None or row[3] == "stopped":
         return
-    enrollment = session.get(Enrollment, step.enrollment_id)
-    if enrollment is None or enrollment.state == "stopped":
-        return
-    if done and step.state == "pending":
-        step.state, step.done_at = "succeeded", utcnow()
-    elif not done and step.state == "succeeded":
-        step.state, step.done_at = "pending", None
-        if enrollment.state == "completed":
-            enrollment.state = "active"
+    step_id, state, enrollment_id, run_state = row
+    if done and state == "pending":
+        values: dict[str, Any] = {"state": "succeeded", "done_at": utcnow()}
+    elif not done and state == "succeeded":
+        values = {"state": "pending", "done_at": None}
     else:
         return
-    session.flush()
-    advance(session, enrollment)
+    session.execute(update(EnrollmentStep).where(EnrollmentStep.id == step_id).values(**values),
+                    execution_options=NO_SYNC)
+    next_due = session.scalar(select(func.min(EnrollmentStep.due_on)).where(
+        EnrollmentStep.enrollment_id == enrollment_id, EnrollmentStep.state == "pending"))
+    session.execute(update(Enrollment).where(Enrollment.id == enrollment_id).values(
+        next_due_on=next_due, state="completed" if next_due is None else "active"), execution_options=NO_SYNC)
 
 
 def run_sequences(ctx: Any) -> None:
@@ -183,8 +189,10 @@ def due_steps(db: Session, actor: Actor) -> list[Row]:
 
 
 def failed_steps(db: Session, actor: Actor) -> list[Row]:
-    """Automatic steps that failed, on running enrollments the actor may read: newest first."""
-    stmt = _steps().where(scope(actor, Enrollment, "read"), Enrollment.state == "active",
+    """Automatic steps that failed, on runs the actor may read and nobody
+    stopped (a run whose last step failed is complete, yet its failure
+    waits here): newest first."""
+    stmt = _steps().where(scope(actor, Enrollment, "read"), Enrollment.state != "stopped",
                           EnrollmentStep.state == "failed", SequenceStep.automatic.is_(True))
     return _rows(db, stmt.order_by(EnrollmentStep.done_at.desc(), EnrollmentStep.id.desc()))
 
@@ -195,7 +203,7 @@ def retry_step(db: Session, actor: Actor, step_id: int) -> None:
     if step is None:
         raise NotFound()
     enrollment = get_for(db, actor, Enrollment, step.enrollment_id, "update")
-    if step.state != "failed" or enrollment.state != "active":
+    if step.state != "failed" or enrollment.state == "stopped":
         raise Conflict(N_("Only a failed step can be sent again."))
     db.execute(update(EnrollmentStep).where(EnrollmentStep.id == step.id).values(
         state="pending", delivery_id=None, done_at=None, detail=""),
