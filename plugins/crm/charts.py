@@ -66,7 +66,8 @@ def members_chart(title: str, points: Sequence[tuple[str, int]], *, empty: str) 
     if not points:
         return _svg(title, empty, [f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" '
                                    f'fill="#667382">{escape(empty)}</text>'], 80)
-    top = _nice(max(n for _, n in points))
+    highest = max(n for _, n in points)
+    top = _nice(highest) if highest > 20 else float(max(4, -(-highest // 4) * 4))  # whole-number ticks
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
 
     def y_of(value: float) -> float:

@@ -225,40 +225,49 @@ Opener = Callable[..., AbstractContextManager[Session]]
 def compute_org(open_session: Opener, hook: Any, org_id: int, today: date | None = None) -> int:
     """Score every customer of ``org_id`` as of ``today``; how many.
     ``open_session`` is ``kernel.db.session``: a read transaction gathers,
-    then one write transaction per chunk of customers."""
+    then one write transaction per chunk of customers. A customer's score and
+    grade are written only when they changed; its history row always."""
     day = today or clock_now().astimezone(LOCAL_TZ).date()
     with open_session(write=False) as db:
         model = model_of(db, org_id)
         stats = _gather(db, hook, org_id, months_before(day, int(model["window_months"])))
     rate = Decimal(str(model["hourly_rate"]))
+    blank = _row(model, rate, org_id, day, 0, None)  # every customer without history scores the same
     done = 0
-    for ids in _chunks(open_session, org_id):
-        rows = [_row(model, rate, org_id, day, cid, stats.get(cid)) for cid in ids]
+    for chunk in _chunks(open_session, org_id):
+        rows = [_row(model, rate, org_id, day, cid, stats[cid]) if cid in stats
+                else {**blank, "customer_id": cid} for cid, _score, _grade in chunk]
+        changed = [{"cid": r["customer_id"], "s": r["score"], "g": r["grade"]}
+                   for r, (_cid, old_score, old_grade) in zip(rows, chunk, strict=True)
+                   if (r["score"], r["grade"]) != (old_score, old_grade)]
         with open_session() as db:
-            db.execute(delete(CustomerValue).where(
-                CustomerValue.org_id == org_id, CustomerValue.computed_on == day,
-                CustomerValue.customer_id.between(ids[0], ids[-1])))
-            db.execute(insert(CustomerValue), rows)
-            table = Customer.__table__
-            assert isinstance(table, Table)
-            db.execute(update(table).where(table.c.id == bindparam("cid")).values(
-                value_score=bindparam("s"), value_grade=bindparam("g")),
-                [{"cid": r["customer_id"], "s": r["score"], "g": r["grade"]} for r in rows])
-        done += len(ids)
+            # Core statements, one executemany each (the ORM's bulk insert would
+            # split the rows by which columns are empty)
+            history, table = CustomerValue.__table__, Customer.__table__
+            assert isinstance(history, Table) and isinstance(table, Table)
+            db.execute(delete(history).where(history.c.org_id == org_id, history.c.computed_on == day,
+                                             history.c.customer_id.between(chunk[0][0], chunk[-1][0])))
+            db.execute(insert(history), rows)
+            if changed:
+                db.execute(update(table).where(table.c.id == bindparam("cid")).values(
+                    value_score=bindparam("s"), value_grade=bindparam("g")), changed)
+        done += len(chunk)
     return done
 
 
-def _chunks(open_session: Opener, org_id: int) -> Iterator[list[int]]:
+def _chunks(open_session: Opener, org_id: int) -> Iterator[list[tuple[int, int | None, str]]]:
+    """The organisation's customers by id, ``CHUNK`` at a time, with their present score and grade."""
     after = 0
     while True:
         with open_session(write=False) as db:
-            ids = list(db.scalars(select(Customer.id).where(
-                Customer.org_id == org_id, Customer.deleted_at.is_(None), Customer.id > after)
-                .order_by(Customer.id).limit(CHUNK)))
-        if not ids:
+            rows = [(i, s, g) for i, s, g in db.execute(
+                select(Customer.id, Customer.value_score, Customer.value_grade).where(
+                    Customer.org_id == org_id, Customer.deleted_at.is_(None), Customer.id > after)
+                .order_by(Customer.id).limit(CHUNK))]
+        if not rows:
             return
-        yield ids
-        after = ids[-1]
+        yield rows
+        after = rows[-1][0]
 
 
 def _row(model: Mapping[str, Any], rate: Decimal, org_id: int, day: date, cid: int,
@@ -327,6 +336,6 @@ def report(db: Session, actor: Actor, *, grade: str = "", sort: str = "ratio",
     if grade:
         stmt = stmt.where(cv.grade == grade)
     rows = [ReportRow(i, n, o, s, g, Decimal(r), Decimal(c), int(m),
-                      (Decimal(c) / Decimal(r)).quantize(Decimal("0.01")) if r else None)
+                      (Decimal(c) / Decimal(r)).quantize(Decimal("0.0001")) if r else None)
             for i, n, o, s, g, r, c, m in db.execute(stmt)]
     return day, rows

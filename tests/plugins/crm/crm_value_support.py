@@ -84,3 +84,12 @@ def run_jobs(kernel: Kernel) -> int:
 
 def days_ago(n: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=n)
+
+
+def actor_of(kernel: Kernel, db: Any, user: Any) -> Any:
+    """The actor ``user`` is in a request (as the CRM conftest's ``actor_of``;
+    importable by name, where ``conftest`` would be ambiguous)."""
+    from core.models import User
+    from core.permissions import load_actor
+
+    return load_actor(db, db.get(User, user.id), all_codes=set(kernel.registry.permissions))

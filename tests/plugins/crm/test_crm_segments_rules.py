@@ -160,7 +160,7 @@ def test_private_and_shared_segments(client: Any, kernel: Kernel, sales: dict[st
 
 def test_membership_over_time_keeps_a_customer_who_leaves_and_comes_back(kernel: Kernel, sales: dict[str, Any],
                                                                           new_customer: Any) -> None:
-    from conftest import actor_of
+    from crm_value_support import actor_of
 
     vip = new_customer(sales["rep1"], "北京百度网讯", level="vip")
     new_customer(sales["rep1"], "北京小米科技", level="normal")

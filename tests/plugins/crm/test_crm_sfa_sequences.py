@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from conftest import actor_of
-from crm_value_support import at_noon, run_jobs
+from crm_value_support import actor_of, at_noon, run_jobs
 from sqlalchemy import func, select
 
 from core import ValidationError, clock, enqueue
