@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 
-from core import N_, ValidationError
-from core.clock import now as clock_now
+from core import N_, ValidationError, utcnow
 from plugins.crm import kernel
 from plugins.crm.models import Customer, CustomerTag, Opportunity, Tag
 from plugins.crm.models.choices import INDUSTRIES, LEVELS, SOURCES, VALUE_GRADES
@@ -177,7 +176,7 @@ def predicate(rules: Sequence[Mapping[str, Any]], match: str, *, at: datetime | 
               ) -> ColumnElement[bool]:
     """The customers the (clean) rules select, as one SQL expression over
     ``crm_customer``; no rule selects everyone."""
-    when = at or clock_now()
+    when = at or utcnow()
     clauses = [_clause(rule, when) for rule in rules]
     if not clauses:
         return true()

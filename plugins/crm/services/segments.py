@@ -22,8 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, BigId, NotFound, UTCDateTime, ValidationError, get_for, scope
-from core.clock import now as clock_now
+from core import N_, Actor, BigId, NotFound, UTCDateTime, ValidationError, get_for, scope, utcnow
 from plugins.crm.models import Customer, Segment, SegmentMember
 from plugins.crm.services.segment_rules import (
     FIELDS,
@@ -140,7 +139,7 @@ def update_segment(db: Session, actor: Actor, segment_id: Any, values: Mapping[s
 
 def delete_segment(db: Session, actor: Actor, segment_id: Any) -> Segment:
     segment = get_segment(db, actor, segment_id, "delete")
-    segment.deleted_at = clock_now()
+    segment.deleted_at = utcnow()
     db.flush()
     return segment
 
@@ -153,7 +152,7 @@ def refresh(db: Session, segment: Segment, *, at: datetime | None = None) -> tup
     the open memberships of customers who no longer match (``left_at``),
     open one for each matching customer without one (``joined_at``).
     Returns (joined, left)."""
-    when = at or clock_now()
+    when = at or utcnow()
     db.flush()
     selects = in_org(segment.org_id, segment.rules or [], segment.match, at=when)
     matching = select(Customer.id).where(selects)
@@ -178,7 +177,7 @@ def refresh_all(db: Session, *, org_id: int | None = None) -> int:
     if org_id is not None:
         stmt = stmt.where(Segment.org_id == org_id)
     segments = list(db.scalars(stmt))
-    when = clock_now()
+    when = utcnow()
     for segment in segments:
         refresh(db, segment, at=when)
     return len(segments)
@@ -221,7 +220,7 @@ def history(db: Session, actor: Actor, segment: Segment) -> list[tuple[date, int
     for at, delta in sorted(events, key=lambda e: (e[0], e[1] < 0)):
         total += delta
         by_day[at.astimezone(LOCAL_TZ).date()] = total
-    today = clock_now().astimezone(LOCAL_TZ).date()
+    today = utcnow().astimezone(LOCAL_TZ).date()
     if by_day:
         by_day.setdefault(today, total)
     return sorted(by_day.items())

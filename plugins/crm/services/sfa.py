@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, Conflict, NotFound, ValidationError, get_for, scope, utcnow
-from core.clock import now as clock_now
 from plugins.activity.api import set_task_done
 from plugins.crm.models import Contact, Customer, Enrollment, EnrollmentStep, SequenceStep
 from plugins.crm.models import Sequence as SfaSequence
@@ -39,7 +38,7 @@ MAX_STEPS = 50
 
 def today() -> date:
     """Today in China's time, by the kernel's clock."""
-    return clock_now().astimezone(LOCAL_TZ).date()
+    return utcnow().astimezone(LOCAL_TZ).date()
 
 
 def display_state(state: str, due_on: date, on: date | None = None) -> str:
@@ -260,12 +259,12 @@ def run_steps(db: Session, enrollment_id: int) -> list[tuple[EnrollmentStep, Seq
 def close_step(db: Session, actor: Actor, step_id: Any, state: str, note: str = "") -> EnrollmentStep:
     """The owner marks a pending step ``succeeded`` or ``skipped`` (its task,
     if any, is completed with it)."""
-    if state not in ("succeeded", "skipped"):
-        raise ValidationError({"state": N_("Choose one of the offered values.")})
     step = db.get(EnrollmentStep, _id(step_id))
     if step is None:
         raise NotFound()
     enrollment = get_for(db, actor, Enrollment, step.enrollment_id, "update")
+    if state not in ("succeeded", "skipped"):
+        raise ValidationError({"state": N_("Choose one of the offered values.")})
     if step.state != "pending" or enrollment.state != "active":
         raise Conflict(N_("This step is already closed."))
     step.state, step.done_at, step.detail = state, utcnow(), note.strip()[:500]

@@ -25,8 +25,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, ValidationError, scope
-from core.clock import now as clock_now
+from core import N_, Actor, ValidationError, scope, utcnow
 from plugins.crm.models import Care, Customer, CustomerValue, FollowUp, Opportunity, Settings
 from plugins.crm.services.segment_rules import LOCAL_TZ, months_before
 
@@ -227,7 +226,7 @@ def compute_org(open_session: Opener, hook: Any, org_id: int, today: date | None
     ``open_session`` is ``kernel.db.session``: a read transaction gathers,
     then one write transaction per chunk of customers. A customer's score and
     grade are written only when they changed; its history row always."""
-    day = today or clock_now().astimezone(LOCAL_TZ).date()
+    day = today or utcnow().astimezone(LOCAL_TZ).date()
     with open_session(write=False) as db:
         model = model_of(db, org_id)
         stats = _gather(db, hook, org_id, months_before(day, int(model["window_months"])))
