@@ -13,7 +13,8 @@ from plugins.activity.channels import Channel, HttpSmsGateway, Rendered, SmsGate
 from plugins.activity.models import KINDS
 from plugins.activity.services.activities import log_activity
 from plugins.activity.services.notes import add_note
+from plugins.activity.services.outbound import queue_message, set_task_done, system_task
 from plugins.activity.services.timeline import TimelineEntry
 
 __all__ = ["KINDS", "Channel", "HttpSmsGateway", "Rendered", "SmsGateway", "TimelineEntry", "add_note",
-           "log_activity"]
+           "log_activity", "queue_message", "set_task_done", "system_task"]

@@ -37,3 +37,15 @@ def activity_notification_channels() -> list[Channel]:
     shown; the first channel of a key wins (the built-in ``email`` and
     ``sms`` come first). firstresult: no.
     """
+
+
+@hookspec
+def activity_delivery_finished(session: Session, delivery_id: int, ref: str, sent: bool, error: str) -> None:
+    """A message to an outside address (``plugins.activity.api.queue_message``)
+    was sent (``sent``) or failed (``error`` says why; the job is retried, so
+    a later call may report it sent). ``ref`` is what the sender gave.
+
+    Called by the job ``activity.deliver``: after a success inside the job's
+    transaction, after a failure inside the transaction that records it.
+    Ignore refs that are not yours. firstresult: no.
+    """

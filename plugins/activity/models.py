@@ -141,14 +141,24 @@ class Delivery(IdMixin, Base):
 
     The job that sends it marks it ``sent``; a retried job finds it sent and
     does nothing (the idempotency of e-mail and SMS).
+
+    A message to an outside address (a customer's contact: :func:`queue_message`)
+    has no notification: it carries its organisation, its own ``subject`` and
+    ``body`` (plain text, already in the reader's language) and the sender's
+    ``ref``, which the hook ``activity_delivery_finished`` hands back.
     """
 
     __tablename__ = "activity_delivery"
     __label__ = N_("Delivery")
 
-    notification_id: Mapped[int] = mapped_column(
+    notification_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("activity_notification.id", ondelete="CASCADE"), index=True,
         info={"label": N_("Notification")})
+    org_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("core_org.id", ondelete="CASCADE"),
+                                               info={"label": N_("Organisation")})
+    subject: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("Subject")})
+    body: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Message")})
+    ref: Mapped[str] = mapped_column(String(100), default="", index=True, info={"label": N_("Reference")})
     channel: Mapped[str] = mapped_column(String(40), info={"label": N_("Channel")})
     address: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("Address")})
     #: queued, sent, failed

@@ -24,12 +24,13 @@ from plugins.crm.models import MODELS, Lead
 from plugins.crm.permissions import PERMISSIONS, ROLES
 from plugins.crm.routes import routes
 from plugins.crm.routes.pools import pools_panels
-from plugins.crm.services import care, followups, leads, protection
+from plugins.crm.services import care, followups, leads, protection, segments, sfa_run, value
+from plugins.crm.value_panels import value_area_panels
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from core import Actor, Base
+    from core import Actor, Base, JobContext
     from plugins.activity.api import TimelineEntry
     from plugins.dataio.api import ImportDecl, MatchRule
 
@@ -69,6 +70,14 @@ def register_menu_items() -> list[MenuItem]:
         MenuItem("crm.followups", N_("Follow-ups"), "crm:followup_list", "crm.followup.read",
                  icon="message-dots", order=14),
         *sales.MENU,
+        MenuItem("crm.sfa", N_("SFA workbench"), "crm:sfa_workbench", "crm.enrollment.read", icon="list-check",
+                 order=24),
+        MenuItem("crm.segments", N_("Segments"), "crm:segment_list", "crm.segment.read", icon="chart-pie",
+                 order=25),
+        MenuItem("crm.value", N_("Customer value"), "crm:value_report", "crm.customer_value.read",
+                 icon="chart-dots", order=26),
+        MenuItem("crm.sequences", N_("SFA sequences"), "crm:sequence_list", "crm.sequence.read",
+                 icon="route", order=27),
         MenuItem("crm.care_mine", N_("My care to do"), "crm:care_mine", "crm.care.read", icon="heart-handshake",
                  order=30),
         MenuItem("crm.care_plans", N_("Care plans"), "crm:care_plan_list", "crm.care_plan.read",
@@ -95,7 +104,19 @@ def register_jobs() -> list[JobDecl]:
         JobDecl("crm.return_to_pool", protection.return_to_pool, "30 2 * * *"),
         JobDecl("crm.care_plans", care.run_care_plans, "30 6 * * *"),
         JobDecl("crm.birthdays", care.run_birthdays, "0 8 * * *"),
+        JobDecl("crm.refresh_segments", _refresh_segments, "0 2 * * *"),
+        JobDecl("crm.compute_value", _compute_value, "0 3 * * *"),
+        JobDecl("crm.run_sequences", sfa_run.run_sequences, "5 * * * *"),
     ]
+
+
+def _refresh_segments(ctx: JobContext) -> None:
+    ctx.log(f"{segments.refresh_all(ctx.session)} segments refreshed")
+
+
+def _compute_value(ctx: JobContext) -> None:
+    org_id = ctx.payload.get("org_id") if isinstance(ctx.payload, dict) else None
+    ctx.log(f"{value.compute_all(ctx.kernel, int(org_id) if org_id else None)} customers scored")
 
 
 @hookimpl
@@ -129,7 +150,7 @@ def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -
     from plugins.crm.routes.followups import leads_panels
 
     return [*pools_panels(session, record, actor), *leads_panels(session, record, actor),
-            *sales.customer_panels(session, record, actor)]
+            *sales.customer_panels(session, record, actor), *value_area_panels(session, record, actor)]
 
 
 @hookimpl
@@ -172,6 +193,11 @@ def register_search() -> list[SearchDecl]:
 
 
 @hookimpl
+def activity_delivery_finished(session: Session, delivery_id: int, ref: str, sent: bool, error: str) -> None:
+    sfa_run.delivery_finished(session, ref, sent, error)
+
+
+@hookimpl
 def dataio_importables() -> list[ImportDecl]:
     from plugins.dataio.api import ImportDecl
 
@@ -208,6 +234,8 @@ def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]
 def on_record_updated(session: Session, actor: Actor | None, record: Any,
                       changes: dict[str, list[Any]]) -> None:
     followups.guard_lock(session, record, changes)
+    if record.__model_key__ == "activity.activity" and "done_at" in changes:
+        sfa_run.task_changed(session, record.id, changes["done_at"][1] is not None)
 
 
 @hookimpl

@@ -1,9 +1,11 @@
 """Hooks the CRM offers other plugins (documented, with their signatures, in
-docs/plugins/crm.md). Each area of the CRM adds its hooks under its own
-banner."""
+docs/plugins/crm.md). Implement them in your ``hooks.py`` and list ``crm``
+in ``depends``, or mark the implementation ``@hookimpl(optionalhook=True)``."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from core import hookspec
@@ -49,4 +51,21 @@ def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[P
     variables plus ``panel``. Return ``[]`` when you have nothing to show;
     check the actor's permissions and list only rows in their scope.
     firstresult: no.
+    """
+
+
+# ------------------------------------------------------------------ customer value (area "value")
+
+
+@hookspec
+def crm_customer_revenue(session: Session, org_id: int, since: date) -> list[tuple[int, Decimal, int, date]]:
+    """Return revenue of ``org_id``'s customers that is not a won opportunity
+    (contracts, receipts): ``(customer id, amount, count, last date)`` per
+    customer, the amount and count since ``since`` (a day in China's time),
+    the last date of any time.
+
+    Called by the job ``crm.compute_value`` once per organisation, in a read
+    transaction; aggregate in SQL (``GROUP BY``): it runs over every customer.
+    The answers of every plugin add to the won opportunities' recency,
+    frequency and revenue. firstresult: no.
     """

@@ -43,6 +43,7 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("crm.settings.update", N_("Change the CRM settings of the organisation")),
     PermissionDecl("crm.customer_value.read",
                    N_("See how customer value scores were reached, and the value report")),
+    PermissionDecl("crm.customer_value.update", N_("Recompute the customer value scores now")),
 ]
 
 #: what a salesperson does to records they own
@@ -77,6 +78,7 @@ def _grants(scope: str, *, delete: bool, manage: bool) -> dict[str, str]:
             "crm.sequence.delete": "org", "crm.competitor.delete": "org",
             # a manager's follow-up on a salesperson's customer gives the owner the task
             "activity.activity.assign": scope, "core.user.read": scope,
+            "crm.customer_value.update": scope,
         })
     return grants
 

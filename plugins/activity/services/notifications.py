@@ -14,10 +14,19 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import escape
 from sqlalchemy import func, select, update
 
 from core import N_, NotFound, Notification, enqueue, utcnow
-from plugins.activity.channels import BUILT_IN, Channel, Rendered
+from plugins.activity.channels import (
+    BUILT_IN,
+    Channel,
+    Rendered,
+    build_message,
+    gateway_for,
+    org_config,
+    send_mail,
+)
 from plugins.activity.kernel import Person, people
 from plugins.activity.models import Delivery, InboxItem, Preference
 
@@ -202,6 +211,10 @@ def deliver(ctx: JobContext) -> None:
         if delivery is None or delivery.status == SENT:
             ctx.log(f"delivery {delivery_id} already sent or gone: nothing to do")
             return
+        if delivery.notification_id is None:
+            db.expunge(delivery)
+            _deliver_outside(ctx, delivery)
+            return
         item = db.get(InboxItem, delivery.notification_id)
         user = people(db, [item.user_id]).get(item.user_id) if item is not None else None
         db.expunge_all()
@@ -219,6 +232,42 @@ def deliver(ctx: JobContext) -> None:
         raise
     ctx.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
         status=SENT, error="", sent_at=utcnow()))
+
+
+def _deliver_outside(ctx: JobContext, delivery: Delivery) -> None:
+    """Send a message to an outside address (``outbound.queue_message``) and
+    tell its sender through ``activity_delivery_finished``, success or not."""
+    hook = ctx.kernel.pm.hook
+    try:
+        _send_outside(ctx, delivery)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        with ctx.kernel.db.session() as db:
+            db.execute(update(Delivery).where(Delivery.id == delivery.id).values(status=FAILED, error=error))
+            hook.activity_delivery_finished(session=db, delivery_id=delivery.id, ref=delivery.ref, sent=False,
+                                            error=error)
+        raise
+    ctx.session.execute(update(Delivery).where(Delivery.id == delivery.id).values(
+        status=SENT, error="", sent_at=utcnow()))
+    hook.activity_delivery_finished(session=ctx.session, delivery_id=delivery.id, ref=delivery.ref, sent=True,
+                                    error="")
+
+
+def _send_outside(ctx: JobContext, delivery: Delivery) -> None:
+    if delivery.org_id is None:
+        raise RuntimeError("a message to an outside address needs its organisation")
+    config = org_config(ctx, delivery.org_id, delivery.channel)
+    if delivery.channel == "email":
+        html = "<p>" + str(escape(delivery.body)).replace("\n", "<br>\n") + "</p>"
+        rendered = Rendered(subject=delivery.subject, text=delivery.body, html=html, short=delivery.body,
+                            url="")
+        send_mail(config, build_message(config, delivery.address, rendered, ctx.idempotency_key))
+        ctx.log(f"mail to {delivery.address} sent through {config.get('host')}")
+    elif delivery.channel == "sms":
+        message_id = gateway_for(config, ctx.idempotency_key).send(delivery.address, delivery.body)
+        ctx.log(f"SMS to {delivery.address} accepted as {message_id or '(no id)'}")
+    else:
+        raise RuntimeError(f"no outside channel {delivery.channel!r}")
 
 
 def text_table(rows: Sequence[Sequence[str]]) -> str:

@@ -89,7 +89,7 @@ ENROLLMENT_STATES = {"active": N_("Running"), "completed": N_("Completed"), "sto
 #: a step's stored state; "normal", "due" and "overdue" are the pending state read against today
 STEP_STATES = {"pending": N_("Normal"), "succeeded": N_("Succeeded"), "failed": N_("Failed"),
                "skipped": N_("Skipped")}
-STEP_DISPLAY_STATES = {"normal": N_("Normal"), "due": N_("Due"), "overdue": N_("Overdue"),
+STEP_DISPLAY_STATES = {"normal": N_("Normal"), "due": N_("Due today"), "overdue": N_("Overdue"),
                        "succeeded": N_("Succeeded"), "failed": N_("Failed"), "skipped": N_("Skipped")}
 
 # ---------------------------------------------------------------- sales process (opportunities)

@@ -101,3 +101,5 @@ class EnrollmentStep(IdMixin, TimestampMixin, Base):
     detail: Mapped[str] = mapped_column(String(500), default="", info={"label": N_("Detail")})
     #: the activity (task) made for it, when the action makes one
     task_id: Mapped[int | None] = mapped_column(BigId, info={"label": N_("Task")})
+    #: the outgoing message (activity delivery) of an automatic e-mail or SMS step
+    delivery_id: Mapped[int | None] = mapped_column(BigId, info={"label": N_("Delivery")})

@@ -12,6 +12,9 @@ import plugins.crm.routes.leads
 import plugins.crm.routes.opportunities
 import plugins.crm.routes.pipelines
 import plugins.crm.routes.pools
+import plugins.crm.routes.segments
+import plugins.crm.routes.sfa
+import plugins.crm.routes.value
 import plugins.crm.routes.webforms  # noqa: F401 - each registers its pages on ``routes``
 from plugins.crm.routes.common import routes
 
