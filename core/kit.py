@@ -153,7 +153,7 @@ def cell(t: Translator, column: Column, row: object, refs: Mapping[str, Mapping[
         return t.gettext(v) if v else ""
     if kind == "choice" and column.choices:
         return t.gettext(column.choices.get(v, v))
-    return "" if v is None else str(v)
+    return "" if v is None else v if isinstance(v, str) else str(v)  # Markup stays Markup
 
 
 @pass_context

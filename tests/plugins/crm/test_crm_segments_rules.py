@@ -34,9 +34,9 @@ def segment_form(name: str, *rows: tuple[str, str, str], months: str = "", **ext
 def test_each_kind_of_rule_selects_in_sql(kernel: Kernel, sales: dict[str, Any], new_customer: Any) -> None:
     rep1, hq = sales["rep1"], sales["hq"]
     # given customers with industries, cities, tags, follow-ups and won deals
-    steel = new_customer(rep1, "江苏沙钢集团", industry="manufacturing", province="江苏", city="苏州", level="vip")
-    bank = new_customer(rep1, "上海浦东发展银行", industry="finance", province="上海", city="上海")
-    shop = new_customer(sales["rep2"], "杭州银泰百货", industry="trade", province="浙江", city="杭州")
+    steel = new_customer(rep1, "江苏沙钢集团", industry="manufacturing", province="江苏省", city="苏州市", level="vip")
+    bank = new_customer(rep1, "上海浦东发展银行", industry="finance", province="上海市", city="上海市")
+    shop = new_customer(sales["rep2"], "杭州银泰百货", industry="trade", province="浙江省", city="杭州市")
     fair = tag(kernel, hq.id, "展会客户", steel, shop)
     followup(kernel, bank, at=days_ago(3))
     followup(kernel, steel, at=days_ago(90))
@@ -80,7 +80,7 @@ def test_a_bad_rule_is_refused_naming_its_row_and_nothing_is_saved(client: Any, 
     response = client.submit("/crm/segments", {
         "name": "坏条件", "match": "all",
         "rule_field[]": ["industry", "colour", "city"], "rule_op[]": ["eq", "eq", "gt"],
-        "rule_value[]": ["manufacturing", "red", "苏州"], "rule_months[]": ["", "", ""]})
+        "rule_value[]": ["manufacturing", "red", "苏州市"], "rule_months[]": ["", "", ""]})
     # then the form comes back naming rows 2 and 3, and no segment exists
     assert response.status_code == 422
     assert "条件 2：请选择列出的字段之一。" in response.text
