@@ -198,16 +198,22 @@ def load(session: Session, orgs: Mapping[str, int], users: Mapping[str, int]) ->
     rows = list(companies(rng, owners, CUSTOMERS, org_id=org_id, district_of=districts))
     for row in rows:
         row["owned_since"] = now - timedelta(days=rng.randint(20, 400))
-    pooled = rng.sample(range(len(rows)), 150)
-    for i in pooled:
-        rows[i].update(owner_id=None, department_id=None, pool_id=pool_id, owned_since=None)
+    # 150 customers went back to the pool from their salesperson some weeks ago
+    returned = {i: (rows[i]["owner_id"], now - timedelta(days=rng.randint(1, 90)))
+                for i in rng.sample(range(len(rows)), 150)}
+    for i, (_, back_at) in returned.items():
+        rows[i].update(owner_id=None, department_id=None, pool_id=pool_id, owned_since=None,
+                       last_followup_at=back_at - timedelta(days=rng.randint(40, 200)))
     ids = create_many(session, None, Customer, rows)
     _groups(session, rng, ids, rows)
-    director = users["zhangwei"]
     create_many(session, None, OwnershipLog, [
-        {"org_id": org_id, "customer_id": i, "action": "create", "to_user_id": r["owner_id"] or director,
-         "actor_id": r["owner_id"] or director, "at": r["owned_since"] or now}
-        for i, r in zip(ids, rows, strict=True)])
+        {"org_id": org_id, "customer_id": i, "action": "create", "to_user_id": owner, "actor_id": owner,
+         "at": r["owned_since"] or returned[n][1] - timedelta(days=300)}
+        for n, (i, r) in enumerate(zip(ids, rows, strict=True))
+        for owner in [r["owner_id"] or returned[n][0]]])
+    create_many(session, None, OwnershipLog, [
+        {"org_id": org_id, "customer_id": ids[n], "action": "auto_return", "from_user_id": owner,
+         "pool_id": pool_id, "at": back_at} for n, (owner, back_at) in returned.items()])
     tag_service.tag_rows(session, org_id, [(i, rng.sample(TAGS, rng.choice((1, 1, 2)))) for i in ids
                                            if rng.random() < 0.35])
     contacts = _contacts(session, rng, ids, rows)
