@@ -35,11 +35,13 @@ from core.config import load_settings
 from core.db import Database
 from core.models import ExternalId
 from core.plugins import Manifest
+from plugins.crm.services.demo import PEOPLE as CRM_PEOPLE
 
 SUANPAN = Path(sys.executable).parent / "suanpan"
 ADMIN_PASSWORD = "admin-password-1"
 USER_PASSWORD = "user-password-1"
-DEMO_USERS = {"zhangwei", "lina", "wangfang", "chenjie", "liuyang"}
+#: the kernel's demo users and the sales team the CRM's demo adds
+DEMO_USERS = {"zhangwei", "lina", "wangfang", "chenjie", "liuyang", *(person[0] for person in CRM_PEOPLE)}
 CONFIGURED = os.environ.get("SUANPAN_DATABASE_URL", "")
 ON_POSTGRES = CONFIGURED.startswith("postgresql")
 _seq = count(1)
@@ -193,7 +195,7 @@ def test_setup_with_the_password_from_the_environment(env):
     assert "Loaded." in cli(with_password(env), "demo").output
     assert usernames(env) == {"admin", *DEMO_USERS}
     assert "already present" in cli(with_password(env), "demo").output
-    assert query(env, "SELECT count(*) FROM core_user") == [6]
+    assert query(env, "SELECT count(*) FROM core_user") == [1 + len(DEMO_USERS)]
 
 
 def test_setup_refuses_a_weak_admin_password(env):

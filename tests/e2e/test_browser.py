@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from plugins.crm.services.demo import PEOPLE as CRM_PEOPLE
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +171,8 @@ def test_a_wrong_password_shows_an_error_and_keeps_the_username(page):
 def test_searching_users_updates_the_table_in_place(admin_page):
     page = admin_page
     page.goto("/admin/users")
-    expect(page.locator("#kit-user-table tbody tr")).to_have_count(6)  # admin and five demo users
+    # admin, the five demo users and the CRM demo's sales team
+    expect(page.locator("#kit-user-table tbody tr")).to_have_count(6 + len(CRM_PEOPLE))
     page.evaluate("window.__e2eSameDocument = true")
 
     with page.expect_request(lambda r: "/admin/users?" in r.url and "q=" in r.url) as sent:
@@ -202,7 +205,7 @@ def test_sorting_users_by_name_and_opening_one(admin_page):
     expect(name_header).to_have_attribute("aria-sort", "ascending")
     ascending = table_names(page)
 
-    assert len(ascending) == 6 and "张伟" in ascending
+    assert len(ascending) == 6 + len(CRM_PEOPLE) and "张伟" in ascending
     assert ascending == list(reversed(descending))
     assert page.evaluate("window.__e2eSameDocument") is True, "sorting reloaded the page"
 

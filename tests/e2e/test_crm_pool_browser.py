@@ -93,6 +93,7 @@ def test_a_salesperson_claims_from_the_pool_and_sees_it_in_their_list(
     # then it is in their customer list, with its ownership history
     page.goto("/crm/customers")
     page.get_by_role("link", name="浙江吉利控股集团").click()
+    page.get_by_role("tab", name="归属").click()  # the 360 view's ownership tab
     panel = page.locator("#panel-crm-ownership")
     expect(panel).to_contain_text("从公海领取")
     expect(panel).to_contain_text("放回公海")

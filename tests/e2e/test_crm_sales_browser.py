@@ -71,6 +71,9 @@ def seed(server: Any) -> dict[str, int]:
                                                         Pipeline.name == "标准产品销售"))
             assert standard is not None
             stages = {s.name: s.id for s in db.scalars(select(Stage).where(Stage.pipeline_id == standard.id))}
+            # a clean board: the demo's deals of this pipeline go to the recycle bin
+            for demo_deal in db.scalars(select(Opportunity).where(Opportunity.pipeline_id == standard.id)):
+                demo_deal.deleted_at = now
             rivals = [Competitor(org_id=admin.org_id, name=n, threat_level=t)
                       for n, t in (("金蝶", "high"), ("用友", "high"), ("纷享销客", "medium"))]
             db.add_all(rivals)
