@@ -45,7 +45,8 @@ class Customer(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
     __audit_exclude__ = frozenset({"initial", "owned_since", "last_followup_at", "last_won_at",
                                    "return_warned_on", "value_score", "value_grade"})
     __table_args__ = (
-        Index("ix_crm_customer_org_initial", "org_id", "initial"),
+        # the letter index's page, in the list's id order, straight from the index on both databases
+        Index("ix_crm_customer_org_initial_id", "org_id", "initial", "id"),
         Index("ix_crm_customer_pool_owner", "pool_id", "owner_id"),
     )
 
