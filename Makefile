@@ -13,6 +13,9 @@ run: setup runtime-deps
 	$(BIN)/suanpan setup
 	$(BIN)/suanpan serve
 
+# one test process per core (pytest-xdist); PYTEST_ARGS="-n0" runs in one process
+PYTEST_ARGS ?= -n auto --dist loadgroup
+
 test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

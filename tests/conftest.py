@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
 from starlette.testclient import TestClient
 
 from core import migrate
@@ -30,7 +30,23 @@ _seq = count(1)
 
 
 def database_url(tmp: Path) -> str:
-    return os.environ.get("SUANPAN_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+    """SQLite in the session's temporary folder, or the configured PostgreSQL
+    database; under pytest-xdist each worker gets a database of its own
+    (``test_gw0``, ``test_gw1``...), created on the same server when missing."""
+    configured = os.environ.get("SUANPAN_DATABASE_URL")
+    if not configured:
+        return f"sqlite:///{tmp / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not configured.startswith("postgresql"):
+        return configured
+    url = make_url(configured)
+    name = f"{url.database}_{worker}"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def install_example_plugin() -> Path:
@@ -54,7 +70,17 @@ def install_example_plugin() -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # under xdist the controller installs it before the workers start
     install_example_plugin()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests share one served demo installation per process: under
+    ``--dist loadgroup`` they all go to one worker."""
+    e2e = ROOT / "tests" / "e2e"
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +113,15 @@ def _wipe(kernel: Kernel) -> None:
     names = [t for t in inspect(engine).get_table_names() if t not in ("alembic_version", "core_acl_stamp")]
     with kernel.db.session() as db:
         if engine.dialect.name == "postgresql":
-            db.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            # TRUNCATE costs per table named: name only those holding rows,
+            # then restart the sequences still moved (rows added, then deleted)
+            filled = db.scalars(text(" UNION ALL ".join(
+                f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM {n})" for n in names))).all()
+            if filled:
+                db.execute(text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
+            for seq in db.scalars(text("SELECT sequencename FROM pg_sequences "
+                                       "WHERE schemaname = 'public' AND last_value IS NOT NULL")):
+                db.execute(text(f'ALTER SEQUENCE "{seq}" RESTART'))
             return
         db.execute(text("UPDATE core_department SET head_id = NULL"))
         # a virtual table (FTS5) empties its own shadow tables: never touch those
