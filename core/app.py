@@ -265,6 +265,8 @@ class Kernel:
         for name, fn in self._impls("register_roles"):
             for role in fn() or ():
                 self.registry.roles[(name, role.key)] = role
+        for name, fn in self._impls("register_role_grants"):
+            self.registry.role_grants.extend((name, grant) for grant in fn() or ())
         for name, fn in self._impls("register_routes"):
             table = fn()
             if table is not None:

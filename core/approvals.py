@@ -40,6 +40,7 @@ from core.models import (
     ApprovalRequest,
     ApprovalStep,
     ApprovalTask,
+    ExternalId,
     Role,
     User,
     WorkflowHistory,
@@ -51,8 +52,8 @@ from core.registry import ApprovalPoint, Registry, WorkflowDecl
 
 __all__ = [
     "APPROVER_KINDS", "OPERATORS", "Condition", "PlannedStep", "Step", "active_request", "decide",
-    "plan", "published_chain", "publish", "start", "sweep", "waiting_approvals", "withdraw",
-    "WaitingApproval",
+    "plan", "published_chain", "publish", "start", "sweep", "sync_shipped_chains", "waiting_approvals",
+    "withdraw",    "WaitingApproval",
 ]
 
 APPROVER_KINDS = {
@@ -324,6 +325,49 @@ def publish(session: Session, actor: Actor, chain: ApprovalChain) -> ApprovalCha
     chain.published_by = actor.user_id
     session.flush()
     return chain
+
+
+def sync_shipped_chains(session: Session, registry: Registry) -> list[ApprovalChain]:
+    """Put in force the chains plugins ship (``ApprovalPoint.default_steps``)
+    that were never shipped before; the chains made now.
+
+    Each is remembered by the external id ``(plugin, "chain.<model>.<submit>")``
+    and never made again. Where an administrator already published a chain
+    for every organisation, that one stays and is remembered instead."""
+    made: list[ApprovalChain] = []
+    for wf in registry.workflows.values():
+        plugin = registry.model_plugin.get(wf.model, "")
+        for point in wf.approvals:
+            if not point.default_steps:
+                continue
+            key = f"chain.{wf.model}.{point.submit}"
+            if session.scalar(select(ExternalId.id).where(ExternalId.plugin == plugin, ExternalId.key == key)):
+                continue
+            chain = published_chain(session, wf.model, point.submit, None)
+            if chain is None:
+                steps = [_shipped_step(session, data) for data in point.default_steps]
+                if any(step is None for step in steps):
+                    continue  # a role it names is not there (its plugin is off): try at the next sync
+                chain = ApprovalChain(model=wf.model, point=point.submit, org_id=None,
+                                      name=point.default_name or wf.model, version=1, status="published",
+                                      steps=steps, published_at=clock.now())
+                session.add(chain)
+                session.flush()
+                made.append(chain)
+            session.add(ExternalId(plugin=plugin, key=key, model="core.approval_chain", record_id=chain.id))
+    session.flush()
+    return made
+
+
+def _shipped_step(session: Session, data: dict[str, Any]) -> dict[str, Any] | None:
+    """A shipped step as stored: its role named by key becomes ``role_id``."""
+    data = dict(data)
+    role_key = data.pop("role", None)
+    if role_key is not None:
+        data["role_id"] = session.scalar(select(Role.id).where(Role.key == role_key))
+        if data["role_id"] is None:
+            return None
+    return Step.from_dict(data).to_dict()
 
 
 # ------------------------------------------------------------------ running

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         PermissionDecl,
         PrintDecl,
         RoleDecl,
+        RoleGrant,
         SearchDecl,
         SequenceDecl,
         TaskDecl,
@@ -79,6 +80,20 @@ def register_roles() -> list[RoleDecl]:
 
     Roles are registered under ``(plugin, key)``: an upgrade updates what the
     plugin shipped and never a role an administrator created.
+    """
+
+
+@hookspec
+def register_role_grants() -> list[RoleGrant]:
+    """Return permissions of this plugin to add to roles other plugins ship.
+
+    A domain plugin gives its codes to the roles of the plugin it builds on
+    (the sales plugin lets the CRM's salesperson make quotes), so that one
+    role keeps describing one job. ``RoleGrant(role, grants)`` names the
+    role by its stored key (``crm.salesperson``); a role that is not there
+    (its plugin is off) is skipped. Like a role's own grants, a code is
+    added only while the role lacks it: an administrator's change stays.
+    firstresult: no.
     """
 
 

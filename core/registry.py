@@ -64,6 +64,15 @@ class RoleDecl:
 
 
 @dataclass(frozen=True)
+class RoleGrant:
+    """Permissions a plugin adds to a role another plugin ships
+    (``register_role_grants``); ``role`` is the stored key, ``crm.salesperson``."""
+
+    role: str
+    grants: dict[str, str] = field(default_factory=dict)  # code -> scope
+
+
+@dataclass(frozen=True)
 class MenuItem:
     key: str
     label: str
@@ -107,11 +116,21 @@ class ApprovalPoint:
     Firing ``submit`` starts the published chain, if there is one; the
     chain's outcome fires ``approved`` or ``rejected`` (both must leave the
     state ``submit`` enters). While a chain runs, nobody fires those two by hand.
+
+    ``default_steps`` is a chain the plugin ships, put in force for every
+    organisation when the plugin is first set up (``suanpan setup`` /
+    ``migrate``): steps as ``core.approvals.Step.to_dict`` writes them, a
+    role approver named by its key (``"role": "crm.manager"``) instead of
+    ``role_id``. It is shipped once, under an external id: an
+    administrator edits, retires or replaces it like any chain, and an
+    upgrade never brings it back. ``default_name`` names that chain.
     """
 
     submit: str
     approved: str
     rejected: str
+    default_steps: tuple[dict[str, Any], ...] = ()
+    default_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -437,6 +456,8 @@ class Registry:
     model_plugin: dict[str, str] = field(default_factory=dict)
     permissions: dict[str, PermissionDecl] = field(default_factory=dict)
     roles: dict[tuple[str, str], RoleDecl] = field(default_factory=dict)
+    #: (granting plugin, grant): codes added to roles of other plugins
+    role_grants: list[tuple[str, RoleGrant]] = field(default_factory=list)
     menu: list[MenuItem] = field(default_factory=list)
     workflows: dict[str, WorkflowDecl] = field(default_factory=dict)
     datasets: dict[str, DatasetDecl] = field(default_factory=dict)

@@ -6,7 +6,7 @@ import secrets
 
 from sqlalchemy import func, select
 
-from core import migrate
+from core import approvals, migrate
 from core.admin import demo, services
 from core.app import Kernel
 from core.models import ExternalId, Org, Role, RoleAssignment, User
@@ -17,6 +17,7 @@ def migrate_and_sync(kernel: Kernel) -> None:
     migrate.upgrade(kernel)
     with kernel.db.session() as db:
         services.sync_shipped_roles(db, kernel.registry)
+        approvals.sync_shipped_chains(db, kernel.registry)
 
 
 def ensure_admin(kernel: Kernel, password: str | None) -> str | None:

@@ -446,6 +446,12 @@ class PluginConformance:
             offenders += [f"role {role.key} grants {code!r} with scope {scope!r}"
                           for code, scope in role.grants.items()
                           if code not in codes or scope not in SCOPES]
+        roles = {key if plugin == "core" else f"{plugin}.{key}" for plugin, key in kernel.registry.roles}
+        for grant in declared(kernel, self.plugin, "register_role_grants"):
+            if grant.role not in roles:
+                offenders.append(f"grants to an unknown role {grant.role!r}")
+            offenders += [f"grants {code!r} to {grant.role} with scope {scope!r}"
+                          for code, scope in grant.grants.items() if code not in codes or scope not in SCOPES]
         assert not offenders, _report(
             f"permissions {self.plugin} uses but nobody declares", offenders)
 

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from core import migrate
 from core.admin import services
 from core.app import Kernel
+from core.approvals import sync_shipped_chains
 from core.auth import CSRF_COOKIE
 from core.config import Settings, load_settings
 from core.models import Department, Org, Role, RoleAssignment, User
@@ -141,6 +142,7 @@ def kernel(base_settings: Settings) -> Iterator[Kernel]:
     _wipe(k)
     with k.db.session() as db:
         services.sync_shipped_roles(db, k.registry)
+        sync_shipped_chains(db, k.registry)
         services.create_org(db, None, {"code": "HQ", "name": "总公司", "name_en": "Head office",
                                        "active": True})
     yield k

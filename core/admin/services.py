@@ -343,10 +343,20 @@ def sync_shipped_roles(db: Session, registry: Registry) -> None:
                 ext.record_id = role.id
         role.name, role.name_en, role.grants_all = decl.name, decl.name_en, decl.grants_all
         role.description = decl.description
-        have = {p.code for p in role.permissions}
-        for code, sc in decl.grants.items():
-            if code not in have:
-                role.permissions.append(RolePermission(code=code, scope=sc))
+        _add_grants(role, decl.grants)
+    shipped = {key if plugin == "core" else f"{plugin}.{key}" for plugin, key in registry.roles}
+    for _plugin, grant in registry.role_grants:
+        role = db.scalar(select(Role).where(Role.key == grant.role)) if grant.role in shipped else None
+        if role is not None:  # else its plugin is off
+            _add_grants(role, grant.grants)
+
+
+def _add_grants(role: Role, grants: dict[str, str]) -> None:
+    """Add the codes the role lacks (an administrator's changes stay)."""
+    have = {p.code for p in role.permissions}
+    for code, sc in grants.items():
+        if code not in have:
+            role.permissions.append(RolePermission(code=code, scope=sc))
 
 
 # ------------------------------------------------------------------ sharing

@@ -411,3 +411,69 @@ def test_steps_remember_their_stage(kernel, people):
         steps = [(s.name, s.stage, s.status) for s in db.scalars(
             select(ApprovalStep).order_by(ApprovalStep.position))]
     assert steps == [("部门经理审批", 0, "active"), ("财务审批", 0, "active"), ("总监", 1, "waiting")]
+
+
+# ----------------------------------------------------------------- chains plugins ship
+
+
+def _shipping(kernel: Any, *steps: dict[str, Any]) -> Any:
+    """The kernel's registry, with the expense claim's approval point shipping ``steps``."""
+    from dataclasses import replace
+
+    wf = kernel.registry.workflows["notes.expense"]
+    point = replace(wf.approvals[0], default_steps=steps, default_name="默认报销审批")
+    return replace(kernel.registry, workflows={**kernel.registry.workflows,
+                                               "notes.expense": replace(wf, approvals=(point,))})
+
+
+def test_a_shipped_chain_is_put_in_force_once_and_never_brought_back(kernel):
+    from core.approvals import sync_shipped_chains
+    from core.models import ExternalId
+
+    registry = _shipping(kernel, {"name": "经理审批", "approver": "manager", "level": 1, "required": 1,
+                                  "conditions": [{"field": "amount", "op": ">", "value": "1000"}]},
+                         {"name": "复核", "approver": "role", "role": "notes.reviewer", "required": 1})
+    with kernel.db.session() as db:
+        # given a plugin shipping a chain for expense claims, when the plugin is set up
+        made = sync_shipped_chains(db, registry)
+        # then the chain is in force for every organisation, its role named by key resolved
+        assert [(c.model, c.point, c.org_id, c.status, c.name) for c in made] == [
+            ("notes.expense", "submit", None, "published", "默认报销审批")]
+        reviewer = db.scalar(select(Role.id).where(Role.key == "notes.reviewer"))
+        steps = [Step.from_dict(s) for s in made[0].steps]
+        assert [(s.name, s.approver, s.role_id) for s in steps] == [("经理审批", "manager", None),
+                                                                     ("复核", "role", reviewer)]
+        assert steps[0].conditions[0].describe() == "amount > 1000"
+        assert db.scalar(select(ExternalId.record_id).where(
+            ExternalId.plugin == "notes", ExternalId.key == "chain.notes.expense.submit")) == made[0].id
+        # when an administrator retires it and the plugin is set up again (an upgrade)
+        made[0].status = "retired"
+        db.flush()
+        # then it does not come back
+        assert sync_shipped_chains(db, registry) == []
+        assert db.scalar(select(ApprovalChain).where(ApprovalChain.status == "published")) is None
+
+
+def test_a_chain_an_administrator_published_first_stays_in_force(kernel, make):
+    from core.approvals import sync_shipped_chains
+
+    user = make.user(roles=("admin",))
+    with kernel.db.session() as db:
+        admin = actor(db, kernel, user.id)
+        own = ApprovalChain(model="notes.expense", point="submit", org_id=None, name="Ours", status="draft",
+                            steps=[Step(name="Boss", approver="manager").to_dict()])
+        db.add(own)
+        db.flush()
+        publish(db, admin, own)
+        assert sync_shipped_chains(db, _shipping(kernel, {"name": "Shipped", "approver": "manager"})) == []
+        assert [c.name for c in db.scalars(select(ApprovalChain).where(
+            ApprovalChain.status == "published"))] == ["Ours"]
+
+
+def test_a_shipped_chain_naming_a_missing_role_waits_for_it(kernel):
+    from core.approvals import sync_shipped_chains
+
+    registry = _shipping(kernel, {"name": "复核", "approver": "role", "role": "gone.role"})
+    with kernel.db.session() as db:
+        assert sync_shipped_chains(db, registry) == []
+        assert db.scalar(select(ApprovalChain)) is None

@@ -24,6 +24,7 @@ from core import (
     ListView,
     PermissionDecl,
     RoleDecl,
+    RoleGrant,
     Routes,
     Transition,
     WorkflowDecl,
@@ -194,6 +195,8 @@ def shoddy_hooks(package: str) -> ModuleType:
             PermissionDecl("shoddy.thing.frobnicate", "Frobnicate")],
         "register_roles": lambda: [RoleDecl("clerk", "职员", "Clerk",
                                             grants={"shoddy.thing.read": "everywhere"})],
+        "register_role_grants": lambda: [RoleGrant("nobody.clerk", {"shoddy.thing.read": "own"}),
+                                         RoleGrant("shoddy.clerk", {"shoddy.thing.paint": "own"})],
         "register_routes": lambda: routes,
         "register_workflows": lambda: [draft],
         "register_report_datasets": lambda: [DatasetDecl("things", "Things", ShoddyThing, ("state",),
@@ -233,6 +236,13 @@ def test_a_check_names_the_offender_of_a_plugin_breaking_its_rule(shoddy, check)
         getattr(ShoddyConformance(), check)(shoddy)
     # then it fails, naming what is wrong
     assert SHODDY_OFFENDERS[check] in str(failed.value)
+
+
+def test_grants_to_an_unknown_role_or_of_an_unknown_code_are_named(shoddy):
+    with pytest.raises(AssertionError) as failed:
+        ShoddyConformance().test_every_permission_used_is_declared(shoddy)
+    assert "grants to an unknown role 'nobody.clerk'" in str(failed.value)
+    assert "grants 'shoddy.thing.paint' to shoddy.clerk" in str(failed.value)
 
 
 def test_a_column_masked_as_an_unknown_kind_is_named(shoddy):

@@ -18,6 +18,7 @@ from uuid import uuid4
 
 import pluggy
 import pytest
+from sqlalchemy import select
 
 from core import PUBLIC, Routes, hookimpl
 from core.app import Kernel
@@ -360,3 +361,42 @@ def test_an_optional_hookimpl_of_a_disabled_service_plugin_is_harmless(site, sta
     assert sorted(kernel.enabled) == ["deals", "notes"]
     assert not kernel.errors
     serves_notes(kernel)
+
+
+# ----------------------------------------------------------------- grants to other plugins' roles
+
+
+def test_register_role_grants_adds_a_plugins_codes_to_another_plugins_role(start, monkeypatch, tmp_path):
+    from core import PermissionDecl, RoleGrant
+    from core.admin.services import sync_shipped_roles
+    from core.models import Role, RolePermission
+
+    # given a plugin that gives its export right to the example plugin's writer role,
+    # and a grant to a role nobody ships
+    ledger = throwaway(
+        "ledger", monkeypatch, tmp_path,
+        register_permissions=lambda: [PermissionDecl("ledger.entry.export", "Export entries")],
+        register_role_grants=lambda: [RoleGrant("notes.writer", {"ledger.entry.export": "own"}),
+                                      RoleGrant("nobody.clerk", {"ledger.entry.export": "all"})],
+    )
+    kernel = start(extra_plugins=[ledger])
+    assert "ledger" in kernel.enabled
+    with kernel.db.session() as db:
+        # when the shipped roles are synchronised
+        sync_shipped_roles(db, kernel.registry)
+        writer = db.scalar(select(Role).where(Role.key == "notes.writer"))
+        assert writer is not None
+        # then the writer holds the code with its scope, next to its own grants
+        grants = {p.code: p.scope for p in writer.permissions}
+        assert grants["ledger.entry.export"] == "own"
+        assert grants["notes.note.read"] == "own"
+        assert db.scalar(select(Role).where(Role.key == "nobody.clerk")) is None
+        # and an administrator's narrower scope survives the next sync
+        changed = db.scalar(select(RolePermission).where(RolePermission.role_id == writer.id,
+                                                         RolePermission.code == "ledger.entry.export"))
+        assert changed is not None
+        changed.scope = "department"
+        db.flush()
+        sync_shipped_roles(db, kernel.registry)
+        db.refresh(changed)
+        assert changed.scope == "department"

@@ -1,0 +1,6 @@
+"""The catalog's pages, mounted at ``/catalog``; one module per concept, each
+registering its pages on the one ``routes`` table of ``common``."""
+
+from plugins.catalog.routes.common import routes
+
+__all__ = ["routes"]

@@ -1,0 +1,68 @@
+"""Everything the sales plugin registers: read this file first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core import (
+    N_,
+    MenuItem,
+    PermissionDecl,
+    RoleDecl,
+    RoleGrant,
+    Routes,
+    SequenceDecl,
+    WorkflowDecl,
+    hookimpl,
+)
+from plugins.sales.models import MODELS
+from plugins.sales.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
+from plugins.sales.routes import routes
+from plugins.sales.workflows import WORKFLOWS
+
+if TYPE_CHECKING:
+    from core import Base
+
+
+# ----------------------------------------------------------------- declarations
+
+
+@hookimpl
+def register_models() -> list[type[Base]]:
+    return list(MODELS)
+
+
+@hookimpl
+def register_permissions() -> list[PermissionDecl]:
+    return PERMISSIONS
+
+
+@hookimpl
+def register_roles() -> list[RoleDecl]:
+    return ROLES
+
+
+@hookimpl
+def register_role_grants() -> list[RoleGrant]:
+    return ROLE_GRANTS
+
+
+@hookimpl
+def register_routes() -> Routes:
+    return routes
+
+
+@hookimpl
+def register_menu_items() -> list[MenuItem]:
+    return []
+
+
+@hookimpl
+def register_workflows() -> list[WorkflowDecl]:
+    return WORKFLOWS
+
+
+@hookimpl
+def register_sequences() -> list[SequenceDecl]:
+    return [SequenceDecl("sales.quote", N_("Quote number"), "BJ-{year}-{seq:05}"),
+            SequenceDecl("sales.contract", N_("Contract number"), "HT-{year}-{seq:05}")]
