@@ -17,3 +17,26 @@ CONTRACT_STATES = {
 }
 
 CONTRACT_KINDS = {"contract": N_("Contract"), "order": N_("Sales order")}
+
+INSTALMENT_STATES = {"open": N_("Open"), "partial": N_("Partly received"), "paid": N_("Received"),
+                     "cancelled": N_("Cancelled")}
+
+RECEIPT_KINDS = {"receipt": N_("Receipt"), "refund": N_("Refund")}
+
+PAYMENT_METHODS = {"transfer": N_("Bank transfer"), "cash": N_("Cash"), "cheque": N_("Cheque"),
+                   "acceptance": N_("Bank acceptance bill"), "alipay": N_("Alipay"), "wechat": N_("WeChat Pay"),
+                   "other": N_("Other")}
+
+DELIVERY_STATES = {"draft": N_("Draft"), "shipped": N_("Shipped"), "received": N_("Received by customer"),
+                   "cancelled": N_("Cancelled")}
+
+RETURN_STATES = {"draft": N_("Draft"), "approved": N_("Approved"), "received": N_("Goods received"),
+                 "refunded": N_("Refunded"), "cancelled": N_("Cancelled")}
+
+RETURN_REASONS = {"quality": N_("Quality problem"), "wrong": N_("Wrong goods delivered"),
+                  "damaged": N_("Damaged in transport"), "changed": N_("Customer changed their mind"),
+                  "other": N_("Other")}
+
+TARGET_BASES = {"contracts": N_("Signed contracts"), "receipts": N_("Receipts")}
+
+COMMISSION_STATES = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "paid": N_("Paid")}
