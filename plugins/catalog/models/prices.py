@@ -51,7 +51,7 @@ class PriceListItem(IdMixin, Base):
     __table_args__ = (UniqueConstraint("price_list_id", "product_id", "min_quantity"),)
 
     price_list_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_price_list.id", ondelete="CASCADE"),
-                                               index=True)
+                                               index=True, info={"label": N_("Price list")})
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_product.id", ondelete="CASCADE"),
                                             index=True, info={"label": N_("Product")})
     min_quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3), default=Decimal("1"),

@@ -50,7 +50,7 @@ class Category(IdMixin, OrgScopedMixin, TimestampMixin, AuditedMixin, Base):
     code: Mapped[str] = mapped_column(String(30), default="", info={"label": N_("Code")})
     name: Mapped[str] = mapped_column(String(100), info={"label": N_("Name")})
     name_en: Mapped[str] = mapped_column(String(100), default="", info={"label": N_("English name")})
-    path: Mapped[str] = mapped_column(String(400), default="/", index=True)
+    path: Mapped[str] = mapped_column(String(400), default="/", index=True, info={"label": N_("Path")})
     sequence: Mapped[int] = mapped_column(Integer, default=10, info={"label": N_("Order")})
     active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
 
@@ -94,11 +94,11 @@ class ProductImage(IdMixin, TimestampMixin, Base):
     __label__ = N_("Product image")
 
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_product.id", ondelete="CASCADE"),
-                                            index=True)
-    filename: Mapped[str] = mapped_column(String(200), default="")
-    content_type: Mapped[str] = mapped_column(String(50))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    sequence: Mapped[int] = mapped_column(Integer, default=10)
+                                            index=True, info={"label": N_("Product")})
+    filename: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("File name")})
+    content_type: Mapped[str] = mapped_column(String(50), info={"label": N_("File type")})
+    data: Mapped[bytes] = mapped_column(LargeBinary, info={"label": N_("Image")})
+    sequence: Mapped[int] = mapped_column(Integer, default=10, info={"label": N_("Order")})
 
 
 class BundleItem(IdMixin, Base):
@@ -108,9 +108,9 @@ class BundleItem(IdMixin, Base):
     __label__ = N_("Bundle component")
 
     bundle_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_product.id", ondelete="CASCADE"),
-                                           index=True)
+                                           index=True, info={"label": N_("Bundle")})
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_product.id"),
                                             info={"label": N_("Product")})
     quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3), default=Decimal("1"),
                                               info={"label": N_("Quantity")})
-    sequence: Mapped[int] = mapped_column(Integer, default=10)
+    sequence: Mapped[int] = mapped_column(Integer, default=10, info={"label": N_("Order")})

@@ -94,7 +94,8 @@ class Contract(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
     #: remind the owner this many days before ``end_on`` (0: no reminder)
     renewal_notice_days: Mapped[int] = mapped_column(Integer, default=30,
                                                      info={"label": N_("Renewal reminder (days before end)")})
-    renewal_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    renewal_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(),
+                                                              info={"label": N_("Renewal reminded")})
     received: Mapped[Money] = mapped_column(default=Decimal("0"), info={"label": N_("Received")})
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": N_("Approved at")})
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True,
@@ -111,6 +112,6 @@ class ContractLine(IdMixin, LineMixin, Base):
     __label__ = N_("Contract line")
 
     contract_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_contract.id", ondelete="CASCADE"),
-                                             index=True)
+                                             index=True, info={"label": N_("Contract")})
     delivered: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"), info={"label": N_("Delivered")})
     returned: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"), info={"label": N_("Returned")})

@@ -23,7 +23,7 @@ class LineMixin:
     tax-included prices (the Chinese 含税价, the default) the total is
     computed first and the tax taken out of it."""
 
-    sequence: Mapped[int] = mapped_column(Integer, default=10)
+    sequence: Mapped[int] = mapped_column(Integer, default=10, info={"label": N_("Order")})
     product_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("catalog_product.id"), index=True,
                                                    info={"label": N_("Product")})
     description: Mapped[str] = mapped_column(String(500), default="", info={"label": N_("Description")})

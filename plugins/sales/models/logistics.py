@@ -55,7 +55,7 @@ class DeliveryLine(IdMixin, Base):
     __label__ = N_("Delivery line")
 
     delivery_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_delivery.id", ondelete="CASCADE"),
-                                             index=True)
+                                             index=True, info={"label": N_("Delivery note")})
     contract_line_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_contract_line.id"), index=True,
                                                   info={"label": N_("Contract line")})
     quantity: Mapped[Decimal] = mapped_column(Quantity, info={"label": N_("Quantity")})
@@ -91,7 +91,7 @@ class ReturnLine(IdMixin, Base):
     __label__ = N_("Return line")
 
     return_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_return.id", ondelete="CASCADE"),
-                                           index=True)
+                                           index=True, info={"label": N_("Return")})
     contract_line_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_contract_line.id"), index=True,
                                                   info={"label": N_("Contract line")})
     quantity: Mapped[Decimal] = mapped_column(Quantity, info={"label": N_("Quantity")})

@@ -63,4 +63,5 @@ class QuoteLine(IdMixin, LineMixin, Base):
     __tablename__ = "sales_quote_line"
     __label__ = N_("Quote line")
 
-    quote_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_quote.id", ondelete="CASCADE"), index=True)
+    quote_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_quote.id", ondelete="CASCADE"), index=True,
+                                          info={"label": N_("Quote")})

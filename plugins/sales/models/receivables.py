@@ -96,7 +96,7 @@ class ReceiptAllocation(IdMixin, Base):
     __label__ = N_("Receipt allocation")
 
     receipt_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_receipt.id", ondelete="CASCADE"),
-                                            index=True)
+                                            index=True, info={"label": N_("Receipt")})
     instalment_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_instalment.id", ondelete="CASCADE"),
-                                               index=True)
+                                               index=True, info={"label": N_("Instalment")})
     amount: Mapped[Money] = mapped_column(info={"label": N_("Amount")})

@@ -103,7 +103,8 @@ class CommissionEntry(IdMixin, Base):
     __label__ = N_("Commission entry")
 
     statement_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_commission_statement.id",
-                                                                ondelete="CASCADE"), index=True)
+                                                                ondelete="CASCADE"), index=True,
+                                              info={"label": N_("Commission statement")})
     receipt_id: Mapped[int] = mapped_column(BigId, ForeignKey("sales_receipt.id"), index=True,
                                             info={"label": N_("Receipt")})
     contract_line_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("sales_contract_line.id"),
