@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import (
     N_,
@@ -21,7 +21,9 @@ from plugins.sales.routes import routes
 from plugins.sales.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
-    from core import Base
+    from sqlalchemy.orm import Session
+
+    from core import Actor, Base
 
 
 # ----------------------------------------------------------------- declarations
@@ -66,3 +68,14 @@ def register_workflows() -> list[WorkflowDecl]:
 def register_sequences() -> list[SequenceDecl]:
     return [SequenceDecl("sales.quote", N_("Quote number"), "BJ-{year}-{seq:05}"),
             SequenceDecl("sales.contract", N_("Contract number"), "HT-{year}-{seq:05}")]
+
+
+# ----------------------------------------------------------------- targets and commissions
+
+
+@hookimpl
+def sales_receipt_recorded(session: Session, actor: Actor | None, receipt: Any, reversed: bool) -> None:
+    """Commissions: the receipt's month is computed again (plugins.sales.services.commissions)."""
+    from plugins.sales.services.commissions import on_receipt
+
+    on_receipt(session, receipt, reversed)

@@ -10,7 +10,7 @@ the whole organisation: deliveries, receipts, printing.
 from __future__ import annotations
 
 from core import N_, PermissionDecl, RoleDecl, RoleGrant, model_permissions
-from plugins.sales.models import Contract, PaymentTerm, Quote
+from plugins.sales.models import CommissionRule, CommissionStatement, Contract, PaymentTerm, Quote, Target
 
 PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(Quote, ("read", "create", "update", "delete", "export", "print", "approve")),
@@ -18,6 +18,11 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("sales.contract.terminate", N_("Terminate an approved contract")),
     *model_permissions(PaymentTerm, ("read", "create", "update", "delete")),
     PermissionDecl("sales.settings.update", N_("Change the sales settings of the organisation")),
+    # targets and commissions (plugins.sales.services.targets, .commissions)
+    *model_permissions(Target, ("read", "update")),
+    *model_permissions(CommissionRule, ("read", "create", "update", "delete")),
+    *model_permissions(CommissionStatement, ("read", "export", "approve")),
+    PermissionDecl("sales.commission_statement.pay", N_("Mark commission statements paid")),
 ]
 
 _DOCUMENTS = ("quote", "contract")
@@ -51,3 +56,23 @@ ROLE_GRANTS: list[RoleGrant] = [
                                "sales.payment_term.update": "org", "sales.payment_term.delete": "org",
                                "sales.settings.update": "org"}),
 ]
+
+
+#: targets and commissions: a salesperson reads their own targets and
+#: statements; a manager those of their department and below; the director
+#: the organisation's, and sets the targets and the commission rules,
+#: confirms statements and marks them paid
+TARGET_GRANTS: list[RoleGrant] = [
+    RoleGrant("crm.salesperson", {"sales.target.read": "own", "sales.commission_statement.read": "own"}),
+    RoleGrant("crm.manager", {"sales.target.read": "department_tree",
+                              "sales.commission_statement.read": "department_tree",
+                              "sales.commission_rule.read": "org"}),
+    RoleGrant("crm.director", {"sales.target.read": "org", "sales.target.update": "org",
+                               "sales.commission_rule.read": "org", "sales.commission_rule.create": "org",
+                               "sales.commission_rule.update": "org", "sales.commission_rule.delete": "org",
+                               "sales.commission_statement.read": "org",
+                               "sales.commission_statement.export": "org",
+                               "sales.commission_statement.approve": "org",
+                               "sales.commission_statement.pay": "org"}),
+]
+ROLE_GRANTS += TARGET_GRANTS
