@@ -12,9 +12,11 @@ from core import (
     RoleGrant,
     Routes,
     SequenceDecl,
+    WidgetDecl,
     WorkflowDecl,
     hookimpl,
 )
+from plugins.sales import widgets
 from plugins.sales.models import MODELS
 from plugins.sales.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.sales.routes import routes
@@ -56,7 +58,7 @@ def register_routes() -> Routes:
 
 @hookimpl
 def register_menu_items() -> list[MenuItem]:
-    return []
+    return [*widgets.MENU]
 
 
 @hookimpl
@@ -79,3 +81,8 @@ def sales_receipt_recorded(session: Session, actor: Actor | None, receipt: Any, 
     from plugins.sales.services.commissions import on_receipt
 
     on_receipt(session, receipt, reversed)
+
+
+@hookimpl
+def register_widgets() -> list[WidgetDecl]:
+    return widgets.WIDGETS

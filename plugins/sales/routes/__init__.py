@@ -4,3 +4,6 @@ each registering its pages on the one ``routes`` table of ``common``."""
 from plugins.sales.routes.common import routes
 
 __all__ = ["routes"]
+
+# targets, commissions and the sales settings (each registers its pages on ``routes``)
+from plugins.sales.routes import commissions, settings, targets  # noqa: E402, F401

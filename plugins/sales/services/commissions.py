@@ -81,7 +81,9 @@ def rule_for(rules: Sequence[RuleView], category_path: str | None) -> Commission
     for view in rules:
         if view.rule.category_id is None:
             continue
-        if category_path and category_path.startswith(view.path) and (best is None or len(view.path) > len(best.path)):
+        if not category_path or not category_path.startswith(view.path):
+            continue
+        if best is None or len(view.path) > len(best.path):
             best = view
     if best is not None:
         return best.rule
@@ -115,7 +117,8 @@ def _percent(raw: Any, field: str, errors: dict[str, str], *, top: Decimal | Non
     return value
 
 
-def clean_rule(db: Session, actor: Actor, values: dict[str, Any], *, rule_id: int | None = None) -> dict[str, Any]:
+def clean_rule(db: Session, actor: Actor, values: dict[str, Any], *,
+               rule_id: int | None = None) -> dict[str, Any]:
     """Check a rule's form: ``name``, ``category_id``, ``rate``, ``active``
     and up to five tiers ``tier_<n>_from`` / ``tier_<n>_rate``."""
     errors: dict[str, str] = {}
@@ -274,7 +277,8 @@ def _entries(db: Session, receipt: Receipt, rules: Sequence[RuleView], percent: 
             continue
         rate = rate_of(share.rule, percent)
         base = share.base * sign
-        made.append(CommissionEntry(receipt_id=receipt.id, contract_line_id=share.line_id, rule_id=share.rule.id,
+        made.append(CommissionEntry(receipt_id=receipt.id, contract_line_id=share.line_id,
+                                    rule_id=share.rule.id,
                                     base=base, rate=rate, amount=rounded(base * rate / HUNDRED, places)))
     return made
 
@@ -330,7 +334,8 @@ def on_receipt(db: Session, receipt: Receipt, reversed: bool, *, today: date | N
     commission of its owner's month again, or, when that month's statement
     is frozen, add the receipt's entries (negated when voided) to the first
     draft statement from ``today``'s month on."""
-    owner_id = receipt.owner_id or db.scalar(select(Contract.owner_id).where(Contract.id == receipt.contract_id))
+    owner_id = receipt.owner_id or db.scalar(select(Contract.owner_id)
+                                             .where(Contract.id == receipt.contract_id))
     if owner_id is None:
         return
     statement = statement_of(db, receipt.org_id, owner_id, first_of(receipt.received_on))
@@ -381,7 +386,8 @@ class EntryView:
     rule: str
 
 
-def statement_detail(db: Session, actor: Actor, statement_id: Any) -> tuple[CommissionStatement, list[EntryView]]:
+def statement_detail(db: Session, actor: Actor,
+                     statement_id: Any) -> tuple[CommissionStatement, list[EntryView]]:
     statement = get_for(db, actor, CommissionStatement, statement_id, "read")
     rows = db.execute(
         select(CommissionEntry, Receipt.number, Receipt.received_on, Contract.number, Contract.id,
@@ -393,8 +399,8 @@ def statement_detail(db: Session, actor: Actor, statement_id: Any) -> tuple[Comm
         .outerjoin(CommissionRule, CommissionRule.id == CommissionEntry.rule_id)
         .where(CommissionEntry.statement_id == statement.id)
         .order_by(Receipt.received_on, Receipt.id, CommissionEntry.id)).all()
-    return statement, [EntryView(e, rn, ro, cn, ci, pn or ld or "", rule or "") for e, rn, ro, cn, ci, ld, pn, rule
-                       in rows]
+    return statement, [EntryView(e, rn, ro, cn, ci, pn or ld or "", rule or "")
+                       for e, rn, ro, cn, ci, ld, pn, rule in rows]
 
 
 def confirm(db: Session, actor: Actor, statement_id: Any, version: Any = None) -> CommissionStatement:

@@ -100,7 +100,7 @@ class Grid:
     def totals(self) -> list[Cell]:
         cells = []
         for m in MONTHS:
-            targets = [r.cells[m - 1].target for r in self.rows if r.cells[m - 1].target is not None]
+            targets = [t for r in self.rows if (t := r.cells[m - 1].target) is not None]
             cells.append(Cell(m, sum(targets, Decimal(0)) if targets else None,
                               sum((r.cells[m - 1].actual for r in self.rows), Decimal(0))))
         return cells
@@ -186,7 +186,8 @@ def actuals(db: Session, org_id: int, year: int, *, by: str, basis: str,
     out for want of an exchange rate."""
     if basis == "receipts":
         table: Any = Receipt
-        when, amount = Receipt.received_on, Receipt.amount
+        when: Any = Receipt.received_on
+        amount: Any = Receipt.amount
         kept: ColumnElement[bool] = Receipt.voided_at.is_(None)
     else:
         table = Contract
@@ -250,8 +251,12 @@ def grid(db: Session, actor: Actor, year: int, kind: str = "people") -> Grid:
     else:
         teams = _teams(db, actor, "sales.target.read")
         ids = [i for i, _, _ in teams]
-        figures, left_out = actuals(db, org_id, year, by="department", basis=basis)
-        paths = dict(db.execute(select(Department.id, Department.path).where(Department.org_id == org_id)).all())
+        reach = select(Department.id).where(teams_reach(actor, "sales.target.read"))
+        table = Receipt if basis == "receipts" else Contract
+        figures, left_out = actuals(db, org_id, year, by="department", basis=basis,
+                                    within=table.department_id.in_(reach))
+        paths = dict(db.execute(select(Department.id, Department.path)
+                                .where(Department.org_id == org_id)).all())
         targets = _targets(db, org_id, year, kind, ids)
         for did, name, path in teams:
             below = {d for d, p in paths.items() if str(p).startswith(path)}

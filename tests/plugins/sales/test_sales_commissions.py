@@ -237,3 +237,50 @@ def test_only_the_director_manages_rules(kernel, team, rules):
     with kernel.db.session(write=False) as db:
         assert db.get(CommissionRule, rules["other"]).rate == Decimal("1.50")
         assert db.get(CommissionRule, rules["service"]) is None
+
+
+# ------------------------------------------------------------------ the pages
+
+
+def test_the_statement_pages_list_show_confirm_and_export(kernel, client, team, deal):
+    record_receipt(kernel, deal, "10000.00", date(2026, 3, 5))
+    march = statement(kernel, team["rep1"], MARCH)[0]
+    client.login("director")
+    listing = client.get("/sales/commissions").text
+    assert "2026-03" in listing and "孙销售" in listing and "313.59" in listing
+    detail = client.get(f"/sales/commissions/{march.id}").text
+    assert "279.61" in detail and "服务器" in detail and 'id="sales-statement-confirm"' in detail
+    assert client.submit(f"/sales/commissions/{march.id}/confirm", {"version": str(march.version)},
+                         follow_redirects=False).status_code == 303
+    assert statement(kernel, team["rep1"], MARCH)[0].state == "confirmed"
+    export = client.get(f"/sales/commissions/{march.id}/export")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    sheet = load_workbook(BytesIO(export.content)).active
+    assert [row[7] for row in sheet.iter_rows(min_row=3, values_only=True)] == [279.61, 33.98, 313.59]
+
+
+def test_another_salespersons_statement_page_is_a_404(kernel, client, team, deal):
+    record_receipt(kernel, deal, "10000.00", date(2026, 3, 5))
+    march = statement(kernel, team["rep1"], MARCH)[0]
+    client.login("rep2")
+    assert client.get(f"/sales/commissions/{march.id}").status_code == 404
+    assert "孙销售" not in client.get("/sales/commissions").text
+    client.cookies.clear()
+    client.login("rep1")
+    assert client.get(f"/sales/commissions/{march.id}").status_code == 200
+    assert client.submit(f"/sales/commissions/{march.id}/confirm").status_code == 403
+
+
+def test_the_rule_pages_create_and_name_a_bad_field(kernel, client, team, rules):
+    client.login("director")
+    assert "硬件提成" in client.get("/sales/commission-rules").text
+    bad = client.submit("/sales/commission-rules/new", {"name": "大客户", "rate": "5", "tier_1_from": "x",
+                                                        "tier_1_rate": "6", "active": "1"})
+    assert bad.status_code == 422 and 'id="tier_1_from" inputmode="decimal"' in bad.text
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(CommissionRule)) == 3
+    edit = client.get(f"/sales/commission-rules/{rules['hardware']}")
+    assert edit.status_code == 200 and 'value="100"' in edit.text

@@ -220,3 +220,51 @@ def test_only_who_may_set_targets_sets_them_and_only_within_reach(kernel, make, 
                              {f"target_{stranger.id}_3": "1", f"target_{sales['rep1'].id}_3": "1"})
     with kernel.db.session(write=False) as db:
         assert db.scalar(select(func.count()).select_from(Target)) == 0
+
+
+# ------------------------------------------------------------------ the pages
+
+
+def test_the_targets_page_shows_target_actual_and_chart_and_saves_the_grid(kernel, client, sales):
+    rep1 = sales["rep1"].id
+    client.login("director")
+    page = client.get("/sales/targets?year=2026")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "孙销售" in page.text and "106,600" in page.text
+    edit = client.get("/sales/targets?year=2026&edit=1")
+    assert f'name="target_{rep1}_3"' in edit.text
+    bad = client.submit("/sales/targets", {"year": "2026", "kind": "people", f"target_{rep1}_3": "12x"})
+    assert bad.status_code == 422
+    assert 'is-invalid' in bad.text and f'id="target_{rep1}_3"' in bad.text
+    saved = client.submit("/sales/targets", {"year": "2026", "kind": "people", f"target_{rep1}_3": "100000"},
+                          follow_redirects=False)
+    assert saved.status_code == 303 and "year=2026" in saved.headers["location"]
+    assert "106.6%" in client.get("/sales/targets?year=2026").text
+    teams = client.get("/sales/targets?year=2026&kind=teams").text
+    assert "销售一部北区" in teams and "119,400" in teams
+
+
+def test_a_salesperson_may_read_but_not_save_targets(kernel, client, sales):
+    client.login("rep1")
+    page = client.get("/sales/targets?year=2026").text
+    assert "孙销售" in page and "李销售" not in page and 'id="sales-targets-edit"' not in page
+    refused = client.submit("/sales/targets", {"year": "2026", "kind": "people",
+                                               f"target_{sales['rep1'].id}_3": "1"})
+    assert refused.status_code == 403
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(Target)) == 0
+
+
+def test_the_settings_page_saves_and_names_a_bad_field(kernel, client, team):
+    client.login("director")
+    assert client.get("/sales/settings").status_code == 200
+    bad = client.submit("/sales/settings", {"target_basis": "receipts", "remind_days": "x", "escalate_days": "3"})
+    assert bad.status_code == 422 and 'name="remind_days" id="sales-settings-remind" value="x"' in bad.text
+    ok = client.submit("/sales/settings", {"target_basis": "receipts", "remind_days": "3", "escalate_days": "9"},
+                       follow_redirects=False)
+    assert ok.status_code == 303
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(SalesSettings.remind_days)) == 3
+    client.cookies.clear()
+    client.login("rep1")
+    assert client.get("/sales/settings").status_code == 403
