@@ -13,9 +13,10 @@ from plugins.sales.services.targets import my_progress
 MENU = [
     MenuItem("sales.targets", N_("Sales targets"), "sales:target_grid", "sales.target.read", icon="target",
              order=40),
-    MenuItem("sales.commissions", N_("Commission statements"), "sales:statement_list",
+    MenuItem("sales.commissions", N_("Commission statements"), "sales:commission_list",
              "sales.commission_statement.read", icon="coin", order=41),
-    MenuItem("sales.commission_rules", N_("Commission rules"), "sales:rule_list", "sales.commission_rule.read",
+    MenuItem("sales.commission_rules", N_("Commission rules"), "sales:commission_rule_list",
+             "sales.commission_rule.read",
              icon="percentage", section=N_("Administration"), order=930),
     MenuItem("sales.settings", N_("Sales settings"), "sales:settings_edit", "sales.settings.update",
              icon="adjustments", section=N_("Administration"), order=931),

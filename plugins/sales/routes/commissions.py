@@ -27,29 +27,33 @@ RULE_FIELDS = ("name", "category_id", "rate", "active",
 # ------------------------------------------------------------------ rules
 
 
-@routes.get("/commission-rules", name="rule_list", permission="sales.commission_rule.read")
-def rule_list(ctx: Ctx) -> Response:
+@routes.get("/commission-rules", name="commission_rule_list",
+            permission="sales.commission_rule.read")
+def commission_rule_list(ctx: Ctx) -> Response:
     rules = services.list_rules(ctx.db, ctx.user)
-    return ctx.render("sales/commission_rules.html", rules=rules, categories=_categories(ctx))
+    return ctx.render("sales/commission_rule_list.html", rules=rules, categories=_categories(ctx))
 
 
-@routes.get("/commission-rules/new", name="rule_new", permission="sales.commission_rule.create")
-def rule_new(ctx: Ctx) -> Response:
+@routes.get("/commission-rules/new", name="commission_rule_new",
+            permission="sales.commission_rule.create")
+def commission_rule_new(ctx: Ctx) -> Response:
     return _rule_form(ctx, None, {"active": "1"}, {})
 
 
-@routes.post("/commission-rules/new", name="rule_create", permission="sales.commission_rule.create")
-def rule_create(ctx: Ctx) -> Response:
+@routes.post("/commission-rules/new", name="commission_rule_create",
+             permission="sales.commission_rule.create")
+def commission_rule_create(ctx: Ctx) -> Response:
     values = {f: ctx.field(f) for f in RULE_FIELDS}
     try:
         services.create_rule(ctx.db, ctx.user, values)
     except ValidationError as exc:
         return _rule_form(ctx, None, values, exc.errors, status=422)
-    return ctx.redirect("rule_list", flash="saved")
+    return ctx.redirect("commission_rule_list", flash="saved")
 
 
-@routes.get("/commission-rules/{id:int}", name="rule_edit", permission="sales.commission_rule.update")
-def rule_edit(ctx: Ctx) -> Response:
+@routes.get("/commission-rules/{id:int}", name="commission_rule_edit",
+            permission="sales.commission_rule.update")
+def commission_rule_edit(ctx: Ctx) -> Response:
     rule = services.get_rule(ctx.db, ctx.user, ctx.params["id"], "update")
     values: dict[str, Any] = {"name": rule.name, "category_id": rule.category_id or "", "rate": rule.rate,
                               "active": "1" if rule.active else ""}
@@ -58,21 +62,23 @@ def rule_edit(ctx: Ctx) -> Response:
     return _rule_form(ctx, rule, values, {})
 
 
-@routes.post("/commission-rules/{id:int}", name="rule_update", permission="sales.commission_rule.update")
-def rule_update(ctx: Ctx) -> Response:
+@routes.post("/commission-rules/{id:int}", name="commission_rule_update",
+             permission="sales.commission_rule.update")
+def commission_rule_update(ctx: Ctx) -> Response:
     values = {f: ctx.field(f) for f in RULE_FIELDS}
     try:
         services.update_rule(ctx.db, ctx.user, ctx.params["id"], values)
     except ValidationError as exc:
         rule = services.get_rule(ctx.db, ctx.user, ctx.params["id"], "update")
         return _rule_form(ctx, rule, values, exc.errors, status=422)
-    return ctx.redirect("rule_list", flash="saved")
+    return ctx.redirect("commission_rule_list", flash="saved")
 
 
-@routes.post("/commission-rules/{id:int}/delete", name="rule_delete", permission="sales.commission_rule.delete")
-def rule_delete(ctx: Ctx) -> Response:
+@routes.post("/commission-rules/{id:int}/delete", name="commission_rule_delete",
+             permission="sales.commission_rule.delete")
+def commission_rule_delete(ctx: Ctx) -> Response:
     services.delete_rule(ctx.db, ctx.user, ctx.params["id"])
-    return ctx.redirect("rule_list", flash="deleted")
+    return ctx.redirect("commission_rule_list", flash="deleted")
 
 
 def _categories(ctx: Ctx) -> list[Any]:
@@ -100,8 +106,8 @@ def _month(raw: Any) -> date | None:
         return None
 
 
-@routes.get("/commissions", name="statement_list", permission="sales.commission_statement.read")
-def statement_list(ctx: Ctx) -> Response:
+@routes.get("/commissions", name="commission_list", permission="sales.commission_statement.read")
+def commission_list(ctx: Ctx) -> Response:
     month = _month(ctx.query.get("month"))
     state = ctx.query.get("state") if ctx.query.get("state") in COMMISSION_STATES else None
     rows = services.list_statements(ctx.db, ctx.user, month=month, state=state)
@@ -109,8 +115,8 @@ def statement_list(ctx: Ctx) -> Response:
                       states=COMMISSION_STATES, currency=base_currency(ctx.db))
 
 
-@routes.get("/commissions/{id:int}", name="statement_detail", permission="sales.commission_statement.read")
-def statement_detail(ctx: Ctx) -> Response:
+@routes.get("/commissions/{id:int}", name="commission_detail", permission="sales.commission_statement.read")
+def commission_detail(ctx: Ctx) -> Response:
     statement, entries = services.statement_detail(ctx.db, ctx.user, ctx.params["id"])
     owner = ctx.db.get(User, statement.owner_id)
     return ctx.render("sales/commission_detail.html", record=statement, entries=entries,
@@ -118,29 +124,29 @@ def statement_detail(ctx: Ctx) -> Response:
                       currency=base_currency(ctx.db))
 
 
-@routes.post("/commissions/{id:int}/confirm", name="statement_confirm",
+@routes.post("/commissions/{id:int}/confirm", name="commission_confirm",
              permission="sales.commission_statement.approve")
-def statement_confirm(ctx: Ctx) -> Response:
+def commission_confirm(ctx: Ctx) -> Response:
     services.confirm(ctx.db, ctx.user, ctx.params["id"], ctx.field("version"))
-    return ctx.redirect("statement_detail", id=ctx.params["id"], flash="saved")
+    return ctx.redirect("commission_detail", id=ctx.params["id"], flash="saved")
 
 
-@routes.post("/commissions/{id:int}/pay", name="statement_pay", permission="sales.commission_statement.pay")
-def statement_pay(ctx: Ctx) -> Response:
+@routes.post("/commissions/{id:int}/pay", name="commission_pay", permission="sales.commission_statement.pay")
+def commission_pay(ctx: Ctx) -> Response:
     services.mark_paid(ctx.db, ctx.user, ctx.params["id"], ctx.field("version"))
-    return ctx.redirect("statement_detail", id=ctx.params["id"], flash="saved")
+    return ctx.redirect("commission_detail", id=ctx.params["id"], flash="saved")
 
 
-@routes.post("/commissions/{id:int}/recompute", name="statement_recompute",
+@routes.post("/commissions/{id:int}/recompute", name="commission_recompute",
              permission="sales.commission_statement.approve")
-def statement_recompute(ctx: Ctx) -> Response:
+def commission_recompute(ctx: Ctx) -> Response:
     services.recompute_statement(ctx.db, ctx.user, ctx.params["id"])
-    return ctx.redirect("statement_detail", id=ctx.params["id"], flash="saved")
+    return ctx.redirect("commission_detail", id=ctx.params["id"], flash="saved")
 
 
-@routes.get("/commissions/{id:int}/export", name="statement_export",
+@routes.get("/commissions/{id:int}/export", name="commission_export",
             permission="sales.commission_statement.export")
-def statement_export(ctx: Ctx) -> Response:
+def commission_export(ctx: Ctx) -> Response:
     from openpyxl import Workbook
 
     statement, entries = services.statement_detail(ctx.db, ctx.user, ctx.params["id"])
