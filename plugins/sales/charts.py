@@ -27,14 +27,22 @@ def _nice(top: float) -> float:
     return step * 10  # pragma: no cover
 
 
-def _short(value: float) -> str:
-    if abs(value) >= 10_000:
-        return f"{value / 10_000:,.1f}万".replace(".0万", "万")
+def _short(value: float, locale: str) -> str:
+    """An axis figure: 12.5万 in Chinese, 125k or 1.2M otherwise."""
+    if locale.startswith("zh"):
+        if abs(value) >= 10_000:
+            return f"{value / 10_000:,.1f}万".replace(".0万", "万")
+        return f"{value:,.0f}"
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:,.1f}M".replace(".0M", "M")
+    if abs(value) >= 1_000:
+        return f"{value / 1_000:,.0f}k"
     return f"{value:,.0f}"
 
 
 def target_chart(title: str, labels: Sequence[str], targets: Sequence[Decimal | None],
-                 actuals: Sequence[Decimal], *, target_label: str, actual_label: str,
+                 actuals: Sequence[Decimal], *, target_label: str, actual_label: str, met_label: str = "",
+                 locale: str = "zh_CN",
                  width: int = WIDTH, height: int = HEIGHT) -> Markup:
     """Bars per label (a month): the target behind, the actual in front."""
     highest = max([float(v) for v in actuals] + [float(t) for t in targets if t is not None] + [0.0])
@@ -50,7 +58,7 @@ def target_chart(title: str, labels: Sequence[str], targets: Sequence[Decimal | 
         y = y_of(value)
         body.append(f'<line x1="{x0}" x2="{x1}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e7e9"/>'
                     f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#667382">'
-                    f"{escape(_short(value))}</text>")
+                    f"{escape(_short(value, locale))}</text>")
     slot = (x1 - x0) / max(len(labels), 1)
     bar = slot * 0.34
     desc = []
@@ -76,6 +84,9 @@ def target_chart(title: str, labels: Sequence[str], targets: Sequence[Decimal | 
                 f'<text x="{x0 + 14}" y="{legend_y}" fill="#1d273b">{escape(target_label)}</text>'
                 f'<rect x="{x0 + 120}" y="{legend_y - 9}" width="10" height="10" fill="{ACTUAL}"/>'
                 f'<text x="{x0 + 134}" y="{legend_y}" fill="#1d273b">{escape(actual_label)}</text>')
+    if met_label:
+        body.append(f'<rect x="{x0 + 240}" y="{legend_y - 9}" width="10" height="10" fill="{MET}"/>'
+                    f'<text x="{x0 + 254}" y="{legend_y}" fill="#1d273b">{escape(met_label)}</text>')
     return Markup(
         f'<svg class="sales-chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'style="font-family:{FONT};font-size:12px" xmlns="http://www.w3.org/2000/svg">'

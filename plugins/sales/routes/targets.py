@@ -29,7 +29,7 @@ def _year(raw: Any) -> int:
 def chart_of(ctx: Ctx, title: str, row_cells: list[services.Cell]) -> Any:
     return target_chart(title, [ctx._(m) for m in MONTH_LABELS], [c.target for c in row_cells],
                         [c.actual for c in row_cells], target_label=ctx._("Target"),
-                        actual_label=ctx._("Actual"))
+                        actual_label=ctx._("Actual"), met_label=ctx._("Target met"), locale=ctx.t.locale)
 
 
 @routes.get("/targets", name="target_grid", permission="sales.target.read")

@@ -268,3 +268,10 @@ def test_the_settings_page_saves_and_names_a_bad_field(kernel, client, team):
     client.cookies.clear()
     client.login("rep1")
     assert client.get("/sales/settings").status_code == 403
+
+
+def test_the_workbench_widget_charts_my_year(kernel, client, sales):
+    client.login("manager")
+    widget = client.get("/dashboard/widgets/sales.target_actual")
+    assert widget.status_code == 200
+    assert widget.text.count("<svg") == 2 and "钱经理" in widget.text and "销售一部" in widget.text
