@@ -26,7 +26,8 @@ currencies = Crud(
     model=Currency, noun="currency", path="/currencies", title=N_("Currencies and exchange rates"),
     title_attr="code",
     list_view=ListView(Currency, [
-        Column("code", N_("Code"), link=True), Column("name", N_("Name")), Column("name_en", N_("English name")),
+        Column("code", N_("Code"), link=True), Column("name", N_("Name")), Column("name_en",
+                                                                                  N_("English name")),
         Column("symbol", N_("Symbol"), sortable=False), Column("places", N_("Decimal places"), kind="number"),
         Column("is_base", N_("Base currency"), kind="bool"), Column("active", N_("Active"), kind="bool"),
     ], search=("code", "name", "name_en"), default_sort="code", default_desc=False),
@@ -43,7 +44,8 @@ currencies = Crud(
     create=services.create_currency, update=services.update_currency,
     detail_fields=[
         Column("name", N_("Name")), Column("name_en", N_("English name")), Column("symbol", N_("Symbol")),
-        Column("places", N_("Decimal places"), kind="number"), Column("is_base", N_("Base currency"), kind="bool"),
+        Column("places", N_("Decimal places"), kind="number"), Column("is_base", N_("Base currency"),
+                                                                      kind="bool"),
         Column("active", N_("Active"), kind="bool"),
     ],
     detail_template="catalog/currency_detail.html", detail_context=_detail_context,
@@ -121,7 +123,8 @@ units = Crud(
     ]),
     create=services.create_unit, update=services.update_unit,
     detail_fields=[Column("code", N_("Code")), Column("name_en", N_("English name")),
-                   Column("places", N_("Decimal places"), kind="number"), Column("active", N_("Active"), kind="bool")],
+                   Column("places", N_("Decimal places"), kind="number"), Column("active", N_("Active"),
+                                                                                 kind="bool")],
 )
 
 currencies.register(routes)

@@ -55,7 +55,8 @@ price_lists = Crud(
                   help=N_("Empty: the list is for every customer.")),
         FormField("valid_from", N_("Valid from"), "date"),
         FormField("valid_to", N_("Valid until"), "date"),
-        FormField("priority", N_("Priority"), "int", help=N_("Where several lists hold a price, the highest wins.")),
+        FormField("priority", N_("Priority"), "int",
+                  help=N_("Where several lists hold a price, the highest wins.")),
         FormField("active", N_("Active"), "bool"),
         FormField("note", N_("Note"), "textarea", max_length=2000),
     ]),
@@ -67,7 +68,7 @@ price_lists = Crud(
         Column("note", N_("Note")),
     ],
     detail_template="catalog/price_list_detail.html", detail_context=_detail_context,
-    form_template="catalog/price_list_form.html", form_context=lambda ctx, record: _levels(ctx),
+    form_template="catalog/price_list_edit.html", form_context=lambda ctx, record: _levels(ctx),
 )
 
 
@@ -79,7 +80,8 @@ def price_list_items(ctx: Ctx) -> Response:
     return _items_page(ctx, record, rows, {})
 
 
-@routes.post("/price-lists/{id:int}/items", name="price_list_items_save", permission="catalog.price_list.update")
+@routes.post("/price-lists/{id:int}/items", name="price_list_items_save",
+             permission="catalog.price_list.update")
 def price_list_items_save(ctx: Ctx) -> Response:
     record = get_for(ctx.db, ctx.user, PriceList, ctx.params["id"], "update")
     rows = [{"product_id": p, "min_quantity": q, "price": v} for p, q, v in zip(
@@ -100,7 +102,8 @@ def _items_page(ctx: Ctx, record: PriceList, rows: list[dict[str, str]], errors:
                 status: int = 200) -> Response:
     blank = {"product_id": "", "min_quantity": "1", "price": ""}
     return ctx.render("catalog/price_list_items.html", status=status, record=record, errors=errors,
-                      rows=rows + [dict(blank) for _ in range(BLANK_ROWS)], products=product_choices(ctx, limit=2000))
+                      rows=rows + [dict(blank) for _ in range(BLANK_ROWS)], products=product_choices(ctx,
+                                                                                                     limit=2000))
 
 
 @routes.get("/price-check", name="price_check", permission="catalog.price_list.read")

@@ -40,8 +40,8 @@ def _units(ctx: Ctx) -> list[tuple[str, str]]:
 def _thumbnail(row: Any) -> Markup:
     image = getattr(row, MAIN_IMAGE, None)
     if image is None:
-        return Markup('<span class="avatar avatar-sm bg-secondary-lt"><i class="ti ti-package" aria-hidden="true">'
-                      '</i></span>')
+        return Markup('<span class="avatar avatar-sm bg-secondary-lt">'
+                      '<i class="ti ti-package" aria-hidden="true"></i></span>')
     return Markup('<img class="avatar avatar-sm" loading="lazy" alt="" src="/catalog/products/{}/images/{}">'
                   ).format(row.id, image)
 
@@ -55,14 +55,16 @@ class ProductListView(ListView):
         path = ctx.db.scalar(select(Category.path).where(Category.id == int(wanted), scope(
             ctx.user, Category, "read"))) if wanted.isdigit() else None
         if path is not None:
-            stmt = stmt.where(Product.category_id.in_(select(Category.id).where(Category.path.startswith(path))))
+            subtree = select(Category.id).where(Category.path.startswith(path))
+            stmt = stmt.where(Product.category_id.in_(subtree))
         original = ctx.query
         ctx.query = QueryParams([(k, v) for k, v in original.multi_items() if k != "category_id"])
         try:
             found = super().filtered(ctx, stmt=stmt, deleted=deleted)
         finally:
             ctx.query = original
-        found.filter_state = [(flt, options, wanted if flt.name == "category_id" and path is not None else value)
+        found.filter_state = [(flt, options,
+                               wanted if flt.name == "category_id" and path is not None else value)
                               for flt, options, value in found.filter_state]
         return found
 
@@ -126,7 +128,8 @@ products = Crud(
         Column("unit_id", N_("Unit"), kind="ref", ref=Unit),
         Column("spec", N_("Specification")), Column("barcode", N_("Barcode")),
         Column("list_price", N_("List price"), kind="money"), Column("currency_code", N_("Currency")),
-        Column("cost_price", N_("Cost price"), kind="money"), Column("tax_rate", N_("Tax rate (%)"), kind="number"),
+        Column("cost_price", N_("Cost price"), kind="money"), Column("tax_rate", N_("Tax rate (%)"),
+                                                                     kind="number"),
         Column("is_bundle", N_("Bundle"), kind="bool"), Column("active", N_("On sale"), kind="bool"),
         Column("description", N_("Description")),
     ],
@@ -189,7 +192,8 @@ def product_image_move(ctx: Ctx) -> Response:
 @routes.post("/products/{id:int}/components", name="product_component_add", permission="catalog.product.update")
 def product_component_add(ctx: Ctx) -> Response:
     try:
-        bundles.add_component(ctx.db, ctx.user, ctx.params["id"], ctx.field("product_id"), ctx.field("quantity"))
+        bundles.add_component(ctx.db, ctx.user, ctx.params["id"], ctx.field("product_id"),
+                              ctx.field("quantity"))
     except ValidationError as exc:
         return _detail_again(ctx, exc.errors)
     return ctx.redirect("product_detail", id=ctx.params["id"], flash="saved")
@@ -209,7 +213,8 @@ def product_choices(ctx: Ctx, text: str = "", limit: int = 200) -> list[tuple[st
     if text.strip():
         like = f"%{text.strip()[:50]}%"
         stmt = stmt.where(Product.code.ilike(like) | Product.name.ilike(like))
-    return [(str(i), f"{code} {name}") for i, code, name in ctx.db.execute(stmt.order_by(Product.code).limit(limit))]
+    return [(str(i), f"{code} {name}") for i, code,
+            name in ctx.db.execute(stmt.order_by(Product.code).limit(limit))]
 
 
 products.register(routes)

@@ -19,7 +19,8 @@ def components_of(db: Session, bundle_id: int) -> list[tuple[BundleItem, Product
         .where(BundleItem.bundle_id == bundle_id).order_by(BundleItem.sequence, BundleItem.id)).tuples()]
 
 
-def add_component(db: Session, actor: Actor, bundle_id: int, product_id: object, quantity: object) -> BundleItem:
+def add_component(db: Session, actor: Actor, bundle_id: int, product_id: object,
+                  quantity: object) -> BundleItem:
     """Add ``quantity`` of ``product_id`` to the bundle (or to the quantity it already has)."""
     bundle = get_for(db, actor, Product, bundle_id, "update")
     if not bundle.is_bundle:
@@ -30,7 +31,8 @@ def add_component(db: Session, actor: Actor, bundle_id: int, product_id: object,
         raise ValidationError({"product_id": N_("Choose a product of the catalog.")}) from None
     amount = _quantity(quantity)
     if component.id == bundle.id or bundle.id in _contained(db, component.id):
-        raise ValidationError({"product_id": N_("A bundle cannot contain itself, nor a bundle that contains it.")})
+        raise ValidationError({"product_id": N_(
+            "A bundle cannot contain itself, nor a bundle that contains it.")})
     item = db.scalar(select(BundleItem).where(BundleItem.bundle_id == bundle.id,
                                               BundleItem.product_id == component.id))
     if item is not None:

@@ -41,7 +41,8 @@ def move_category(db: Session, actor: Actor, category: Category, parent_id: int 
     whole subtree change in one UPDATE. A move under its own subtree is refused."""
     parent = _parent(db, actor, parent_id)
     if parent is not None and parent.path.startswith(category.path):
-        raise ValidationError({"parent_id": N_("A category cannot move under itself or its own subcategories.")})
+        raise ValidationError({"parent_id": N_(
+            "A category cannot move under itself or its own subcategories.")})
     old, new = category.path, f"{parent.path if parent else '/'}{category.id}/"
     category.parent_id = parent.id if parent else None
     db.flush()

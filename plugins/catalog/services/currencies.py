@@ -102,7 +102,8 @@ def save_rate(db: Session, actor: Actor, currency_id: int, valid_on: object, rat
         if record is None:
             raise NotFound()
     if day is not None:
-        stmt = select(ExchangeRate.id).where(ExchangeRate.currency_id == currency.id, ExchangeRate.valid_on == day)
+        stmt = select(ExchangeRate.id).where(ExchangeRate.currency_id == currency.id,
+                                             ExchangeRate.valid_on == day)
         if record is not None:
             stmt = stmt.where(ExchangeRate.id != record.id)
         if db.scalar(stmt):

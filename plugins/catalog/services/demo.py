@@ -54,9 +54,11 @@ CATEGORIES = [
 
 #: SKU, name, English name, category, unit, specification, list price (CNY), cost, kind
 PRODUCTS = [
-    ("SRV-R740", "机架式服务器 R740", "Rack server R740", "HW-SRV", "tai", "2U 双路 Xeon Silver 4314 / 128GB / 4×1.92TB SSD",
+    ("SRV-R740", "机架式服务器 R740", "Rack server R740", "HW-SRV", "tai",
+     "2U 双路 Xeon Silver 4314 / 128GB / 4×1.92TB SSD",
      "68800.00", "52300.00", "goods"),
-    ("SRV-R640", "机架式服务器 R640", "Rack server R640", "HW-SRV", "tai", "1U 双路 Xeon Silver 4310 / 64GB / 2×960GB SSD",
+    ("SRV-R640", "机架式服务器 R640", "Rack server R640", "HW-SRV", "tai",
+     "1U 双路 Xeon Silver 4310 / 64GB / 2×960GB SSD",
      "42500.00", "32800.00", "goods"),
     ("SRV-T150", "塔式服务器 T150", "Tower server T150", "HW-SRV", "tai", "Xeon E-2334 / 32GB / 2×2TB HDD",
      "15800.00", "11900.00", "goods"),
@@ -78,13 +80,15 @@ PRODUCTS = [
      "5699.00", "4600.00", "goods"),
     ("OFF-NB", "商用笔记本", "Business laptop", "HW-OFF", "tai", "14 英寸 / i7-1360P / 32GB / 1TB",
      "8999.00", "7300.00", "goods"),
-    ("OFF-MFP", "彩色激光多功能一体机", "Colour laser multifunction printer", "HW-OFF", "tai", "A4 打印复印扫描 / 双面 / 网络",
+    ("OFF-MFP", "彩色激光多功能一体机", "Colour laser multifunction printer", "HW-OFF", "tai",
+     "A4 打印复印扫描 / 双面 / 网络",
      "4280.00", "3250.00", "goods"),
     ("OFF-PROJ", "会议室投影仪", "Meeting room projector", "HW-OFF", "tai", "5000 流明 / 1080P",
      "7600.00", "5800.00", "goods"),
     ("OFF-UPS", "在线式 UPS 电源", "Online UPS", "HW-OFF", "tai", "6kVA / 30 分钟后备",
      "9800.00", "7100.00", "goods"),
-    ("LIC-ERP", "算盘 ERP 标准版许可", "Suanpan ERP standard licence", "SW-LIC", "tao", "永久许可 / 含 1 年升级",
+    ("LIC-ERP", "算盘 ERP 标准版许可", "Suanpan ERP standard licence", "SW-LIC", "tao",
+     "永久许可 / 含 1 年升级",
      "98000.00", "0.00", "goods"),
     ("LIC-CRM", "CRM 用户许可", "CRM user licence", "SW-LIC", "ge", "永久许可 / 每用户",
      "2800.00", "0.00", "goods"),
@@ -138,7 +142,8 @@ PRODUCTS = [
 
 #: a bundle: SKU, name, English name, category, unit, specification, list price, components
 BUNDLES = [
-    ("KIT-OFFICE", "小型办公网络套装", "Small office network kit", "HW-NET", "tao", "交换机 + 防火墙 + 4 个 AP + 安装",
+    ("KIT-OFFICE", "小型办公网络套装", "Small office network kit", "HW-NET", "tao",
+     "交换机 + 防火墙 + 4 个 AP + 安装",
      "49800.00", [("NET-SW24", "1"), ("NET-FW200", "1"), ("NET-AP6", "4"), ("SVC-NET", "1")]),
 ]
 
@@ -152,7 +157,8 @@ def load(db: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
                                 is_base=code == "CNY")
             db.add(currency)
             db.flush()
-            db.add_all([ExchangeRate(currency_id=currency.id, valid_on=on, rate=Decimal(rate)) for on, rate in rates])
+            db.add_all([ExchangeRate(currency_id=currency.id, valid_on=on, rate=Decimal(rate)) for on,
+                        rate in rates])
     if db.scalar(select(Unit.id).limit(1)) is None:
         db.add_all([Unit(code=c, name=n, name_en=e, places=p) for c, n, e, p in UNITS])
     db.flush()
@@ -173,11 +179,12 @@ def load(db: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
     for sku, name, name_en, cat, unit, spec, price, cost, kind in PRODUCTS:
         products[sku] = Product(org_id=org, code=sku, name=name, name_en=name_en, kind=kind,
                                 category_id=categories[cat].id, unit_id=units[unit], spec=spec,
-                                barcode=f"69{zlib.crc32(sku.encode()) % 10**11:011d}" if kind == "goods" else "",
+                                barcode=_barcode(sku) if kind == "goods" else "",
                                 list_price=Decimal(price), cost_price=Decimal(cost),
                                 tax_rate=Decimal(13 if kind == "goods" else 6))
     for sku, name, name_en, cat, unit, spec, price, _parts in BUNDLES:
-        products[sku] = Product(org_id=org, code=sku, name=name, name_en=name_en, category_id=categories[cat].id,
+        products[sku] = Product(org_id=org, code=sku, name=name, name_en=name_en,
+                                category_id=categories[cat].id,
                                 unit_id=units[unit], spec=spec, list_price=Decimal(price), is_bundle=True,
                                 tax_rate=Decimal(13))
     db.add_all(products.values())
@@ -207,11 +214,18 @@ def _price_lists(db: Session, org: int, products: dict[str, Product]) -> None:
     for sku in ("SRV-R740", "SRV-R640", "NET-SW48", "NET-FW200", "LIC-ERP", "LIC-CRM", "EXB-STD", "EXB-RAW",
                 "EXS-SPEC", "EXA-CAT"):
         usd = products[sku].list_price / Decimal("7.10") * Decimal("1.05")  # export packing and margin
-        items.append(PriceListItem(price_list_id=export.id, product_id=products[sku].id, min_quantity=Decimal(1),
+        items.append(PriceListItem(price_list_id=export.id, product_id=products[sku].id,
+                                   min_quantity=Decimal(1),
                                    price=rounded(usd, 0)))
     for sku in ("OFF-PC", "OFF-NB", "NET-AP6", "LIC-CRM", "LIC-AV", "SUB-M365"):
         price = products[sku].list_price
         for quantity, factor in (("10", "0.95"), ("50", "0.90")):
             items.append(PriceListItem(price_list_id=volume.id, product_id=products[sku].id,
-                                       min_quantity=Decimal(quantity), price=rounded(price * Decimal(factor), 2)))
+                                       min_quantity=Decimal(quantity), price=rounded(price * Decimal(factor),
+                                                                                     2)))
     db.add_all(items)
+
+
+def _barcode(sku: str) -> str:
+    """A fixed 13-digit barcode of the SKU (69: China's GS1 prefix)."""
+    return f"69{zlib.crc32(sku.encode()) % 10**11:011d}"

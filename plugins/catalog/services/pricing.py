@@ -42,9 +42,12 @@ class Price:
 
 
 def price_for(db: Session, product_id: int, *, currency: str, on: date, quantity: Decimal = Decimal(1),
-              customer_level: str = "", price_list_id: int | None = None) -> Price:
+              customer_level: str = "", price_list_id: int | None = None, org_id: int | None = None) -> Price:
     """The price of one unit of ``product_id`` (NotFound when there is no
-    such product on sale). The caller checks that the reader may see it."""
+    such product on sale). The caller checks that the reader may see it.
+    ``org_id`` limits the lists looked at to that organisation's (a
+    document's): everyone reads the whole catalog, so another organisation's
+    list may hold the product too."""
     product = db.scalar(select(Product).where(Product.id == product_id, Product.deleted_at.is_(None)))
     if product is None:
         raise NotFound()
@@ -57,7 +60,8 @@ def price_for(db: Session, product_id: int, *, currency: str, on: date, quantity
                or_(PriceList.valid_from.is_(None), PriceList.valid_from <= on),
                or_(PriceList.valid_to.is_(None), PriceList.valid_to >= on),
                *((PriceList.id == price_list_id,) if price_list_id else
-                 (PriceList.customer_level.in_(("", customer_level)),)))
+                 (PriceList.customer_level.in_(("", customer_level)),)),
+               *((PriceList.org_id == org_id,) if org_id is not None else ()))
         .order_by(PriceList.priority.desc(), (PriceList.customer_level == "").asc(),
                   PriceListItem.min_quantity.desc(), PriceListItem.price.asc())
         .limit(1)).first()
