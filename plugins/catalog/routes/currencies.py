@@ -18,7 +18,7 @@ from plugins.catalog.services.products import currency_choices
 
 
 def _detail_context(ctx: Ctx, record: Currency) -> dict[str, Any]:
-    return {"rates": services.rates_of(ctx.db, record.id), "errors": {}, "values": {},
+    return {"rates": services.rates_of(ctx.db, record.id), "errors": {}, "values": {}, "editing": None,
             "base": base_currency(ctx.db)}
 
 

@@ -16,7 +16,7 @@ def components_of(db: Session, bundle_id: int) -> list[tuple[BundleItem, Product
     """The bundle's components with their products, in order."""
     return [(item, product) for item, product in db.execute(
         select(BundleItem, Product).join(Product, Product.id == BundleItem.product_id)
-        .where(BundleItem.bundle_id == bundle_id).order_by(BundleItem.sequence, BundleItem.id)).tuples()]
+        .where(BundleItem.bundle_id == bundle_id).order_by(BundleItem.sequence, BundleItem.id))]
 
 
 def add_component(db: Session, actor: Actor, bundle_id: int, product_id: object,

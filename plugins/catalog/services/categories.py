@@ -17,7 +17,7 @@ from plugins.catalog.models import Category, Product
 def create_category(db: Session, actor: Actor, values: dict[str, Any]) -> Category:
     """A category of ``actor``'s organisation, under ``parent_id`` when given."""
     _check_name(values)
-    parent = _parent(db, actor, values.get("parent_id"))
+    parent = _parent(db, actor, actor.org_id, values.get("parent_id"))
     category = Category(org_id=actor.org_id, **{**values, "parent_id": parent.id if parent else None})
     db.add(category)
     db.flush()
@@ -39,7 +39,7 @@ def update_category(db: Session, actor: Actor, category: Category, values: Mappi
 def move_category(db: Session, actor: Actor, category: Category, parent_id: int | None) -> None:
     """Put ``category`` under ``parent_id`` (None: a root); the paths of its
     whole subtree change in one UPDATE. A move under its own subtree is refused."""
-    parent = _parent(db, actor, parent_id)
+    parent = _parent(db, actor, category.org_id, parent_id)
     if parent is not None and parent.path.startswith(category.path):
         raise ValidationError({"parent_id": N_(
             "A category cannot move under itself or its own subcategories.")})
@@ -58,13 +58,18 @@ def _check_name(values: Mapping[str, Any]) -> None:
         raise ValidationError({"name": N_("Give the category a name.")})
 
 
-def _parent(db: Session, actor: Actor, parent_id: Any) -> Category | None:
+def _parent(db: Session, actor: Actor, org_id: int, parent_id: Any) -> Category | None:
+    """The parent category: one of ``org_id``'s (everyone reads every
+    organisation's catalog, but a tree stays within one)."""
     if not parent_id:
         return None
     try:
-        return get_for(db, actor, Category, parent_id)
-    except (NotFound, Forbidden):  # another organisation's or no category: the same answer
-        raise ValidationError({"parent_id": N_("Choose a category of your organisation.")}) from None
+        parent = get_for(db, actor, Category, parent_id)
+    except (NotFound, Forbidden):
+        parent = None
+    if parent is None or parent.org_id != org_id:
+        raise ValidationError({"parent_id": N_("Choose a category of your organisation.")})
+    return parent
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,14 @@ class TreeRow:
     total: int
 
 
-def category_tree(db: Session, actor: Actor, *, active_only: bool = False) -> list[TreeRow]:
-    """The categories ``actor`` may read, depth first (by order, then name),
-    with their product counts (own and with the subtree's)."""
+def category_tree(db: Session, actor: Actor, *, org_id: int | None = None,
+                  active_only: bool = False) -> list[TreeRow]:
+    """The categories ``actor`` may read (of ``org_id`` when given), depth
+    first (by order, then name), with their product counts (own and with the
+    subtree's)."""
     stmt = select(Category).where(scope(actor, Category, "read"))
+    if org_id is not None:
+        stmt = stmt.where(Category.org_id == org_id)
     if active_only:
         stmt = stmt.where(Category.active.is_(True))
     categories = list(db.scalars(stmt))
@@ -109,8 +118,9 @@ def category_tree(db: Session, actor: Actor, *, active_only: bool = False) -> li
 
 
 def category_choices(db: Session, actor: Actor) -> list[tuple[str, str]]:
-    """(id, indented name) of the categories ``actor`` may read, as the tree orders them."""
-    return [(str(r.category.id), "\u3000" * r.depth + r.category.name) for r in category_tree(db, actor)]
+    """(id, indented name) of the categories of ``actor``'s organisation, as the tree orders them."""
+    return [(str(r.category.id), "\u3000" * r.depth + r.category.name)
+            for r in category_tree(db, actor, org_id=actor.org_id)]
 
 
 def subtree_paths(db: Session, category_id: int) -> str | None:

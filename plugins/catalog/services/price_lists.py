@@ -67,7 +67,7 @@ def items_of(db: Session, price_list_id: int) -> list[tuple[PriceListItem, Produ
     return [(item, product) for item, product in db.execute(
         select(PriceListItem, Product).join(Product, Product.id == PriceListItem.product_id)
         .where(PriceListItem.price_list_id == price_list_id)
-        .order_by(Product.code, PriceListItem.min_quantity)).tuples()]
+        .order_by(Product.code, PriceListItem.min_quantity))]
 
 
 def set_items(db: Session, actor: Actor, price_list_id: int, rows: Sequence[Mapping[str, Any]]) -> int:

@@ -64,8 +64,10 @@ def _checked(db: Session, actor: Actor, product: Product | None, values: dict[st
             errors["tax_rate"] = N_("A tax rate is a percentage from 0 to 100.")
     if out.get("category_id"):
         try:
-            get_for(db, actor, Category, out["category_id"])
+            category: Category | None = get_for(db, actor, Category, out["category_id"])
         except (NotFound, Forbidden):
+            category = None
+        if category is None or category.org_id != org_id:
             errors["category_id"] = N_("Choose a category of your organisation.")
     if out.get("unit_id") and not db.get(Unit, out["unit_id"]):
         errors["unit_id"] = N_("Choose one of the units.")
