@@ -22,6 +22,19 @@ from plugins.catalog.services.products import currency_choices
 BLANK_ROWS = 5
 
 
+def _level(row: PriceList) -> str:
+    """The list's customer level as the CRM names it (a message id the column
+    translates), the text itself for a level the CRM does not know, or
+    "Every customer"."""
+    if not row.customer_level:
+        return N_("Every customer")
+    try:
+        from plugins.crm.models.choices import LEVELS
+    except ImportError:  # the CRM is not installed: levels are free text
+        return row.customer_level
+    return LEVELS.get(row.customer_level, row.customer_level)
+
+
 def _currencies(ctx: Ctx) -> list[tuple[str, str]]:
     return currency_choices(ctx.db)
 
@@ -39,7 +52,7 @@ price_lists = Crud(
     list_view=ListView(PriceList, [
         Column("name", N_("Name"), link=True),
         Column("currency_code", N_("Currency")),
-        Column("customer_level", N_("Customer level")),
+        Column("customer_level", N_("Customer level"), kind="translated", getter=_level),
         Column("valid_from", N_("Valid from"), kind="date"),
         Column("valid_to", N_("Valid until"), kind="date"),
         Column("priority", N_("Priority"), kind="number"),
@@ -62,7 +75,8 @@ price_lists = Crud(
     ]),
     create=services.create_price_list, update=services.update_price_list,
     detail_fields=[
-        Column("currency_code", N_("Currency")), Column("customer_level", N_("Customer level")),
+        Column("currency_code", N_("Currency")),
+        Column("customer_level", N_("Customer level"), kind="translated", getter=_level),
         Column("valid_from", N_("Valid from"), kind="date"), Column("valid_to", N_("Valid until"), kind="date"),
         Column("priority", N_("Priority"), kind="number"), Column("active", N_("Active"), kind="bool"),
         Column("note", N_("Note")),

@@ -26,7 +26,7 @@ MAIN_IMAGE = "_catalog_main_image"
 
 
 def _categories(ctx: Ctx) -> list[tuple[str, str]]:
-    return category_choices(ctx.db, ctx.user)
+    return category_choices(ctx.db, ctx.user, english=ctx.t.locale.startswith("en"))
 
 
 def _currencies(ctx: Ctx) -> list[tuple[str, str]]:
@@ -44,6 +44,11 @@ def _thumbnail(row: Any) -> Markup:
                       '<i class="ti ti-package" aria-hidden="true"></i></span>')
     return Markup('<img class="avatar avatar-sm" loading="lazy" alt="" src="/catalog/products/{}/images/{}">'
                   ).format(row.id, image)
+
+
+def _price(row: Any) -> str:
+    """The list price with its currency's code: "CNY 68,800.00"."""
+    return f"{row.currency_code} {row.list_price:,}"
 
 
 class ProductListView(ListView):
@@ -90,12 +95,9 @@ products = Crud(
         Column("image", N_("Image"), sortable=False, getter=_thumbnail),
         Column("code", N_("SKU"), link=True),
         Column("name", N_("Name"), link=True),
-        Column("kind", N_("Product type"), kind="choice", choices=PRODUCT_KINDS),
         Column("category_id", N_("Category"), kind="ref", ref=Category, sortable=False),
         Column("spec", N_("Specification"), sortable=False),
-        Column("unit_id", N_("Unit"), kind="ref", ref=Unit, sortable=False),
-        Column("list_price", N_("List price"), kind="money"),
-        Column("currency_code", N_("Currency")),
+        Column("list_price", N_("List price"), getter=_price),
         Column("active", N_("On sale"), kind="bool"),
     ], search=("code", "name", "name_en", "spec", "barcode"), filters=[
         Filter("category_id", N_("Category"), _categories),

@@ -117,9 +117,10 @@ def category_tree(db: Session, actor: Actor, *, org_id: int | None = None,
     return rows
 
 
-def category_choices(db: Session, actor: Actor) -> list[tuple[str, str]]:
-    """(id, indented name) of the categories of ``actor``'s organisation, as the tree orders them."""
-    return [(str(r.category.id), "\u3000" * r.depth + r.category.name)
+def category_choices(db: Session, actor: Actor, *, english: bool = False) -> list[tuple[str, str]]:
+    """(id, indented name) of the categories of ``actor``'s organisation, as
+    the tree orders them (``english``: their English names where they have one)."""
+    return [(str(r.category.id), "\u3000" * r.depth + (english and r.category.name_en or r.category.name))
             for r in category_tree(db, actor, org_id=actor.org_id)]
 
 
