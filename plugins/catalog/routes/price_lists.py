@@ -59,7 +59,7 @@ price_lists = Crud(
         Column("active", N_("Active"), kind="bool"),
     ], search=("name", "note"), filters=[
         Filter("currency_code", N_("Currency"), _currencies),
-        Filter("active", N_("Active"), [("true", N_("Yes")), ("false", N_("No"))]),
+        Filter("active", N_("Active"), [("1", N_("Yes")), ("0", N_("No"))]),
     ], default_sort="priority"),
     form=Form([
         FormField("name", N_("Name"), required=True, max_length=100),

@@ -102,7 +102,7 @@ products = Crud(
     ], search=("code", "name", "name_en", "spec", "barcode"), filters=[
         Filter("category_id", N_("Category"), _categories),
         Filter("kind", N_("Product type"), list(PRODUCT_KINDS.items())),
-        Filter("active", N_("On sale"), [("true", N_("Yes")), ("false", N_("No"))]),
+        Filter("active", N_("On sale"), [("1", N_("Yes")), ("0", N_("No"))]),
     ], default_sort="code", default_desc=False),
     form=Form([
         FormField("code", N_("SKU"), required=True, max_length=50),

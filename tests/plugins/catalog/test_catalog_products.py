@@ -296,3 +296,30 @@ def test_products_are_imported_and_updated_by_sku(client: Any, kernel: Kernel, p
         rows = {p.code: (p.name, p.list_price, p.org_id) for p in db.scalars(select(Product))}
     assert rows == {"SRV-01": ("服务器（新款）", Decimal("46000.00"), people["hq"].id),
                     "NET-24": ("交换机", Decimal("3600.00"), people["hq"].id)}
+
+
+def test_the_list_filters_on_sale_and_searches_the_specification(client: Any, people: dict[str, Any],
+                                                                 new_product: Callable[..., int]) -> None:
+    new_product(people["pm"], "SRV-01", "机架式服务器", spec="2U 双路")
+    new_product(people["pm"], "OLD-01", "停产服务器", active=False)
+    client.login("rep")
+    on_sale = client.get("/catalog/products?active=1").text
+    assert "机架式服务器" in on_sale and "停产服务器" not in on_sale
+    off = client.get("/catalog/products?active=0").text
+    assert "停产服务器" in off and "机架式服务器" not in off
+    found = client.get("/catalog/products?q=双路").text
+    assert "机架式服务器" in found and "停产服务器" not in found
+    assert "CNY 100.00" in found  # the list price with its currency
+
+
+def test_the_menu_offers_the_catalog_and_its_administration_to_whoever_may_use_them(
+        client: Any, new_client: Any, people: dict[str, Any], money: dict[str, int]) -> None:
+    client.login("pm")
+    home = client.get("/").text
+    for path in ("/catalog/products", "/catalog/price-lists", "/catalog/categories", "/catalog/currencies",
+                 "/catalog/units"):
+        assert f'href="{path}' in home, path
+    rep = new_client()
+    rep.login("rep")
+    home = rep.get("/").text
+    assert 'href="/catalog/products' in home and 'href="/catalog/currencies' not in home
