@@ -15,7 +15,7 @@ from starlette.responses import Response
 from core import N_, Column, Crud, Ctx, Filter, Form, FormField, ListView, ValidationError, get_for, scope
 from core.kit import Filtered, Page, load_refs, shown_columns
 from plugins.catalog.models import Category, Product, Unit
-from plugins.catalog.models.choices import PRODUCT_KINDS
+from plugins.catalog.models.choices import PRODUCT_KINDS, TAX_RATES
 from plugins.catalog.routes.common import routes
 from plugins.catalog.services import bundles, images
 from plugins.catalog.services import products as services
@@ -26,7 +26,13 @@ MAIN_IMAGE = "_catalog_main_image"
 
 
 def _categories(ctx: Ctx) -> list[tuple[str, str]]:
+    """The categories a product of the user's organisation may go into."""
     return category_choices(ctx.db, ctx.user, english=ctx.t.locale.startswith("en"))
+
+
+def _readable_categories(ctx: Ctx) -> list[tuple[str, str]]:
+    """The categories the list filters by: every one the user may read."""
+    return category_choices(ctx.db, ctx.user, english=ctx.t.locale.startswith("en"), own=False)
 
 
 def _currencies(ctx: Ctx) -> list[tuple[str, str]]:
@@ -100,7 +106,7 @@ products = Crud(
         Column("list_price", N_("List price"), getter=_price),
         Column("active", N_("On sale"), kind="bool"),
     ], search=("code", "name", "name_en", "spec", "barcode"), filters=[
-        Filter("category_id", N_("Category"), _categories),
+        Filter("category_id", N_("Category"), _readable_categories),
         Filter("kind", N_("Product type"), list(PRODUCT_KINDS.items())),
         Filter("active", N_("On sale"), [("1", N_("Yes")), ("0", N_("No"))]),
     ], default_sort="code", default_desc=False),
@@ -136,6 +142,7 @@ products = Crud(
         Column("description", N_("Description")),
     ],
     detail_template="catalog/product_detail.html", detail_context=_detail_context,
+    form_template="catalog/product_edit.html", form_context=lambda ctx, record: {"tax_rates": TAX_RATES},
 )
 
 

@@ -117,11 +117,13 @@ def category_tree(db: Session, actor: Actor, *, org_id: int | None = None,
     return rows
 
 
-def category_choices(db: Session, actor: Actor, *, english: bool = False) -> list[tuple[str, str]]:
-    """(id, indented name) of the categories of ``actor``'s organisation, as
-    the tree orders them (``english``: their English names where they have one)."""
+def category_choices(db: Session, actor: Actor, *, english: bool = False,
+                     own: bool = True) -> list[tuple[str, str]]:
+    """(id, indented name) of the categories of ``actor``'s organisation (all
+    they may read when not ``own``), as the tree orders them (``english``:
+    their English names where they have one)."""
     return [(str(r.category.id), "\u3000" * r.depth + (english and r.category.name_en or r.category.name))
-            for r in category_tree(db, actor, org_id=actor.org_id)]
+            for r in category_tree(db, actor, org_id=actor.org_id if own else None)]
 
 
 def subtree_paths(db: Session, category_id: int) -> str | None:

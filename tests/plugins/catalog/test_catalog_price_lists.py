@@ -127,3 +127,20 @@ def test_a_price_list_of_another_organisation_is_read_but_not_changed(
     assert items(south, list_id, [(str(catalog["server"]), "1", "1")]).status_code == 404
     with kernel.db.session(write=False) as db:
         assert db.scalar(select(PriceListItem.id)) is None
+
+
+def test_a_list_keeps_its_currency_while_its_prices_have_more_decimals_than_the_new_one(
+        client: Any, kernel: Kernel, people: dict[str, Any], money: dict[str, int],
+        catalog: dict[str, int]) -> None:
+    client.login("pm")
+    list_id = int(new_list(client, customer_level="").headers["location"].rsplit("/", 1)[1])
+    items(client, list_id, [(str(catalog["server"]), "1", "45600.50")])
+    values = {"name": "VIP 客户价", "currency_code": "JPY", "customer_level": "", "priority": "20", "active": "1",
+              "version": "1"}
+    refused = client.submit(f"/catalog/price-lists/{list_id}", values)
+    assert refused.status_code == 422 and 'id="f-currency_code-err"' in refused.text
+    # in whole yuan it may change
+    items(client, list_id, [(str(catalog["server"]), "1", "45600")])
+    assert client.submit(f"/catalog/price-lists/{list_id}", values, follow_redirects=False).status_code == 303
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(PriceList.currency_code)) == "JPY"

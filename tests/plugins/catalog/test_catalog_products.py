@@ -323,3 +323,19 @@ def test_the_menu_offers_the_catalog_and_its_administration_to_whoever_may_use_t
     rep.login("rep")
     home = rep.get("/").text
     assert 'href="/catalog/products' in home and 'href="/catalog/currencies' not in home
+
+
+def test_the_form_offers_chinas_vat_rates_and_the_organisations_categories(
+        client: Any, new_client: Any, people: dict[str, Any], money: dict[str, int]) -> None:
+    south = new_client()
+    south.login("other_pm")
+    south.submit("/catalog/categories", {"name": "华南分类", "sequence": "10", "active": "1"})
+    client.login("pm")
+    client.submit("/catalog/categories", {"name": "总部分类", "sequence": "10", "active": "1"})
+    form = client.get("/catalog/products/new").text
+    assert 'list="catalog-tax-rates"' in form
+    for rate in ("13", "9", "6", "3", "1", "0"):
+        assert f'<option value="{rate}">' in form
+    assert "总部分类" in form and "华南分类" not in form
+    # the list filters by every category the reader may read
+    assert "华南分类" in client.get("/catalog/products").text
