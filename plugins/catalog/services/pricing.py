@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core import NotFound
+from core import NotFound, ValidationError
 from plugins.catalog.models import PriceList, PriceListItem, Product, Unit
 from plugins.catalog.services.money import convert
 
@@ -52,7 +52,6 @@ def price_for(db: Session, product_id: int, *, currency: str, on: date, quantity
     if product is None:
         raise NotFound()
     unit = db.scalar(select(Unit.name).where(Unit.id == product.unit_id)) if product.unit_id else ""
-    list_price = convert(db, product.list_price, product.currency_code, currency, on, field="product_id")
     found = db.execute(
         select(PriceListItem.price, PriceList.id).join(PriceList, PriceList.id == PriceListItem.price_list_id)
         .where(PriceListItem.product_id == product_id, PriceListItem.min_quantity <= quantity,
@@ -66,6 +65,14 @@ def price_for(db: Session, product_id: int, *, currency: str, on: date, quantity
                   PriceListItem.min_quantity.desc(), PriceListItem.price.asc())
         .limit(1)).first()
     description = product.name + (f" {product.spec}" if product.spec else "")
+    try:
+        list_price = convert(db, product.list_price, product.currency_code, currency, on, field="product_id")
+    except ValidationError:
+        if found is None:
+            raise
+        # a list in that currency holds the price: a missing rate only leaves the
+        # list price unknown, shown as the list's own price (no discount seen)
+        list_price = found[0]
     if found is not None:
         return Price(product.id, found[0], list_price, currency, found[1], False, product.tax_rate, unit or "",
                      description)

@@ -172,3 +172,13 @@ def test_the_lists_of_another_organisation_are_left_out_when_the_documents_organ
     # then a head-office document gets its own organisation's list
     assert price(kernel, server, org_id=people["hq"].id).price_list_id == own
     assert price(kernel, server, org_id=people["south"].id).unit_price == Decimal("30000.00")
+
+
+def test_a_list_in_a_currency_without_a_rate_still_gives_its_price(kernel: Kernel, people: dict[str, Any],
+                                                                   server: int) -> None:
+    # given a euro list, and no euro rate to convert the list price with
+    euro = price_list(kernel, people["hq"].id, "欧元价", [(server, "1", "6100.00")], currency="EUR")
+    found = price(kernel, server, currency="EUR")
+    # then the list's price is given, its own price standing in for the unknown list price
+    assert (found.unit_price, found.list_price, found.price_list_id) == (Decimal("6100.00"), Decimal("6100.00"),
+                                                                         euro)
