@@ -17,8 +17,10 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(Category, ("read", "create", "update", "delete")),
     *model_permissions(PriceList, ("read", "create", "update", "delete", "export", "import")),
     PermissionDecl("catalog.currency.read", N_("See currencies and exchange rates")),
+    PermissionDecl("catalog.currency.create", N_("Add currencies")),
     PermissionDecl("catalog.currency.update", N_("Keep currencies and exchange rates")),
     PermissionDecl("catalog.unit.read", N_("See units of measure")),
+    PermissionDecl("catalog.unit.create", N_("Add units of measure")),
     PermissionDecl("catalog.unit.update", N_("Keep units of measure")),
 ]
 
@@ -32,7 +34,8 @@ ROLES: list[RoleDecl] = [
         **{f"catalog.product.{a}": "org" for a in ("create", "update", "delete", "export", "import")},
         **{f"catalog.category.{a}": "org" for a in ("create", "update", "delete")},
         **{f"catalog.price_list.{a}": "org" for a in ("create", "update", "delete", "export", "import")},
-        "catalog.currency.update": "all", "catalog.unit.update": "all",
+        "catalog.currency.create": "all", "catalog.currency.update": "all",
+        "catalog.unit.create": "all", "catalog.unit.update": "all",
     }, description=N_("Keeps the organisation's products, categories and price lists, and the "
                       "currencies, exchange rates and units everyone uses.")),
 ]

@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core import NotFound
+from core import NotFound, ValidationError
 from plugins.catalog.models import PriceList, PriceListItem, Product, Unit
 from plugins.catalog.services.money import convert
 
@@ -42,14 +42,16 @@ class Price:
 
 
 def price_for(db: Session, product_id: int, *, currency: str, on: date, quantity: Decimal = Decimal(1),
-              customer_level: str = "", price_list_id: int | None = None) -> Price:
+              customer_level: str = "", price_list_id: int | None = None, org_id: int | None = None) -> Price:
     """The price of one unit of ``product_id`` (NotFound when there is no
-    such product on sale). The caller checks that the reader may see it."""
+    such product on sale). The caller checks that the reader may see it.
+    ``org_id`` limits the lists looked at to that organisation's (a
+    document's): everyone reads the whole catalog, so another organisation's
+    list may hold the product too."""
     product = db.scalar(select(Product).where(Product.id == product_id, Product.deleted_at.is_(None)))
     if product is None:
         raise NotFound()
     unit = db.scalar(select(Unit.name).where(Unit.id == product.unit_id)) if product.unit_id else ""
-    list_price = convert(db, product.list_price, product.currency_code, currency, on, field="product_id")
     found = db.execute(
         select(PriceListItem.price, PriceList.id).join(PriceList, PriceList.id == PriceListItem.price_list_id)
         .where(PriceListItem.product_id == product_id, PriceListItem.min_quantity <= quantity,
@@ -57,11 +59,20 @@ def price_for(db: Session, product_id: int, *, currency: str, on: date, quantity
                or_(PriceList.valid_from.is_(None), PriceList.valid_from <= on),
                or_(PriceList.valid_to.is_(None), PriceList.valid_to >= on),
                *((PriceList.id == price_list_id,) if price_list_id else
-                 (PriceList.customer_level.in_(("", customer_level)),)))
+                 (PriceList.customer_level.in_(("", customer_level)),)),
+               *((PriceList.org_id == org_id,) if org_id is not None else ()))
         .order_by(PriceList.priority.desc(), (PriceList.customer_level == "").asc(),
                   PriceListItem.min_quantity.desc(), PriceListItem.price.asc())
         .limit(1)).first()
     description = product.name + (f" {product.spec}" if product.spec else "")
+    try:
+        list_price = convert(db, product.list_price, product.currency_code, currency, on, field="product_id")
+    except ValidationError:
+        if found is None:
+            raise
+        # a list in that currency holds the price: a missing rate only leaves the
+        # list price unknown, shown as the list's own price (no discount seen)
+        list_price = found[0]
     if found is not None:
         return Price(product.id, found[0], list_price, currency, found[1], False, product.tax_rate, unit or "",
                      description)
