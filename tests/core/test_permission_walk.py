@@ -94,6 +94,8 @@ def _make_record(model: type[Base], org_id: int, owner_id: int, dept_id: int, ma
             values[column.name] = datetime.now(UTC)
         elif column.type.python_type is date:
             values[column.name] = date.today()
+        elif column.type.python_type is bytes:
+            values[column.name] = MARKER.encode()  # a stored file (a product image)
     if hasattr(model, "org_id"):
         values.setdefault("org_id", org_id)
     if hasattr(model, "owner_id"):
