@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import (
     N_,
+    JobDecl,
     MenuItem,
+    Panel,
+    PrintDecl,
     PermissionDecl,
     RoleDecl,
     RoleGrant,
@@ -21,7 +24,9 @@ from plugins.sales.routes import routes
 from plugins.sales.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
-    from core import Base
+    from sqlalchemy.orm import Session
+
+    from core import Actor, Base
 
 
 # ----------------------------------------------------------------- declarations
@@ -54,7 +59,7 @@ def register_routes() -> Routes:
 
 @hookimpl
 def register_menu_items() -> list[MenuItem]:
-    return []
+    return [*DOCUMENT_MENU]
 
 
 @hookimpl
@@ -66,3 +71,55 @@ def register_workflows() -> list[WorkflowDecl]:
 def register_sequences() -> list[SequenceDecl]:
     return [SequenceDecl("sales.quote", N_("Quote number"), "BJ-{year}-{seq:05}"),
             SequenceDecl("sales.contract", N_("Contract number"), "HT-{year}-{seq:05}")]
+
+
+# ----------------------------------------------------------------- quotes and contracts
+
+DOCUMENT_MENU = [
+    MenuItem("sales.quotes", N_("Quotes"), "sales:quote_list", "sales.quote.read", icon="file-dollar",
+             section=N_("Sales"), order=300),
+    MenuItem("sales.contracts", N_("Contracts"), "sales:contract_list", "sales.contract.read",
+             icon="file-certificate", section=N_("Sales"), order=301),
+    MenuItem("sales.payment_terms", N_("Payment terms"), "sales:payment_term_list", "sales.payment_term.update",
+             icon="calendar-dollar", section=N_("Administration"), order=930),
+]
+
+
+@hookimpl
+def register_jobs() -> list[JobDecl]:
+    from plugins.sales.services import contracts, quotes
+
+    return [JobDecl("sales.expire_quotes", quotes.expire_quotes, "10 1 * * *"),
+            JobDecl("sales.renewal_reminders", contracts.remind_renewals, "20 8 * * *")]
+
+
+@hookimpl
+def register_print_templates() -> list[PrintDecl]:
+    from plugins.sales.prints import PRINTS
+
+    return list(PRINTS)
+
+
+@hookimpl
+def on_record_transitioned(session: Session, actor: Actor, record: Any, transition: str, from_state: str,
+                           to_state: str, comment: str) -> None:
+    """A contract reaching ``approved`` (by hand or by its approval chain):
+    stamp it and fire ``sales_contract_approved``."""
+    if getattr(record, "__model_key__", "") == "sales.contract" and to_state == "approved":
+        from plugins.sales.services.contracts import on_approved
+
+        on_approved(session, actor, record)
+
+
+@hookimpl
+def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel]:
+    from plugins.sales.crm import customer_panels
+
+    return customer_panels(session, actor, customer)
+
+
+@hookimpl
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    from plugins.sales.crm import opportunity_panels
+
+    return opportunity_panels(session, model_key, record, actor)
