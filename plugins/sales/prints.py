@@ -35,7 +35,8 @@ def quote_context(session: Session, actor: Actor, quote: Quote) -> dict[str, Any
     customer = session.get(Customer, quote.customer_id)
     contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
     return {"lines": _lines(actor, QuoteLine, quote_lines(session, quote.id)),
-            "customer": customer.name if customer else "", "customer_address": customer.address if customer else "",
+            "customer": customer.name if customer else "",
+            "customer_address": customer.address if customer else "",
             "contact": contact.name if contact else "",
             "places": places_of(session, quote.currency_code),
             "terms_paragraphs": _paragraphs(quote.terms)}
@@ -51,7 +52,8 @@ def contract_context(session: Session, actor: Actor, contract: Contract) -> dict
 
 
 PRINTS = [
-    PrintDecl("sales.quote", N_("Quote"), Quote, "sales/print/quote.html", number="number", context=quote_context),
+    PrintDecl("sales.quote", N_("Quote"), Quote, "sales/print/quote.html", number="number",
+              context=quote_context),
     PrintDecl("sales.contract", N_("Sales contract"), Contract, "sales/print/contract.html", number="number",
               context=contract_context, keep_issued=True),
 ]

@@ -108,7 +108,7 @@ class DocumentCrud(Crud):
         sums = ctx.db.execute(select(filtered.c.currency_code, func.count(), func.coalesce(func.sum(
             filtered.c.total), 0)).select_from(filtered).group_by(filtered.c.currency_code)
             .order_by(filtered.c.currency_code)).all()
-        extra = {"sums": [tuple(row) for row in sums],
+        extra: dict[str, Any] = {"sums": [tuple(row) for row in sums],
                  "range": {"from": ctx.query.get("from", ""), "to": ctx.query.get("to", "")}}
         if ctx.is_htmx:
             return ctx.render("sales/_document_table.html", crud=self, page=page, **extra)
@@ -189,7 +189,7 @@ class DocumentCrud(Crud):
         except ValidationError as exc:
             ctx.db.refresh(record)
             return self.render_form(ctx, record, dict(ctx.form), translated(ctx, exc.errors), status=422)
-        return ctx.redirect(f"{self.noun}_detail", id=record.id, flash="saved")
+        return ctx.redirect(f"{self.noun}_detail", id=record.id, flash="saved")  # type: ignore[attr-defined]
 
 
 def _choices(f: FormField, ctx: Ctx) -> list[tuple[str, str]]:
@@ -208,8 +208,8 @@ def _date(value: Any) -> date | None:
 @routes.get("/documents/parties", name="document_parties", permission="crm.customer.read")
 def document_parties(ctx: Ctx) -> Response:
     """The contact and opportunity selects for the chosen customer (the form's htmx)."""
-    return ctx.render("sales/_line_parties.html", values={}, errors={},
-                      **party_options(ctx, ctx.query.get("customer_id")))
+    parties: dict[str, Any] = party_options(ctx, ctx.query.get("customer_id"))
+    return ctx.render("sales/_line_parties.html", values={}, errors={}, **parties)
 
 
 def refs_of(ctx: Ctx, record: Any) -> dict[str, str]:
@@ -219,6 +219,9 @@ def refs_of(ctx: Ctx, record: Any) -> dict[str, str]:
                                ("opportunity", Opportunity, "opportunity_id")):
         wanted = getattr(record, column, None)
         if wanted is not None:
-            out[key] = ctx.db.scalar(select(model.name).where(model.id == wanted, scope(ctx.user, model, "read"))
-                                     ) or "" if ctx.user.can(f"{model.__model_key__}.read") else ""
+            if not ctx.user.can(f"{model.__model_key__}.read"):
+                out[key] = ""
+                continue
+            out[key] = ctx.db.scalar(select(model.name).where(
+                model.id == wanted, scope(ctx.user, model, "read"))) or ""
     return out

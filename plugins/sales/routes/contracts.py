@@ -20,6 +20,7 @@ from plugins.sales.routes.quotes import currency_choices
 from plugins.sales.services import contracts as services
 from plugins.sales.services import payment_terms as term_services
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: the most contracts one export holds
 EXPORT_LIMIT = 20_000
 
@@ -127,7 +128,7 @@ contracts = ContractCrud(
     detail_template="sales/contract_detail.html", detail_context=_detail_context,
     list_template="sales/contract_list.html", form_template="sales/contract_form.html",
 )
-contracts.lines_of = services.contract_lines  # type: ignore[method-assign,assignment]
+contracts.lines_of = services.contract_lines
 
 
 @routes.post("/contracts/{id:int}/amend", name="contract_amend", permission="sales.contract.update")
@@ -145,22 +146,25 @@ def contract_export(ctx: Ctx) -> Response:
     rows = list(ctx.db.scalars(contracts.list_view.filtered(ctx, stmt=stmt).stmt.order_by(None)
                                .order_by(Contract.id).limit(EXPORT_LIMIT)))
     names = dict(ctx.db.execute(select(Customer.id, Customer.name).where(
-        Customer.id.in_({r.customer_id for r in rows})))) if rows else {}
+        Customer.id.in_({r.customer_id for r in rows}))).all()) if rows else {}
     book = Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.title = ctx._("Contracts")
     sheet.append([ctx._(label) for label in (
         N_("Contract number"), N_("Revision"), N_("Document type"), N_("Customer"), N_("Subject"), N_("State"),
         N_("Signing date"), N_("Start date"), N_("End date"), N_("Currency"), N_("Amount excl. tax"), N_("Tax"),
         N_("Total"), N_("Received"))])
     for c in rows:
-        sheet.append([c.number, c.revision, ctx._(CONTRACT_KINDS[c.kind]), names.get(c.customer_id, c.buyer_name),
-                      c.title, ctx._(CONTRACT_STATES[c.state]), c.signed_on, c.start_on, c.end_on, c.currency_code,
+        sheet.append([c.number, c.revision, ctx._(CONTRACT_KINDS[c.kind]),
+                      names.get(c.customer_id, c.buyer_name), c.title, ctx._(CONTRACT_STATES[c.state]),
+                      c.signed_on, c.start_on, c.end_on, c.currency_code,
                       c.subtotal, c.tax_total, c.total, c.received])
     lines = book.create_sheet(ctx._("Contract lines"))
     lines.append([ctx._(label) for label in (
         N_("Contract number"), N_("Revision"), N_("No."), N_("Description"), N_("Unit"), N_("Quantity"),
-        N_("Unit price"), N_("Discount (%)"), N_("Tax rate (%)"), N_("Amount excl. tax"), N_("Tax"), N_("Total"))])
+        N_("Unit price"), N_("Discount (%)"), N_("Tax rate (%)"), N_("Amount excl. tax"), N_("Tax"),
+        N_("Total"))])
     by_id = {c.id: c for c in rows}
     for i in range(0, len(rows), 1000):
         chunk = [r.id for r in rows[i:i + 1000]]
@@ -176,7 +180,7 @@ def contract_export(ctx: Ctx) -> Response:
                     cell.number_format = "#,##0.00"
     out = io.BytesIO()
     book.save(out)
-    return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(out.getvalue(), media_type=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="contracts.xlsx"'})
 
 

@@ -17,7 +17,8 @@ from plugins.sales.services import documents as docs
 from plugins.sales.services import lines as services
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-ROW_FIELDS = ("product_id", "description", "unit", "quantity", "unit_price", "list_price", "discount", "tax_rate")
+ROW_FIELDS = ("product_id", "description", "unit", "quantity", "unit_price", "list_price", "discount",
+              "tax_rate")
 
 
 def posted_rows(ctx: Ctx) -> list[dict[str, Any]]:

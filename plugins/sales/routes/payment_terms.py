@@ -19,7 +19,8 @@ def _rows(ctx: Ctx) -> list[dict[str, Any]]:
 
     columns = {name: listed(name) for name in ("label", "percent", "days", "basis")}
     count = max(len(v) for v in columns.values())
-    return [{name: (values[i] if i < len(values) else "") for name, values in columns.items()} for i in range(count)]
+    return [{name: (values[i] if i < len(values) else "") for name, values in columns.items()}
+            for i in range(count)]
 
 
 def _values(ctx: Ctx) -> dict[str, Any]:
@@ -36,7 +37,8 @@ def _form(ctx: Ctx, term: Any, values: dict[str, Any], errors: dict[str, str], s
 
 @routes.get("/payment-terms", name="payment_term_list", permission="sales.payment_term.read")
 def payment_term_list(ctx: Ctx) -> Response:
-    return ctx.render("sales/payment_term_list.html", terms=services.org_terms(ctx.db, ctx.user), bases=services.BASES)
+    return ctx.render("sales/payment_term_list.html", terms=services.org_terms(ctx.db, ctx.user),
+                      bases=services.BASES)
 
 
 @routes.get("/payment-terms/new", name="payment_term_new", permission="sales.payment_term.create")
@@ -74,7 +76,8 @@ def payment_term_update(ctx: Ctx) -> Response:
     return ctx.redirect("payment_term_list", flash="saved")
 
 
-@routes.post("/payment-terms/{id:int}/delete", name="payment_term_delete", permission="sales.payment_term.delete")
+@routes.post("/payment-terms/{id:int}/delete", name="payment_term_delete",
+             permission="sales.payment_term.delete")
 def payment_term_delete(ctx: Ctx) -> Response:
     services.delete_term(ctx.db, ctx.user, ctx.params["id"])
     return ctx.redirect("payment_term_list", flash="deleted")

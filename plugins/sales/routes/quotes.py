@@ -55,7 +55,8 @@ class QuoteCrud(DocumentCrud):
     def defaults(self, ctx: Ctx) -> dict[str, Any]:
         opportunity = ctx.query.get("opportunity_id")
         if opportunity:
-            values = services.from_opportunity(ctx.db, ctx.user, int(opportunity) if opportunity.isdigit() else 0)
+            wanted = int(opportunity) if opportunity.isdigit() else 0
+            values = services.from_opportunity(ctx.db, ctx.user, wanted)
             values["rows"] = [{**row, "source": row.get("product_id")} for row in values.pop("lines")]
             return values
         day = docs.today()
@@ -109,7 +110,7 @@ quotes = QuoteCrud(
     detail_template="sales/quote_detail.html", detail_context=_detail_context,
     list_template="sales/document_list.html", form_template="sales/quote_form.html",
 )
-quotes.lines_of = services.quote_lines  # type: ignore[method-assign,assignment]
+quotes.lines_of = services.quote_lines
 
 
 @routes.post("/quotes/{id:int}/revise", name="quote_revise", permission="sales.quote.update")

@@ -20,7 +20,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import N_, Actor, Conflict, JobContext, ValidationError, ensure_editable, get_for, notify, scope, utcnow
+from core import (
+    N_,
+    Actor,
+    Conflict,
+    JobContext,
+    ValidationError,
+    ensure_editable,
+    get_for,
+    notify,
+    scope,
+    utcnow,
+)
 from core import workflows as kernel_workflows
 from core.numbering import next_number
 from plugins.crm.models import Customer
@@ -34,14 +45,16 @@ from plugins.sales.services.quotes import CONTRACTABLE, quote_lines
 AMENDABLE = ("approved", "signed", "executing")
 #: fields of a contract a form or the API may set
 FIELDS = ("kind", "title", "customer_id", "contact_id", "opportunity_id", "currency_code", "tax_included",
-          "payment_term_id", "payment_terms", "delivery_terms", "terms", "note", "signed_on", "start_on", "end_on",
+          "payment_term_id", "payment_terms", "delivery_terms", "terms", "note", "signed_on", "start_on",
+          "end_on",
           "renewal_notice_days", "buyer_name", "buyer_address", "buyer_tax_no", "buyer_representative",
           "buyer_phone")
 #: the buyer's particulars and their longest length
 BUYER = {"buyer_name": 200, "buyer_address": 300, "buyer_tax_no": 30, "buyer_representative": 100,
          "buyer_phone": 50}
 
-__all__ = ["AMENDABLE", "amend_contract", "buyer_of", "contract_from_quote", "contract_lines", "create_contract",
+__all__ = ["AMENDABLE", "amend_contract", "buyer_of", "contract_from_quote", "contract_lines",
+           "create_contract",
            "customer_documents", "fire", "on_approved", "remind_renewals", "update_contract"]
 
 
@@ -49,7 +62,8 @@ def buyer_of(db: Session, customer: Customer) -> dict[str, str]:
     """The buyer's particulars as the contract prints them: name, full
     address, USCC as tax number, main contact and phone."""
     contact = docs.main_contact(db, customer.id)
-    address = "".join(p for p in (customer.province, customer.city, customer.district) if p) + customer.address
+    parts = [customer.province, customer.city if customer.city != customer.province else "", customer.district]
+    address = "".join(p for p in parts if p) + customer.address
     phone = (contact.mobile or contact.phone) if contact is not None else ""
     return {"buyer_name": customer.name, "buyer_address": address[:300], "buyer_tax_no": customer.uscc,
             "buyer_representative": contact.name if contact is not None else "",
@@ -113,15 +127,16 @@ def describe_term(term: PaymentTerm) -> str:
     return "；".join(parts)
 
 
-def create_contract(db: Session, actor: Actor, values: Mapping[str, Any], *, quote_id: int | None = None) -> Contract:
+def create_contract(db: Session, actor: Actor, values: Mapping[str, Any], *,
+                    quote_id: int | None = None) -> Contract:
     """A new draft contract owned by ``actor``, numbered from
     ``sales.contract``; the buyer's particulars left empty are copied from
     the customer. Bad input raises one ValidationError; nothing is written."""
     actor.require("sales.contract.create")
     clean, rows = _checked(db, actor, values, copy_buyer=True)
     contract = Contract(org_id=actor.org_id, owner_id=actor.user_id, department_id=actor.department_id,
-                        number=next_number(db, docs.registry_of(db), "sales.contract", actor.org_id), revision=1,
-                        state="draft", quote_id=quote_id, **clean)
+                        number=next_number(db, docs.registry_of(db), "sales.contract", actor.org_id),
+                        revision=1, state="draft", quote_id=quote_id, **clean)
     db.add(contract)
     db.flush()
     line_services.write_lines(db, contract, ContractLine, "contract_id", rows)
@@ -230,11 +245,12 @@ def remind_due(db: Session) -> list[int]:
     """Remind the owners of the contracts due (once each); their ids."""
     found = due_renewals(db)
     for contract in found:
-        notify(db, user_ids=[contract.owner_id], subject=N_("Contract {number} ends on {date}"),
+        notify(db, user_ids=[contract.owner_id or 0], subject=N_("Contract {number} ends on {date}"),
                body=N_("{number} with {customer} ends on {date}: talk to the customer about renewing it."),
                params={"number": contract.number, "customer": contract.buyer_name,
                        "date": contract.end_on.isoformat() if contract.end_on else ""},
-               link=f"/sales/contracts/{contract.id}", category="reminder", record=("sales.contract", contract.id))
+               link=f"/sales/contracts/{contract.id}", category="reminder",
+               record=("sales.contract", contract.id))
         contract.renewal_reminded_at = utcnow()
     db.flush()
     return [c.id for c in found]

@@ -111,7 +111,8 @@ def currency_of(db: Session, code: Any, errors: dict[str, str]) -> str:
     return value
 
 
-def price_list_of(db: Session, actor: Actor, price_list_id: Any, currency: str, errors: dict[str, str]) -> int | None:
+def price_list_of(db: Session, actor: Actor, price_list_id: Any, currency: str,
+                  errors: dict[str, str]) -> int | None:
     wanted = as_int(price_list_id)
     if wanted is None:
         return None

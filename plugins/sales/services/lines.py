@@ -61,7 +61,8 @@ def readable_products(db: Session, actor: Actor, ids: set[int]) -> set[int]:
 
 def currencies(db: Session) -> list[tuple[str, str]]:
     """The catalog's currencies, base first (CNY when the catalog has none)."""
-    rows = db.execute(select(Currency.code, Currency.name).order_by(Currency.is_base.desc(), Currency.code)).all()
+    rows = db.execute(select(Currency.code, Currency.name)
+                      .order_by(Currency.is_base.desc(), Currency.code)).all()
     return [(code, f"{code} {name}") for code, name in rows] or [("CNY", "CNY 人民币")]
 
 

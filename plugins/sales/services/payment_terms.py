@@ -56,7 +56,7 @@ def clean_instalments(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
             errors[f"instalment_{n}"] = N_("Row {n}: choose one of the offered values.")
         else:
             total += percent
-            out.append({"label": label, "percent": str(percent.normalize()), "days": days, "basis": basis})
+            out.append({"label": label, "percent": f"{percent.normalize():f}", "days": days, "basis": basis})
     if not out and not errors:
         errors["instalments"] = N_("Add at least one instalment.")
     elif not errors and total != 100:

@@ -35,7 +35,8 @@ __all__ = ["create_quote", "expire_quotes", "fire", "from_opportunity", "quote_l
            "revisions", "update_quote"]
 
 
-def _checked(db: Session, actor: Actor, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _checked(db: Session, actor: Actor,
+             values: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The header's values and the clean lines, or one ValidationError naming
     every bad field and line."""
     errors: dict[str, str] = {}
