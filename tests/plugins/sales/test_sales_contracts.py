@@ -211,7 +211,7 @@ def test_an_approved_contract_is_locked_on_the_page_the_api_and_the_service(
     assert patch.status_code == 409, patch.text
     after = get(kernel, contract_id)
     assert (after.title, after.version, after.total) == ("原合同", before.version, before.total)
-    assert lines_of(kernel, contract_id) == [("产品 %d" % products["server"], Decimal("1.000"), Decimal("48000.00"))]
+    assert lines_of(kernel, contract_id) == [(f"产品 {products['server']}", Decimal("1.000"), Decimal("48000.00"))]
 
 
 def test_an_amendment_keeps_the_old_contract_and_copies_its_lines(
