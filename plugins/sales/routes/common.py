@@ -114,7 +114,7 @@ class DocumentCrud(Crud):
             return ctx.render("sales/_document_table.html", crud=self, page=page, **extra)
         groups = ctx.kernel.pm.hook.list_actions(session=ctx.db, model_key=self.key, actor=ctx.user)
         actions = sorted((p for group in groups for p in group or ()), key=lambda p: (p.order, p.key))
-        return ctx.render("sales/document_list.html", crud=self, page=page, actions=actions, **extra)
+        return ctx.render("sales/quote_list.html", crud=self, page=page, actions=actions, **extra)
 
     # -------------------------------------------------------------- form
 

@@ -126,7 +126,7 @@ contracts = ContractCrud(
         Column("owner_id", N_("Owner"), kind="user"),
     ],
     detail_template="sales/contract_detail.html", detail_context=_detail_context,
-    list_template="sales/contract_list.html", form_template="sales/contract_form.html",
+    list_template="sales/contract_list.html", form_template="sales/contract_edit.html",
 )
 contracts.lines_of = services.contract_lines
 

@@ -31,7 +31,7 @@ def _values(ctx: Ctx) -> dict[str, Any]:
 def _form(ctx: Ctx, term: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
     rows = list(values.get("instalments") or [])
     rows += [{}] * max(4 - len(rows), 1)
-    return ctx.render("sales/payment_term_form.html", status=status, term=term, values=values, rows=rows,
+    return ctx.render("sales/payment_term_edit.html", status=status, term=term, values=values, rows=rows,
                       errors=errors, bases=services.BASES)
 
 

@@ -108,7 +108,7 @@ quotes = QuoteCrud(
         Column("owner_id", N_("Owner"), kind="user"),
     ],
     detail_template="sales/quote_detail.html", detail_context=_detail_context,
-    list_template="sales/document_list.html", form_template="sales/quote_form.html",
+    list_template="sales/quote_list.html", form_template="sales/quote_edit.html",
 )
 quotes.lines_of = services.quote_lines
 
