@@ -23,7 +23,14 @@ LINE_FIELDS = ("description", "unit", "quantity", "unit_price", "list_price", "d
 def _lines(actor: Actor, model: Any, lines: list[Any]) -> list[dict[str, Any]]:
     hidden = actor.hidden_fields(model)
     return [{key: (getattr(line, key) if key not in hidden else None) for key in LINE_FIELDS}
-            | {"quantity": line.quantity.normalize() if "quantity" not in hidden else None} for line in lines]
+            | {key: _plain(getattr(line, key)) if key not in hidden else "" for key in ("quantity", "discount",
+                                                                                         "tax_rate")}
+            for line in lines]
+
+
+def _plain(value: Any) -> str:
+    """A quantity or percentage as written: 2, 0.5, 13 (no trailing zeros, no exponent)."""
+    return f"{value.normalize():f}" if value is not None else ""
 
 
 def _paragraphs(value: str) -> list[str]:

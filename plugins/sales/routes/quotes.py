@@ -78,13 +78,11 @@ quotes = QuoteCrud(
     model=Quote, noun="quote", path="/quotes", title=N_("Quotes"), title_attr="number",
     list_view=ListView(Quote, [
         Column("number", N_("Quote number"), link=True),
-        Column("revision", N_("Revision"), kind="number"),
         Column("customer_id", N_("Customer"), kind="ref", ref=Customer),
         Column("title", N_("Subject")),
         Column("issued_on", N_("Quote date"), kind="date"),
         Column("valid_until", N_("Valid until"), kind="date"),
         Column("state", N_("State"), kind="choice", choices=QUOTE_STATES),
-        Column("currency_code", N_("Currency")),
         Column("total", N_("Total"), kind="money"),
         Column("owner_id", N_("Owner"), kind="user"),
     ], search=("number", "title"), filters=[
