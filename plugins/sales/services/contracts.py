@@ -111,7 +111,8 @@ def _checked(db: Session, actor: Actor, values: Mapping[str, Any], *,
         clean[key] = (given or found.get(key, ""))[:BUYER[key]]
     rows: list[dict[str, Any]] = []
     try:
-        rows = line_services.clean(db, actor, values.get("lines") or (), clean["currency_code"])
+        if "lines" in values:  # the API makes a draft's header first; its lines come from the page
+            rows = line_services.clean(db, actor, values["lines"] or (), clean["currency_code"])
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:

@@ -61,7 +61,8 @@ def _checked(db: Session, actor: Actor,
         errors["valid_until"] = N_("A quote is valid until a day on or after its date.")
     rows: list[dict[str, Any]] = []
     try:
-        rows = line_services.clean(db, actor, values.get("lines") or (), clean["currency_code"])
+        if "lines" in values:  # the API makes a draft's header first; its lines come from the page
+            rows = line_services.clean(db, actor, values["lines"] or (), clean["currency_code"])
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:

@@ -347,3 +347,29 @@ def test_a_won_opportunity_offers_a_quote_prefilled_from_the_deal(kernel: Kernel
     assert 'id="panel-sales-opportunity-quotes"' in page and f"/sales/quotes/new?opportunity_id={deal_id}" in page
     form = client.get(f"/sales/quotes/new?opportunity_id={deal_id}").text
     assert "产线传感器" in form and 'value="2500.00"' in form and "宁德时代" in form
+
+
+def test_the_api_makes_a_draft_quote_header_and_submitting_it_needs_lines(
+        client: Any, kernel: Kernel, team: dict[str, Any], new_customer: Any) -> None:
+    customer = new_customer(team["rep1"], "顺丰控股")
+    client.login("rep1")
+    api = {"X-CSRF-Token": client.csrf(), "Accept": "application/json"}
+    created = client.post("/api/v1/sales/quote", json={"customer_id": customer, "currency_code": "CNY",
+                                                        "issued_on": "2026-03-02", "title": "快递柜"}, headers=api)
+    assert created.status_code == 201, created.text
+    quote_id = created.json()["id"]
+    with kernel.db.session(write=False) as db:
+        quote = db.get(Quote, quote_id)
+        assert quote is not None and (quote.owner_id, quote.total, quote.state) == (team["rep1"].id, 0, "draft")
+        assert quote.number.startswith("BJ-")
+    with kernel.db.session() as db:
+        try:
+            services.fire(db, actor_of(kernel, db, team["rep1"]), quote_id, "submit")
+            raise AssertionError("submitted without lines")
+        except ValidationError as exc:
+            assert set(exc.errors) == {"lines"}
+    # a customer the rep may not see is refused, naming the field
+    other = new_customer(team["rep3"], "别人的客户")
+    refused = client.post("/api/v1/sales/quote", json={"customer_id": other, "currency_code": "CNY",
+                                                        "issued_on": "2026-03-02"}, headers=api)
+    assert refused.status_code == 422 and "customer_id" in refused.text
