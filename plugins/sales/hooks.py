@@ -103,9 +103,15 @@ def register_print_templates() -> list[PrintDecl]:
 @hookimpl
 def on_record_transitioned(session: Session, actor: Actor, record: Any, transition: str, from_state: str,
                            to_state: str, comment: str) -> None:
-    """A contract reaching ``approved`` (by hand or by its approval chain):
-    stamp it and fire ``sales_contract_approved``."""
-    if getattr(record, "__model_key__", "") == "sales.contract" and to_state == "approved":
+    """A quote or contract is submitted only with lines (from any page, the
+    API or a service); a contract reaching ``approved`` (by hand or by its
+    approval chain) is stamped and ``sales_contract_approved`` fires."""
+    key = getattr(record, "__model_key__", "")
+    if key in ("sales.quote", "sales.contract") and transition == "submit":
+        from plugins.sales.services.documents import ensure_lines
+
+        ensure_lines(session, record)
+    if key == "sales.contract" and to_state == "approved":
         from plugins.sales.services.contracts import on_approved
 
         on_approved(session, actor, record)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, NotFound, get_for, utcnow
+from core import N_, Actor, Conflict, NotFound, get_for, utcnow
 from plugins.catalog.models import Currency, PriceList
 from plugins.crm.models import Contact, Customer, Opportunity
 
@@ -128,3 +128,13 @@ def price_list_of(db: Session, actor: Actor, price_list_id: Any, currency: str,
 def main_contact(db: Session, customer_id: int) -> Contact | None:
     return db.scalar(select(Contact).where(Contact.customer_id == customer_id, Contact.deleted_at.is_(None))
                      .order_by(Contact.is_main.desc(), Contact.id).limit(1))
+
+
+def ensure_lines(db: Session, document: Any) -> None:
+    """Conflict when a quote or contract has no line (it is not submitted so)."""
+    from plugins.sales.models import ContractLine, QuoteLine
+
+    model, column = (QuoteLine, QuoteLine.quote_id) if document.__model_key__ == "sales.quote" else \
+        (ContractLine, ContractLine.contract_id)
+    if db.scalar(select(model.id).where(column == document.id).limit(1)) is None:
+        raise Conflict(N_("Add at least one line before submitting."))

@@ -373,3 +373,9 @@ def test_the_api_makes_a_draft_quote_header_and_submitting_it_needs_lines(
     refused = client.post("/api/v1/sales/quote", json={"customer_id": other, "currency_code": "CNY",
                                                         "issued_on": "2026-03-02"}, headers=api)
     assert refused.status_code == 422 and "customer_id" in refused.text
+    # nor through the page's workflow button or the API's transition
+    assert client.submit(f"/workflow/sales.quote/{quote_id}/submit",
+                         headers={"Accept": "application/json"}).status_code == 409
+    assert client.post(f"/api/v1/sales/quote/{quote_id}/transitions/submit", json={},
+                       headers=api).status_code == 409
+    assert state_of(kernel, quote_id) == "draft"
