@@ -133,6 +133,17 @@ def test_a_quote_is_made_with_the_line_editor_submitted_and_printed(admin_page: 
     pdf_file.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf_file),
                     str(SCREENSHOTS / "sales-quote-print")], check=True)
+    # a contract from the quote: its lines and the buyer copied from the customer
+    page.goto(quote_url)
+    page.locator("#sales-quote-actions button", has_text="生成合同").click()
+    page.wait_for_url(re.compile(r".*/sales/contracts/\d+$"))
+    expect(page.locator("#sales-document-total")).to_have_text("121,900.00")
+    expect(page.locator("main")).to_contain_text(CUSTOMER)
+    shoot(page, SCREENSHOTS / "sales-contract-detail.png")
+    contract_url = page.url
+    page.goto(contract_url + "/edit")
+    expect(page.locator("#sales-lines tr.sales-line")).to_have_count(3)
+    shoot(page, tmp_path / "contract-form.png")
     # the list with its sums
     page.goto("/sales/quotes")
     expect(page.locator("#sales-sums")).to_contain_text("121,900.00")
@@ -146,4 +157,6 @@ def test_a_quote_is_made_with_the_line_editor_submitted_and_printed(admin_page: 
     shoot(english, tmp_path / "quote-detail-en.png")
     english.goto("/sales/quotes/new")
     shoot(english, tmp_path / "quote-form-en.png")
+    english.goto(contract_url)
+    shoot(english, tmp_path / "contract-detail-en.png")
     print("English shots:", tmp_path)
