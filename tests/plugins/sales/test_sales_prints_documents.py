@@ -20,8 +20,9 @@ CLAUSE = ("甲方应按照本合同约定的时间、地点和方式交付货物
           "乙方应在收到货物后七个工作日内完成验收，逾期未提出书面异议的视为验收合格。")
 
 
-def pdf_text(pdf: bytes) -> str:
-    done = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+def pdf_text(pdf: bytes, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    done = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", *pages, "-", "-"], input=pdf, capture_output=True,
                           check=True, timeout=60)
     return done.stdout.decode("utf-8")
 
@@ -89,3 +90,21 @@ def test_a_long_contract_runs_over_pages_with_page_numbers_and_both_languages(
     assert "Buyer" in both and "买方" in both
     english = pdf_text(client.get(f"/printing/documents/sales.contract/{contract_id}?lang=en").content)
     assert "Total" in english and "壹拾叁万" not in english
+
+
+def test_the_lines_header_repeats_on_every_page_of_a_long_contract(
+        client: Any, kernel: Kernel, team: dict[str, Any], new_customer: Any, products: dict[str, int]) -> None:
+    customer = new_customer(team["rep1"], "中国石油天然气集团有限公司")
+    rows = [{"product_id": None, "description": f"备品备件 {n:02d}", "quantity": "1", "unit_price": "100",
+             "tax_rate": "13"} for n in range(1, 61)]
+    with kernel.db.session() as db:
+        contract = contract_services.create_contract(db, actor_of(kernel, db, team["rep1"]), {
+            "customer_id": customer, "lines": rows})
+        contract_id = contract.id
+    client.login("rep1")
+    pdf = client.get(f"/printing/documents/sales.contract/{contract_id}").content
+    assert pdf_pages(pdf) >= 2
+    second = squash(pdf_text(pdf, page=2))
+    # the table goes on on page 2 under its header again
+    assert "序号" in second and "单价" in second and "备品备件60" in squash(pdf_text(pdf))
+    assert "6,000.00" in squash(pdf_text(pdf)) and "陆仟元整" in squash(pdf_text(pdf))
