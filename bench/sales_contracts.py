@@ -74,7 +74,8 @@ def main() -> int:
         db.flush()
         manager = User(username="manager", display_name="钱经理", org_id=org.id, department_id=team.id,
                        password_hash="x")
-        rep = User(username="rep", display_name="孙销售", org_id=org.id, department_id=team.id, password_hash="x")
+        rep = User(username="rep", display_name="孙销售", org_id=org.id, department_id=team.id,
+                   password_hash="x")
         db.add_all([manager, rep])
         db.flush()
         team.head_id = manager.id
@@ -87,7 +88,8 @@ def main() -> int:
         db.flush()
         products = [Product(org_id=org.id, owner_id=rep.id, code=f"P-{i:03d}", name=f"产品{i}", unit_id=unit.id,
                             list_price=Decimal(1000 + 250 * i), tax_rate=Decimal("13")) for i in range(10)]
-        customers = [Customer(org_id=org.id, owner_id=rep.id, department_id=team.id, name=f"客户{i:02d}有限公司",
+        customers = [Customer(org_id=org.id, owner_id=rep.id, department_id=team.id,
+                              name=f"客户{i:02d}有限公司",
                               address=f"北京市海淀区中关村大街{i}号") for i in range(20)]
         db.add_all(products + customers)
         db.flush()
@@ -102,11 +104,13 @@ def main() -> int:
         slow = n % 10 == 9
         with kernel.db.session() as db:
             actor = load_actor(db, db.get(User, rep_id), all_codes=codes)  # type: ignore[arg-type]
-            lines = [{"product_id": product_ids[(n + k) % 10], "description": f"产品 {k}", "quantity": str(k + 1),
-                      "unit_price": str(1000 + 250 * ((n + k) % 10)), "discount": "12" if slow and k == 0 else "5",
+            lines = [{"product_id": product_ids[(n + k) % 10], "description": f"产品 {k}",
+                      "quantity": str(k + 1), "unit_price": str(1000 + 250 * ((n + k) % 10)),
+                      "discount": "12" if slow and k == 0 else "5",
                       "tax_rate": "13"} for k in range(5)]
             contract = contracts.create_contract(db, actor, {
-                "customer_id": customer_ids[n % 20], "signed_on": date(2026, 3, 2), "start_on": date(2026, 3, 2),
+                "customer_id": customer_ids[n % 20], "signed_on": date(2026, 3, 2),
+                "start_on": date(2026, 3, 2),
                 "end_on": date(2027, 3, 1), "lines": lines})
             state = contracts.fire(db, actor, contract.id, "submit").state
             if state == "pending":
