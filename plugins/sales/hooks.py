@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from core import (
     N_,
+    JobDecl,
     MenuItem,
+    Panel,
     PermissionDecl,
+    PrintDecl,
     RoleDecl,
     RoleGrant,
     Routes,
@@ -58,7 +61,7 @@ def register_routes() -> Routes:
 
 @hookimpl
 def register_menu_items() -> list[MenuItem]:
-    return [*widgets.MENU]
+    return [*DOCUMENT_MENU, *widgets.MENU]
 
 
 @hookimpl
@@ -70,6 +73,64 @@ def register_workflows() -> list[WorkflowDecl]:
 def register_sequences() -> list[SequenceDecl]:
     return [SequenceDecl("sales.quote", N_("Quote number"), "BJ-{year}-{seq:05}"),
             SequenceDecl("sales.contract", N_("Contract number"), "HT-{year}-{seq:05}")]
+
+
+# ----------------------------------------------------------------- quotes and contracts
+
+DOCUMENT_MENU = [
+    MenuItem("sales.quotes", N_("Quotes"), "sales:quote_list", "sales.quote.read", icon="file-dollar",
+             section=N_("Sales"), order=300),
+    MenuItem("sales.contracts", N_("Contracts"), "sales:contract_list", "sales.contract.read",
+             icon="file-certificate", section=N_("Sales"), order=301),
+    MenuItem("sales.payment_terms", N_("Payment terms"), "sales:payment_term_list", "sales.payment_term.update",
+             icon="calendar-dollar", section=N_("Administration"), order=930),
+]
+
+
+@hookimpl
+def register_jobs() -> list[JobDecl]:
+    from plugins.sales.services import contracts, quotes
+
+    return [JobDecl("sales.expire_quotes", quotes.expire_quotes, "10 1 * * *"),
+            JobDecl("sales.renewal_reminders", contracts.remind_renewals, "20 8 * * *")]
+
+
+@hookimpl
+def register_print_templates() -> list[PrintDecl]:
+    from plugins.sales.prints import PRINTS
+
+    return list(PRINTS)
+
+
+@hookimpl
+def on_record_transitioned(session: Session, actor: Actor, record: Any, transition: str, from_state: str,
+                           to_state: str, comment: str) -> None:
+    """A quote or contract is submitted only with lines (from any page, the
+    API or a service); a contract reaching ``approved`` (by hand or by its
+    approval chain) is stamped and ``sales_contract_approved`` fires."""
+    key = getattr(record, "__model_key__", "")
+    if key in ("sales.quote", "sales.contract") and transition == "submit":
+        from plugins.sales.services.documents import ensure_lines
+
+        ensure_lines(session, record)
+    if key == "sales.contract" and to_state == "approved":
+        from plugins.sales.services.contracts import on_approved
+
+        on_approved(session, actor, record)
+
+
+@hookimpl
+def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel]:
+    from plugins.sales.crm import customer_panels
+
+    return customer_panels(session, actor, customer)
+
+
+@hookimpl
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    from plugins.sales.crm import opportunity_panels
+
+    return opportunity_panels(session, model_key, record, actor)
 
 
 # ----------------------------------------------------------------- targets and commissions
