@@ -149,8 +149,11 @@ def is_locked(registry: Registry, record: Base) -> bool:
 def ensure_editable(registry: Registry, record: Base) -> None:
     """Conflict when the record is in a locked state of its workflow."""
     if is_locked(registry, record):
+        wf = workflow_of(registry, record)
+        state = str(getattr(record, "state", ""))
+        # the state's label: parameters are translated when the message is shown
         raise Conflict(N_("This document is “{state}” and can no longer be changed."),
-                       state=str(getattr(record, "state", "")))
+                       state=wf.state_label(state) if wf else state)
 
 
 def history(session: Session, actor: Actor, model_key: str, record_id: int) -> list[Row[Any]]:

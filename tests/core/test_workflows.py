@@ -194,6 +194,8 @@ def test_the_refusal_is_translated(kernel, make, client):
     assert publish(client, note_id).status_code == 303
     refused = client.get(f"/notes/{note_id}/edit", headers={"Accept-Language": "zh-CN"})
     assert refused.status_code == 409 and "不能再修改" in refused.text
+    # the state is named by its label, in the reader's language, not by its key
+    assert "“已发布”" in refused.text and "published" not in refused.text.split("不能再修改")[0][-40:]
 
 
 def test_a_note_cannot_be_amended_since_it_has_no_amends_id(kernel, make):

@@ -39,7 +39,7 @@ class PriceList(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, Audited
     valid_from: Mapped[date | None] = mapped_column(Date, info={"label": N_("Valid from")})
     valid_to: Mapped[date | None] = mapped_column(Date, info={"label": N_("Valid until")})
     priority: Mapped[int] = mapped_column(Integer, default=10, info={"label": N_("Priority")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})
     active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
 
 

@@ -71,7 +71,7 @@ price_lists = Crud(
         FormField("priority", N_("Priority"), "int",
                   help=N_("Where several lists hold a price, the highest wins.")),
         FormField("active", N_("Active"), "bool"),
-        FormField("note", N_("Note"), "textarea", max_length=2000),
+        FormField("note", N_("Remarks"), "textarea", max_length=2000),
     ]),
     create=services.create_price_list, update=services.update_price_list,
     detail_fields=[
@@ -79,7 +79,7 @@ price_lists = Crud(
         Column("customer_level", N_("Customer level"), kind="translated", getter=_level),
         Column("valid_from", N_("Valid from"), kind="date"), Column("valid_to", N_("Valid until"), kind="date"),
         Column("priority", N_("Priority"), kind="number"), Column("active", N_("Active"), kind="bool"),
-        Column("note", N_("Note")),
+        Column("note", N_("Remarks")),
     ],
     detail_template="catalog/price_list_detail.html", detail_context=_detail_context,
     form_template="catalog/price_list_edit.html", form_context=lambda ctx, record: _levels(ctx),

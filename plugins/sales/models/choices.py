@@ -6,7 +6,7 @@ from core import N_
 
 QUOTE_STATES = {
     "draft": N_("Draft"), "submitted": N_("Awaiting approval"), "approved": N_("Approved"),
-    "sent": N_("Sent"), "accepted": N_("Accepted"), "declined": N_("Declined"),
+    "sent": N_("Sent to customer"), "accepted": N_("Accepted"), "declined": N_("Declined"),
     "expired": N_("Expired"), "revised": N_("Revised"),
 }
 

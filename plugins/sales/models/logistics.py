@@ -45,7 +45,7 @@ class Delivery(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
     receiver_phone: Mapped[str] = mapped_column(String(50), default="", info={"label": N_("Receiver's phone")})
     carrier: Mapped[str] = mapped_column(String(100), default="", info={"label": N_("Carrier")})
     tracking_no: Mapped[str] = mapped_column(String(100), default="", info={"label": N_("Tracking number")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})
     state: Mapped[str] = mapped_column(String(20), default="draft",
                                        info={"label": N_("State"), "choices": DELIVERY_STATES})
 

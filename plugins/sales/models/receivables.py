@@ -83,7 +83,7 @@ class Receipt(IdMixin, OrgScopedMixin, TimestampMixin, AuditedMixin, Base):
                                         info={"label": N_("Payment method"), "choices": PAYMENT_METHODS})
     reference: Mapped[str] = mapped_column(String(100), default="", info={"label": N_("Bank reference")})
     payer: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("Payer")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": N_("Voided")})
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": N_("Posted to finance")})
 
