@@ -1,0 +1,164 @@
+"""The receivables ageing report (应收账龄) and the receivables list.
+
+As of a date, what each customer still owes on its open instalments
+(``amount − received``), split by how long it is overdue: not yet due
+(``due_on`` on or after the date), 1–30, 31–60, 61–90 and over 90 days.
+One aggregate query (``CASE`` on ``due_on`` against the date's cut-offs,
+``GROUP BY`` customer) filtered by the reader's scope of instalments, so a
+figure never counts what the reader could not open; a figure drills to the
+instalments behind it through the same predicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from core import N_, Actor, ValidationError, scope
+from plugins.crm.models import Customer
+from plugins.sales.models import Contract, Instalment
+from plugins.sales.services.receivables import OPEN_STATES, outstanding_expr
+
+#: bucket key -> label, in the report's order
+BUCKETS = {"current": N_("Not yet due"), "d1_30": N_("1-30 days"), "d31_60": N_("31-60 days"),
+           "d61_90": N_("61-90 days"), "over_90": N_("Over 90 days")}
+
+
+@dataclass
+class AgeingRow:
+    customer_id: int | None
+    name: str
+    buckets: dict[str, Decimal]
+    total: Decimal
+    count: int
+
+
+@dataclass
+class Ageing:
+    as_of: date
+    rows: list[AgeingRow]
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    total: Decimal = Decimal(0)
+    count: int = 0
+
+
+def _bounds(as_of: date, bucket: str) -> Any:
+    """The ``due_on`` condition of a bucket as of ``as_of``."""
+    day = timedelta(days=1)
+    ranges = {"current": (as_of, None), "d1_30": (as_of - 30 * day, as_of - day),
+              "d31_60": (as_of - 60 * day, as_of - 31 * day), "d61_90": (as_of - 90 * day, as_of - 61 * day),
+              "over_90": (None, as_of - 91 * day)}
+    if bucket not in ranges:
+        raise ValidationError({"bucket": N_("Unknown ageing bucket.")})
+    low, high = ranges[bucket]
+    conditions = []
+    if low is not None:
+        conditions.append(Instalment.due_on >= low)
+    if high is not None:
+        conditions.append(Instalment.due_on <= high)
+    return and_(*conditions)
+
+
+def _open(actor: Actor) -> Any:
+    return and_(Instalment.state.in_(OPEN_STATES), scope(actor, Instalment, "read"))
+
+
+def ageing(db: Session, actor: Actor, as_of: date, *, customer_id: int | None = None) -> Ageing:
+    """The report as of ``as_of``: one row per customer owing anything, in
+    order of the amount owed (largest first), and the totals."""
+    actor.require("sales.instalment.read")
+    due = outstanding_expr()
+    columns = [func.coalesce(func.sum(case((_bounds(as_of, key), due), else_=0)), 0).label(key)
+               for key in BUCKETS]
+    query = (select(Instalment.customer_id, *columns, func.count().label("n"))
+             .where(_open(actor)).group_by(Instalment.customer_id))
+    if customer_id is not None:
+        query = query.where(Instalment.customer_id == customer_id)
+    found = db.execute(query).all()
+    names = (_names(db, [r[0] for r in found]) if len(found) <= 5000 else _all_names(db, actor))
+    report = Ageing(as_of=as_of, rows=[], totals={key: Decimal(0) for key in BUCKETS})
+    for row in found:
+        buckets = {key: Decimal(row[n + 1]) for n, key in enumerate(BUCKETS)}
+        total = sum(buckets.values(), Decimal(0))
+        if total == 0:
+            continue
+        report.rows.append(AgeingRow(row[0], names.get(row[0], f"#{row[0]}"), buckets, total, int(row[-1])))
+        for key, value in buckets.items():
+            report.totals[key] += value
+        report.total += total
+        report.count += int(row[-1])
+    report.rows.sort(key=lambda r: (-r.total, r.name))
+    return report
+
+
+def _names(db: Session, ids: list[int]) -> dict[int, str]:
+    return {i: name for i, name in db.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))}
+
+
+def _all_names(db: Session, actor: Actor) -> dict[int, str]:
+    """Customers' names for a report of many customers: one query over those
+    with an open instalment the reader may see."""
+    owing = select(Instalment.customer_id).where(_open(actor))
+    return {i: name for i, name in db.execute(select(Customer.id, Customer.name).where(Customer.id.in_(owing)))}
+
+
+def behind(actor: Actor, as_of: date, *, customer_id: int | None = None, bucket: str | None = None) -> Select[Any]:
+    """The drill-down: the open instalments behind a figure of the report
+    (a customer's row, a bucket's column, or one cell), under the same
+    scope, oldest due first."""
+    query = select(Instalment).where(_open(actor))
+    if customer_id is not None:
+        query = query.where(Instalment.customer_id == customer_id)
+    if bucket:
+        query = query.where(_bounds(as_of, bucket))
+    return query.order_by(Instalment.due_on, Instalment.id)
+
+
+# ------------------------------------------------------------------ the receivables list
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    state: str = ""          # open, partial, paid, cancelled; "" every one; "unpaid" open and partial
+    overdue: bool = False
+    owner_id: int | None = None
+    customer_id: int | None = None
+    month: str = ""          # due month, YYYY-MM
+
+
+def receivables(db: Session, actor: Actor, filters: ListFilters, *, on: date,
+                limit: int = 200, offset: int = 0) -> tuple[list[tuple[Instalment, str, str]], int]:
+    """Instalments ``actor`` may read, filtered in SQL, oldest due first,
+    each with its contract's number and its customer's name; and how many
+    there are (at most 1,000 counted)."""
+    actor.require("sales.instalment.read")
+    query = select(Instalment, Contract.number, Customer.name).join(
+        Contract, Contract.id == Instalment.contract_id).join(Customer, Customer.id == Instalment.customer_id)
+    query = query.where(scope(actor, Instalment, "read"))
+    if filters.state == "unpaid":
+        query = query.where(Instalment.state.in_(OPEN_STATES))
+    elif filters.state:
+        query = query.where(Instalment.state == filters.state)
+    if filters.overdue:
+        query = query.where(Instalment.state.in_(OPEN_STATES), Instalment.due_on < on)
+    if filters.owner_id is not None:
+        query = query.where(Instalment.owner_id == filters.owner_id)
+    if filters.customer_id is not None:
+        query = query.where(Instalment.customer_id == filters.customer_id)
+    if filters.month:
+        try:
+            year, month = (int(p) for p in filters.month.split("-", 1))
+            first = date(year, month, 1)
+        except ValueError:
+            raise ValidationError({"month": N_("Enter a month as YYYY-MM.")}) from None
+        following = date(year + month // 12, month % 12 + 1, 1)
+        query = query.where(Instalment.due_on >= first, Instalment.due_on < following)
+    count = db.scalar(select(func.count()).select_from(query.with_only_columns(Instalment.id).limit(1000)
+                                                       .subquery())) or 0
+    rows = db.execute(query.order_by(Instalment.due_on, Instalment.id).limit(limit).offset(offset))
+    return [(i, number, name) for i, number, name in rows], int(count)
