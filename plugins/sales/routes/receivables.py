@@ -119,8 +119,8 @@ def ageing_instalments(ctx: Ctx) -> Response:
     customer_id = _int(ctx.query.get("customer_id"))
     rows = list(ctx.db.scalars(reports.behind(ctx.user, as_of, customer_id=customer_id, bucket=bucket)
                                .limit(500)))
-    names = dict(ctx.db.execute(select(Customer.id, Customer.name).where(
-        Customer.id.in_({r.customer_id for r in rows}))))
+    names = {i: name for i, name in ctx.db.execute(select(Customer.id, Customer.name).where(
+        Customer.id.in_({r.customer_id for r in rows})))}
     return ctx.render("sales/ageing_instalments.html", rows=rows, names=names, as_of=as_of, bucket=bucket,
                       buckets=reports.BUCKETS, states=INSTALMENT_STATES, customer_id=customer_id)
 

@@ -24,6 +24,8 @@ from plugins.crm.models import Customer
 from plugins.sales.models import Contract, Instalment
 from plugins.sales.services.receivables import OPEN_STATES, outstanding_expr
 
+#: the scale of Money columns: sums come back at it on every database
+CENT = Decimal("0.01")
 #: bucket key -> label, in the report's order
 BUCKETS = {"current": N_("Not yet due"), "d1_30": N_("1-30 days"), "d31_60": N_("31-60 days"),
            "d61_90": N_("61-90 days"), "over_90": N_("Over 90 days")}
@@ -83,7 +85,7 @@ def ageing(db: Session, actor: Actor, as_of: date, *, customer_id: int | None = 
     names = (_names(db, [r[0] for r in found]) if len(found) <= 5000 else _all_names(db, actor))
     report = Ageing(as_of=as_of, rows=[], totals={key: Decimal(0) for key in BUCKETS})
     for row in found:
-        buckets = {key: Decimal(row[n + 1]) for n, key in enumerate(BUCKETS)}
+        buckets = {key: Decimal(row[n + 1] or 0).quantize(CENT) for n, key in enumerate(BUCKETS)}
         total = sum(buckets.values(), Decimal(0))
         if total == 0:
             continue

@@ -45,15 +45,18 @@ def returnable(db: Session, contract_id: int, delivery_id: int | None) -> dict[i
     left = {line.id: line.delivered - line.returned for line in lines}
     if delivery_id is None:
         return left
-    sent = dict(db.execute(select(DeliveryLine.contract_line_id, func.sum(DeliveryLine.quantity))
-                           .where(DeliveryLine.delivery_id == delivery_id)
-                           .group_by(DeliveryLine.contract_line_id)))
-    back = dict(db.execute(select(ReturnLine.contract_line_id, func.sum(ReturnLine.quantity))
-                           .join(SalesReturn, SalesReturn.id == ReturnLine.return_id)
-                           .where(SalesReturn.delivery_id == delivery_id, SalesReturn.state != "cancelled",
-                                  SalesReturn.deleted_at.is_(None))
-                           .group_by(ReturnLine.contract_line_id)))
+    sent = _pairs(db, select(DeliveryLine.contract_line_id, func.sum(DeliveryLine.quantity))
+                  .where(DeliveryLine.delivery_id == delivery_id).group_by(DeliveryLine.contract_line_id))
+    back = _pairs(db, select(ReturnLine.contract_line_id, func.sum(ReturnLine.quantity))
+                  .join(SalesReturn, SalesReturn.id == ReturnLine.return_id)
+                  .where(SalesReturn.delivery_id == delivery_id, SalesReturn.state != "cancelled",
+                         SalesReturn.deleted_at.is_(None))
+                  .group_by(ReturnLine.contract_line_id))
     return {lid: min(q, Decimal(sent.get(lid) or 0) - Decimal(back.get(lid) or 0)) for lid, q in left.items()}
+
+
+def _pairs(db: Session, query: Any) -> dict[int, Any]:
+    return {key: value for key, value in db.execute(query)}
 
 
 def refundable(db: Session, contract: Contract, *, besides: int | None = None) -> Decimal:
