@@ -9,13 +9,31 @@ from typing import Any
 
 from starlette.responses import Response
 
-from core import N_, Column, Conflict, Crud, Ctx, Filter, Form, FormField, ListView, ValidationError, get_for
+from core import (
+    N_,
+    BadRequest,
+    Column,
+    Conflict,
+    Crud,
+    Ctx,
+    Filter,
+    Form,
+    FormField,
+    ListView,
+    ValidationError,
+    get_for,
+)
 from plugins.crm.models import Customer
 from plugins.sales.models import Contract, Delivery
 from plugins.sales.models.choices import DELIVERY_STATES
 from plugins.sales.routes.common import routes
 from plugins.sales.services import deliveries as services
 from plugins.sales.services.receivables import contract_for
+
+
+def made_from_contract(db: Any, actor: Any, values: dict[str, Any]) -> Any:
+    """A document made from a contract is created by ``DocumentCrud.create_``, never through this."""
+    raise BadRequest("made from a contract")
 
 
 class DocumentCrud(Crud):
@@ -40,7 +58,7 @@ class DocumentCrud(Crud):
 
     def delete(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "delete")
-        if record.state != "cancelled":
+        if getattr(record, "state", "") != "cancelled":
             raise Conflict(N_("Cancel the document before deleting it."))
         return super().delete(ctx)
 
@@ -100,7 +118,7 @@ deliveries = DocumentCrud(
         FormField("tracking_no", N_("Tracking number"), max_length=100),
         FormField("note", N_("Note"), "textarea", max_length=5000),
     ]),
-    create=lambda db, actor, values: None, update=_update,
+    create=made_from_contract, update=_update,
     detail_fields=[
         Column("contract_id", N_("Contract"), kind="ref", ref=Contract, ref_label="number"),
         Column("customer_id", N_("Customer"), kind="ref", ref=Customer),
@@ -111,7 +129,7 @@ deliveries = DocumentCrud(
         Column("note", N_("Note")),
     ],
     detail_template="sales/delivery_detail.html", detail_context=_detail_context,
-    form_template="sales/delivery_form.html", form_context=_form_context,
+    form_template="sales/delivery_new.html", form_context=_form_context,
 )
 deliveries.make = services.create_delivery
 deliveries.create_code = "sales.delivery.create"

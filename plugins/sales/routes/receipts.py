@@ -21,7 +21,8 @@ PAGE = 100
 def receipt_list(ctx: Ctx) -> Response:
     q = ctx.query
     query = (select(Receipt, Contract.number, Customer.name)
-             .join(Contract, Contract.id == Receipt.contract_id).join(Customer, Customer.id == Receipt.customer_id)
+             .join(Contract, Contract.id == Receipt.contract_id)
+             .join(Customer, Customer.id == Receipt.customer_id)
              .where(scope(ctx.user, Receipt, "read")))
     if q.get("kind") in RECEIPT_KINDS:
         query = query.where(Receipt.kind == q["kind"])
@@ -31,7 +32,8 @@ def receipt_list(ctx: Ctx) -> Response:
     if until:
         query = query.where(Receipt.received_on <= until)
     if q.get("search"):
-        query = query.where(Receipt.number.contains(q["search"][:40]) | Contract.number.contains(q["search"][:40]))
+        text = q["search"][:40]
+        query = query.where(Receipt.number.contains(text) | Contract.number.contains(text))
     rows = ctx.db.execute(query.order_by(Receipt.received_on.desc(), Receipt.id.desc()).limit(PAGE))
     return ctx.render("sales/receipt_list.html", rows=list(rows), kinds=RECEIPT_KINDS, methods=PAYMENT_METHODS,
                       since=since, until=until, kind=q.get("kind", ""), search=q.get("search", ""))

@@ -38,13 +38,14 @@ def _page(ctx: Ctx, contract_id: Any, *, status: int = 200, errors: dict[str, st
                       may_plan=services.allowed(ctx.db, ctx.user, "sales.instalment.update", contract))
 
 
-@routes.get("/contracts/{id:int}/receivables", name="contract_receivables", permission="sales.instalment.read")
-def contract_receivables(ctx: Ctx) -> Response:
+@routes.get("/contracts/{id:int}/receivables", name="receivable_contract", permission="sales.instalment.read")
+def receivable_contract(ctx: Ctx) -> Response:
     return _page(ctx, ctx.params["id"])
 
 
-@routes.post("/contracts/{id:int}/receipts", name="contract_receipt_create", permission="sales.receipt.create")
-def contract_receipt_create(ctx: Ctx) -> Response:
+@routes.post("/contracts/{id:int}/receipts", name="receivable_receipt_create",
+             permission="sales.receipt.create")
+def receivable_receipt_create(ctx: Ctx) -> Response:
     values = {k: ctx.field(k) for k in ("amount", "received_on", "method", "reference", "payer", "note",
                                         "instalment_id")}
     try:
@@ -52,11 +53,11 @@ def contract_receipt_create(ctx: Ctx) -> Response:
     except ValidationError as invalid:
         errors, params = _errors(invalid)
         return _page(ctx, ctx.params["id"], status=422, errors=errors, params=params, values=values)
-    return ctx.redirect("contract_receivables", id=ctx.params["id"], flash="saved")
+    return ctx.redirect("receivable_contract", id=ctx.params["id"], flash="saved")
 
 
-@routes.get("/contracts/{id:int}/plan", name="contract_plan_edit", permission="sales.instalment.update")
-def contract_plan_edit(ctx: Ctx) -> Response:
+@routes.get("/contracts/{id:int}/plan", name="receivable_plan_edit", permission="sales.instalment.update")
+def receivable_plan_edit(ctx: Ctx) -> Response:
     _contract, plan = services.plan_for(ctx.db, ctx.user, ctx.params["id"])
     rows = [{"id": str(i.id), "label": i.label, "percent": "" if i.percent is None else str(i.percent),
              "amount": str(i.amount), "due_on": i.due_on.isoformat()} for i in plan if i.state != "cancelled"]
@@ -65,13 +66,13 @@ def contract_plan_edit(ctx: Ctx) -> Response:
 
 def _rows(ctx: Ctx) -> list[dict[str, str]]:
     fields = ("id", "label", "percent", "amount", "due_on")
-    columns = {f: ctx.form.getlist(f"{f}[]") for f in fields}
+    columns = {f: list(ctx.form.get(f"{f}[]") or []) for f in fields}  # a ``[]`` field is always a list
     count = max((len(v) for v in columns.values()), default=0)
     return [{f: (columns[f][n] if n < len(columns[f]) else "") for f in fields} for n in range(count)]
 
 
-@routes.post("/contracts/{id:int}/plan", name="contract_plan_save", permission="sales.instalment.update")
-def contract_plan_save(ctx: Ctx) -> Response:
+@routes.post("/contracts/{id:int}/plan", name="receivable_plan_save", permission="sales.instalment.update")
+def receivable_plan_save(ctx: Ctx) -> Response:
     rows = _rows(ctx)
     try:
         services.save_plan(ctx.db, ctx.user, ctx.params["id"], rows)
@@ -79,7 +80,7 @@ def contract_plan_save(ctx: Ctx) -> Response:
         errors, params = _errors(invalid)
         return _page(ctx, ctx.params["id"], status=422, errors=errors, params=params, values={"rows": rows},
                      template="sales/receivable_plan_edit.html")
-    return ctx.redirect("contract_receivables", id=ctx.params["id"], flash="saved")
+    return ctx.redirect("receivable_contract", id=ctx.params["id"], flash="saved")
 
 
 def _as_of(ctx: Ctx) -> date:
@@ -144,7 +145,8 @@ def customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel
     if not actor.can("sales.instalment.read"):
         return []
     found = services.of_customer(session, actor, customer.id)
-    rows, _count = reports.receivables(session, actor, reports.ListFilters(state="unpaid", customer_id=customer.id),
+    unpaid = reports.ListFilters(state="unpaid", customer_id=customer.id)
+    rows, _count = reports.receivables(session, actor, unpaid,
                                        on=services.today(), limit=20)
     return [Panel("sales-customer-receivables", N_("Receivables"), "sales/_receivable_customer.html",
                   {"summary": found, "rows": rows, "customer": customer, "states": INSTALMENT_STATES,

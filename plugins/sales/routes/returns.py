@@ -14,7 +14,7 @@ from plugins.crm.models import Customer
 from plugins.sales.models import Contract, Delivery, SalesReturn
 from plugins.sales.models.choices import RETURN_REASONS, RETURN_STATES
 from plugins.sales.routes.common import routes
-from plugins.sales.routes.deliveries import DocumentCrud, contract_form_context
+from plugins.sales.routes.deliveries import DocumentCrud, contract_form_context, made_from_contract
 from plugins.sales.services import returns as services
 
 
@@ -32,7 +32,8 @@ def _form_context(ctx: Ctx, record: Any) -> dict[str, Any]:
 
 
 def _detail_context(ctx: Ctx, record: SalesReturn) -> dict[str, Any]:
-    return {"lines": services.return_lines(ctx.db, record), "contract": ctx.db.get(Contract, record.contract_id),
+    return {"lines": services.return_lines(ctx.db, record),
+            "contract": ctx.db.get(Contract, record.contract_id),
             "refund": services.refund_of(ctx.db, record), "states": RETURN_STATES}
 
 
@@ -60,7 +61,7 @@ returns = DocumentCrud(
         FormField("refund_amount", N_("Refund amount"), "decimal"),
         FormField("description", N_("Details"), "textarea", max_length=5000),
     ]),
-    create=lambda db, actor, values: None, update=_update,
+    create=made_from_contract, update=_update,
     detail_fields=[
         Column("contract_id", N_("Contract"), kind="ref", ref=Contract, ref_label="number"),
         Column("delivery_id", N_("Delivery note"), kind="ref", ref=Delivery, ref_label="number"),
@@ -72,7 +73,7 @@ returns = DocumentCrud(
         Column("description", N_("Details")),
     ],
     detail_template="sales/return_detail.html", detail_context=_detail_context,
-    form_template="sales/return_form.html", form_context=_form_context,
+    form_template="sales/return_new.html", form_context=_form_context,
 )
 returns.make = lambda db, actor, contract_id, values, quantities: services.create_return(
     db, actor, contract_id, values, quantities)

@@ -109,7 +109,8 @@ def _all_names(db: Session, actor: Actor) -> dict[int, str]:
     return {i: name for i, name in db.execute(select(Customer.id, Customer.name).where(Customer.id.in_(owing)))}
 
 
-def behind(actor: Actor, as_of: date, *, customer_id: int | None = None, bucket: str | None = None) -> Select[Any]:
+def behind(actor: Actor, as_of: date, *, customer_id: int | None = None,
+           bucket: str | None = None) -> Select[Any]:
     """The drill-down: the open instalments behind a figure of the report
     (a customer's row, a bucket's column, or one cell), under the same
     scope, oldest due first."""

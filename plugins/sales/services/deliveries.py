@@ -85,7 +85,8 @@ def create_delivery(db: Session, actor: Actor, contract_id: Any, values: Mapping
     texts = _texts(values)
     if not texts["address"]:
         texts["address"] = contract.buyer_address
-    delivery = Delivery(org_id=contract.org_id, owner_id=contract.owner_id, department_id=contract.department_id,
+    delivery = Delivery(org_id=contract.org_id, owner_id=contract.owner_id,
+                        department_id=contract.department_id,
                         number=number_of(db, SEQUENCE, contract.org_id), contract_id=contract.id,
                         customer_id=contract.customer_id, ship_on=ship_on, **texts)
     db.add(delivery)

@@ -94,7 +94,8 @@ def _clean(values: Mapping[str, Any], places: int) -> dict[str, Any]:
     errors: dict[str, str] = {}
     amount = parse_amount(values.get("amount"), places)
     if amount is None or amount <= 0:
-        errors["amount"] = (N_("Enter an amount above 0 without decimals: the currency has none.") if places == 0
+        errors["amount"] = (N_("Enter an amount above 0 without decimals: the currency has none.")
+                            if places == 0
                             else N_("Enter an amount above 0 with at most 2 decimals.") if places == 2
                             else N_("Enter an amount above 0 with no more decimals than the currency allows."))
     received_on = parse_date(values.get("received_on")) if values.get("received_on") else today()

@@ -87,7 +87,8 @@ def allowed(db: Session, actor: Actor, code: str, record: Any) -> bool:
             return True
         if grant.scope == "department_tree" and record.department_id is not None:
             if path is None:
-                path = db.scalar(select(_DEPARTMENT.c.path).where(_DEPARTMENT.c.id == record.department_id)) or ""
+                path = db.scalar(select(_DEPARTMENT.c.path)
+                                 .where(_DEPARTMENT.c.id == record.department_id)) or ""
             if grant.department_path and path.startswith(grant.department_path):
                 return True
     return False
@@ -181,7 +182,8 @@ def generate_plan(db: Session, contract: Contract) -> list[Instalment]:
             amount = (contract.total - given if n == len(terms)
                       else rounded(contract.total * percent / HUNDRED, places))
             given += amount
-            due = basis_date(contract, str(t.get("basis") or "signed")) + timedelta(days=int(t.get("days") or 0))
+            days = timedelta(days=int(t.get("days") or 0))
+            due = basis_date(contract, str(t.get("basis") or "signed")) + days
             rows.append((str(t.get("label") or "")[:100], percent, amount, due))
     made = [Instalment(org_id=contract.org_id, owner_id=contract.owner_id, department_id=contract.department_id,
                        contract_id=contract.id, customer_id=contract.customer_id, sequence=n, label=label,
@@ -211,7 +213,8 @@ def plan_for(db: Session, actor: Actor, contract_id: Any) -> tuple[Contract, lis
     return contract, plan(db, contract.id)
 
 
-def save_plan(db: Session, actor: Actor, contract_id: Any, rows: Sequence[Mapping[str, Any]]) -> list[Instalment]:
+def save_plan(db: Session, actor: Actor, contract_id: Any,
+              rows: Sequence[Mapping[str, Any]]) -> list[Instalment]:
     """Replace a contract's plan with ``rows`` (the plan editor): each row
     ``id`` (an instalment kept, else new), ``label``, ``percent`` or
     ``amount`` (the amount wins; a percent alone is of the total, rounded)
@@ -225,7 +228,8 @@ def save_plan(db: Session, actor: Actor, contract_id: Any, rows: Sequence[Mappin
     current = {i.id: i for i in plan(db, contract.id) if i.state != "cancelled"}
     errors: dict[str, str] = {}
     cleaned: list[tuple[Instalment | None, str, Decimal | None, Decimal, date]] = []
-    rows = [r for r in rows if any(str(r.get(k) or "").strip() for k in ("percent", "amount", "due_on", "label"))]
+    rows = [r for r in rows
+            if any(str(r.get(k) or "").strip() for k in ("percent", "amount", "due_on", "label"))]
     if len(rows) > MAX_INSTALMENTS:
         raise ValidationError({"plan": N_("A plan holds at most 60 instalments.")})
     for n, row in enumerate(rows, start=1):

@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 
 from core import N_, Actor, Conflict, ValidationError, get_for
 from plugins.catalog.services.money import places_of, rounded
-from plugins.sales.models import Contract, ContractLine, Delivery, DeliveryLine, Receipt, ReturnLine, SalesReturn
+from plugins.sales.models import (
+    Contract,
+    ContractLine,
+    Delivery,
+    DeliveryLine,
+    Receipt,
+    ReturnLine,
+    SalesReturn,
+)
 from plugins.sales.models.choices import RETURN_REASONS, RETURN_STATES
 from plugins.sales.services.deliveries import clean_quantities, lines_of
 from plugins.sales.services.receipts import number_of, record_refund
@@ -63,7 +71,8 @@ def refundable(db: Session, contract: Contract, *, besides: int | None = None) -
     """What may still be promised as a refund: paid net, less the refunds of
     the contract's other returns not yet refunded."""
     promised = db.scalar(select(func.coalesce(func.sum(SalesReturn.refund_amount), 0)).where(
-        SalesReturn.contract_id == contract.id, SalesReturn.state.in_(PENDING), SalesReturn.deleted_at.is_(None),
+        SalesReturn.contract_id == contract.id, SalesReturn.state.in_(PENDING),
+        SalesReturn.deleted_at.is_(None),
         SalesReturn.id != (besides or 0)))
     return contract.received - Decimal(promised or 0)
 
@@ -128,7 +137,8 @@ def _refund(raw: Any, places: int, errors: dict[str, str]) -> Decimal:
         return Decimal(0)
     value = parse_amount(raw, places)
     if value is None or value < 0:
-        errors["refund_amount"] = N_("Enter a refund of at least 0 with no more decimals than the currency allows.")
+        errors["refund_amount"] = N_("Enter a refund of at least 0 with no more decimals than the currency "
+                                     "allows.")
         return Decimal(0)
     return value
 

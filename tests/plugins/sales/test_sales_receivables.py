@@ -29,7 +29,7 @@ from core.app import Kernel
 from core.clock import FakeClock
 from core.jobs import Worker
 from plugins.activity.models import InboxItem
-from plugins.sales.models import Contract, Instalment, Receipt, ReceiptAllocation, SalesSettings
+from plugins.sales.models import Instalment, Receipt, ReceiptAllocation, SalesSettings
 from plugins.sales.services.receipts import void_receipt
 from plugins.sales.services.receivables import Refused, save_plan
 from tests.plugins.sales.conftest import actor_of
@@ -260,9 +260,8 @@ def test_voiding_a_receipt_gives_its_allocations_back(kernel, team, new_customer
     contract = make_contract(team["rep1"], customer, [(None, "1", "1000.00", "0")], payment_term_id=term)
     approve(kernel, contract)
     receipt = receive(kernel, team["assistant"], contract, "700.00")
-    with kernel.db.session() as db:
-        with pytest.raises(Forbidden):  # the sales assistant records receipts but may not void them
-            void_receipt(db, actor_of(kernel, db, team["assistant"]), receipt.id)
+    with kernel.db.session() as db, pytest.raises(Forbidden):  # the assistant records receipts, never voids
+        void_receipt(db, actor_of(kernel, db, team["assistant"]), receipt.id)
     with kernel.db.session() as db:
         void_receipt(db, actor_of(kernel, db, team["director"]), receipt.id)
     assert states_of(kernel, contract) == [(Decimal("0.00"), "open"), (Decimal("0.00"), "open")]
@@ -349,3 +348,26 @@ def test_the_organisation_settings_move_the_reminder_days_and_a_paid_instalment_
     assert _inbox(kernel, team["rep1"]) == ["HT-SET-1:Instalment"]
     _run(kernel, now, date(2026, 3, 21))
     assert _inbox(kernel, team["manager"]) == ["HT-SET-1:Overdue:"]
+
+
+def test_the_plan_editor_page_names_the_row_and_saves_a_plan_that_adds_up(client, kernel, team, new_customer,
+                                                                         make_contract, now):
+    customer = new_customer(team["rep1"], "厦门编辑有限公司")
+    contract = contract_with_plan(kernel, make_contract, team["rep1"], customer, "10000.00")
+    client.login("manager")
+    editor = client.get(f"/sales/contracts/{contract}/plan")
+    assert editor.status_code == 200 and "sales-plan-form" in editor.text
+    wrong = client.submit(f"/sales/contracts/{contract}/plan", {
+        "id[]": ["", ""], "label[]": ["首付", "尾款"], "percent[]": ["40", ""], "amount[]": ["", "5000.00"],
+        "due_on[]": ["2026-03-20", "2026-09-30"]})
+    assert wrong.status_code == 422 and "9,000.00" in wrong.text and "10,000.00" in wrong.text
+    assert plan_of(kernel, contract) == [("", Decimal("10000.00"), SIGNED)]
+    saved = client.submit(f"/sales/contracts/{contract}/plan", {
+        "id[]": ["", ""], "label[]": ["首付", "尾款"], "percent[]": ["40", ""], "amount[]": ["", "6000.00"],
+        "due_on[]": ["2026-03-20", "2026-09-30"]}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert plan_of(kernel, contract) == [("首付", Decimal("4000.00"), date(2026, 3, 20)),
+                                         ("尾款", Decimal("6000.00"), date(2026, 9, 30))]
+    # a salesperson reads the plan but may not open the editor
+    client.login("rep1")
+    assert client.get(f"/sales/contracts/{contract}/plan").status_code == 403

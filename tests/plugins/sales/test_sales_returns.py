@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sales_receivable_support import beijing, contract_with_plan, receive, received
+from sales_receivable_support import beijing, receive, received
 from sqlalchemy import select
 
 from core import Conflict, Forbidden, ValidationError, clock, hookimpl
