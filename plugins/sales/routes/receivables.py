@@ -83,6 +83,10 @@ def receivable_plan_save(ctx: Ctx) -> Response:
     return ctx.redirect("receivable_contract", id=ctx.params["id"], flash="saved")
 
 
+#: customers per page of the ageing report (those owing the most first; the totals cover all)
+AGEING_PAGE = 200
+
+
 def _as_of(ctx: Ctx) -> date:
     return services.parse_date(ctx.query.get("as_of")) or services.today()
 
@@ -107,8 +111,10 @@ def receivable_list(ctx: Ctx) -> Response:
 @routes.get("/ageing", name="ageing_report", permission="sales.instalment.read")
 def ageing_report(ctx: Ctx) -> Response:
     as_of = _as_of(ctx)
-    report = reports.ageing(ctx.db, ctx.user, as_of)
-    return ctx.render("sales/ageing_report.html", report=report, buckets=reports.BUCKETS, as_of=as_of)
+    page = max(_int(ctx.query.get("page")) or 1, 1)
+    report = reports.ageing(ctx.db, ctx.user, as_of, limit=AGEING_PAGE, offset=(page - 1) * AGEING_PAGE)
+    return ctx.render("sales/ageing_report.html", report=report, buckets=reports.BUCKETS, as_of=as_of, page=page,
+                      pages=max(1, -(-report.customers // AGEING_PAGE)))
 
 
 @routes.get("/ageing/instalments", name="ageing_instalments", permission="sales.instalment.read")

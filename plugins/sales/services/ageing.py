@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, ValidationError, scope
@@ -26,6 +26,7 @@ from plugins.sales.services.receivables import OPEN_STATES, outstanding_expr
 
 #: the scale of Money columns: sums come back at it on every database
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 #: bucket key -> label, in the report's order
 BUCKETS = {"current": N_("Not yet due"), "d1_30": N_("1-30 days"), "d31_60": N_("31-60 days"),
            "d61_90": N_("61-90 days"), "over_90": N_("Over 90 days")}
@@ -46,7 +47,9 @@ class Ageing:
     rows: list[AgeingRow]
     totals: dict[str, Decimal] = field(default_factory=dict)
     total: Decimal = Decimal(0)
+    #: open instalments and customers owing, over the whole report (not just the rows of the page)
     count: int = 0
+    customers: int = 0
 
 
 def _bounds(as_of: date, bucket: str) -> Any:
@@ -70,43 +73,44 @@ def _open(actor: Actor) -> Any:
     return and_(Instalment.state.in_(OPEN_STATES), scope(actor, Instalment, "read"))
 
 
-def ageing(db: Session, actor: Actor, as_of: date, *, customer_id: int | None = None) -> Ageing:
-    """The report as of ``as_of``: one row per customer owing anything, in
-    order of the amount owed (largest first), and the totals."""
+def ageing(db: Session, actor: Actor, as_of: date, *, customer_id: int | None = None, limit: int = 200,
+           offset: int = 0) -> Ageing:
+    """The report as of ``as_of``: a page of customers owing anything (at
+    most ``limit``, from ``offset``), those owing the most first, and the
+    totals of the whole report. One query: the instalments grouped by
+    customer (a sum per bucket, the total, the count), joined to the
+    customers' names, the totals as window sums over every group."""
     actor.require("sales.instalment.read")
     due = outstanding_expr()
-    columns = [func.coalesce(func.sum(case((_bounds(as_of, key), due), else_=0)), 0).label(key)
+    # ``else 0.00``: an empty bucket sums to 0.00 at the Money scale on PostgreSQL too
+    columns = [func.sum(case((_bounds(as_of, key), due), else_=literal_column("0.00"))).label(key)
                for key in BUCKETS]
-    query = (select(Instalment.customer_id, *columns, func.count().label("n"))
-             .where(_open(actor)).group_by(Instalment.customer_id))
+    grouped = (select(Instalment.customer_id, *columns, func.sum(due).label("total"), func.count().label("n"))
+               .where(_open(actor)).group_by(Instalment.customer_id))
     if customer_id is not None:
-        query = query.where(Instalment.customer_id == customer_id)
-    found = db.execute(query).all()
-    names = (_names(db, [r[0] for r in found]) if len(found) <= 5000 else _all_names(db, actor))
-    report = Ageing(as_of=as_of, rows=[], totals={key: Decimal(0) for key in BUCKETS})
-    for row in found:
-        buckets = {key: Decimal(row[n + 1] or 0).quantize(CENT) for n, key in enumerate(BUCKETS)}
-        total = sum(buckets.values(), Decimal(0))
-        if total == 0:
-            continue
-        report.rows.append(AgeingRow(row[0], names.get(row[0], f"#{row[0]}"), buckets, total, int(row[-1])))
-        for key, value in buckets.items():
-            report.totals[key] += value
-        report.total += total
-        report.count += int(row[-1])
-    report.rows.sort(key=lambda r: (-r.total, r.name))
+        grouped = grouped.where(Instalment.customer_id == customer_id)
+    sums = grouped.subquery()
+    whole = [func.sum(sums.c[key]).over() for key in (*BUCKETS, "total", "n")]
+    query = (select(sums, Customer.name, func.count().over(), *whole)
+             .join(Customer, Customer.id == sums.c.customer_id).where(sums.c.total != 0)
+             .order_by(sums.c.total.desc(), Customer.name, sums.c.customer_id).limit(limit).offset(offset))
+    report = Ageing(as_of=as_of, rows=[], totals=dict.fromkeys(BUCKETS, ZERO))
+    keys, size = list(BUCKETS), len(BUCKETS)
+    for row in db.execute(query):
+        figures = [_money(v) for v in row[1:size + 1]]
+        report.rows.append(AgeingRow(row[0], row[size + 3], dict(zip(keys, figures, strict=True)),
+                                     _money(row[size + 1]), int(row[size + 2])))
+        if not report.customers:  # the window sums: the same on every row
+            whole_sums = row[size + 5:]
+            report.customers = int(row[size + 4])
+            report.totals = {key: _money(v) for key, v in zip(keys, whole_sums[:size], strict=True)}
+            report.total, report.count = _money(whole_sums[size]), int(whole_sums[size + 1])
     return report
 
 
-def _names(db: Session, ids: list[int]) -> dict[int, str]:
-    return {i: name for i, name in db.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids)))}
-
-
-def _all_names(db: Session, actor: Actor) -> dict[int, str]:
-    """Customers' names for a report of many customers: one query over those
-    with an open instalment the reader may see."""
-    owing = select(Instalment.customer_id).where(_open(actor))
-    return {i: name for i, name in db.execute(select(Customer.id, Customer.name).where(Customer.id.in_(owing)))}
+def _money(value: Any) -> Decimal:
+    """A sum of Money at its scale (never empty: a group has at least one instalment)."""
+    return value.quantize(CENT) if isinstance(value, Decimal) else Decimal(value or 0).quantize(CENT)
 
 
 def behind(actor: Actor, as_of: date, *, customer_id: int | None = None,

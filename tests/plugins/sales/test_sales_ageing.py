@@ -75,7 +75,12 @@ def test_the_ageing_splits_what_is_owed_by_days_overdue_exact_to_the_cent(kernel
     assert [r.name for r in report.rows] == ["甲公司", "丙公司", "乙公司"]  # largest owed first
     assert {k: str(v) for k, v in report.totals.items()} == {
         "current": "11000.00", "d1_30": "2300.01", "d31_60": "3200.01", "d61_90": "4000.01", "over_90": "4400.01"}
-    assert report.total == Decimal("24900.04") and report.count == 8
+    assert report.total == Decimal("24900.04") and report.count == 8 and report.customers == 3
+    # a page of the report holds the customers owing most; the totals still cover everyone
+    with kernel.db.session(write=False) as db:
+        second = ageing(db, actor_of(kernel, db, team["director"]), AS_OF, limit=1, offset=1)
+    assert [r.name for r in second.rows] == ["丙公司"]
+    assert second.total == Decimal("24900.04") and second.totals["over_90"] == Decimal("4400.01")
 
 
 def test_the_same_book_a_day_later_moves_each_figure_one_bucket_on_at_the_edges(kernel, team, book):
