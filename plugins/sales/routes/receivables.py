@@ -113,8 +113,8 @@ def ageing_report(ctx: Ctx) -> Response:
     as_of = _as_of(ctx)
     page = max(_int(ctx.query.get("page")) or 1, 1)
     report = reports.ageing(ctx.db, ctx.user, as_of, limit=AGEING_PAGE, offset=(page - 1) * AGEING_PAGE)
-    return ctx.render("sales/ageing_report.html", report=report, buckets=reports.BUCKETS, as_of=as_of, page=page,
-                      pages=max(1, -(-report.customers // AGEING_PAGE)))
+    return ctx.render("sales/ageing_report.html", report=report, buckets=reports.BUCKETS, as_of=as_of,
+                      page=page, pages=max(1, -(-report.customers // AGEING_PAGE)))
 
 
 @routes.get("/ageing/instalments", name="ageing_instalments", permission="sales.instalment.read")
