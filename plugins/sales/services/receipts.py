@@ -198,6 +198,7 @@ def print_context(db: Session, actor: Actor, receipt: Receipt) -> dict[str, Any]
         "contract_number": contract.number if contract else "",
         "contract_title": contract.title if contract else "",
         "customer_name": customer.name if customer else "",
+        "method_label": PAYMENT_METHODS.get(receipt.method, receipt.method),
         "is_refund": receipt.kind == "refund",
         "voided": receipt.voided_at is not None,
         "paid": abs(receipt.amount),

@@ -4,6 +4,7 @@ and cancel (which gives the quantities back); scope; the pages and the print."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -121,6 +122,9 @@ def test_the_delivery_pages_and_the_print(client, kernel, team, order):
     assert client.submit(f"/sales/deliveries/{note}/move", {"state": "shipped"}).status_code == 200
     pdf = client.get(f"/printing/documents/sales.delivery/{note}")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.content, capture_output=True,
+                          check=True).stdout.decode()
+    assert "发货单" in text and "FH-2026-00001" in text and "德邦物流" in text and "DB-778899" in text
     client.login("rep3")
     assert client.get(f"/sales/deliveries/{note}").status_code == 404
     assert client.get(f"/printing/documents/sales.delivery/{note}").status_code == 404
