@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, column, func, select, table
+from sqlalchemy import and_, case, column, func, or_, select, table
 from sqlalchemy.orm import Session
 
 from core import (
@@ -333,19 +333,27 @@ def remind(db: Session, day: date) -> tuple[int, int]:
     (escalated_at). Returns (reminders, escalations)."""
     reminded = escalated = 0
     limits: dict[int, tuple[int, int]] = {}
+    places: dict[str, int] = {}
     stamp = utcnow()
-    candidates = db.scalars(select(Instalment).where(
-        Instalment.state.in_(OPEN_STATES), Instalment.due_on <= day + timedelta(days=366),
-        (Instalment.reminded_at.is_(None)) | (Instalment.escalated_at.is_(None)))
-        .order_by(Instalment.due_on, Instalment.id))
-    for inst in candidates:
+    # the widest windows any organisation set (7 and 15 days by default): the
+    # rest of the book is never read; each row is then checked against its own
+    widest = db.execute(select(func.max(SalesSettings.remind_days),
+                               func.min(SalesSettings.escalate_days))).one()
+    ahead, behind = max(widest[0] or 0, 7), min(widest[1] if widest[1] is not None else 15, 15)
+    query = (select(Instalment, Contract.number).join(Contract, Contract.id == Instalment.contract_id)
+             .where(Instalment.state.in_(OPEN_STATES), Contract.state.in_(LIVE_CONTRACT_STATES),
+                    or_(and_(Instalment.reminded_at.is_(None),
+                             Instalment.due_on <= day + timedelta(days=ahead)),
+                        and_(Instalment.escalated_at.is_(None),
+                             Instalment.due_on <= day - timedelta(days=behind))))
+             .order_by(Instalment.due_on, Instalment.id))
+    candidates = db.execute(query).all()
+    for inst, number in candidates:
         remind_days, escalate_days = limits.setdefault(inst.org_id, settings_of(db, inst.org_id))
-        contract = db.get(Contract, inst.contract_id)
-        if contract is None or contract.state not in LIVE_CONTRACT_STATES:
-            continue
-        params = {"number": contract.number, "amount": money_text(inst.amount - inst.received, 2),
+        decimals = places.setdefault(inst.currency_code, places_of(db, inst.currency_code))
+        params = {"number": number, "amount": money_text(inst.amount - inst.received, decimals),
                   "currency": inst.currency_code, "due": inst.due_on.isoformat(), "label": inst.label}
-        link = f"/sales/contracts/{contract.id}/receivables"
+        link = f"/sales/contracts/{inst.contract_id}/receivables"
         if inst.reminded_at is None and inst.due_on <= day + timedelta(days=remind_days):
             notify(db, user_ids=[inst.owner_id] if inst.owner_id else [],
                    subject=N_("Instalment of contract {number} due on {due}"),
