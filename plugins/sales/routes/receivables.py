@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from core import N_, Actor, Ctx, Panel, ValidationError
+from plugins.crm.kernel import org_users
 from plugins.crm.models import Customer
 from plugins.sales.models.choices import INSTALMENT_STATES, PAYMENT_METHODS
 from plugins.sales.routes.common import routes
@@ -104,8 +105,12 @@ def receivable_list(ctx: Ctx) -> Response:
     page = max(_int(q.get("page")) or 1, 1)
     rows, count = reports.receivables(ctx.db, ctx.user, filters, on=services.today(), offset=(page - 1) * 100,
                                       limit=100)
+    sees_others = any(g.scope != "own" for g in ctx.user.grants.get("sales.instalment.read", ()))
+    customer = ctx.db.get(Customer, filters.customer_id) if filters.customer_id else None
     return ctx.render("sales/receivable_list.html", rows=rows, count=count, filters=filters, page=page,
-                      states=INSTALMENT_STATES, today=services.today())
+                      states=INSTALMENT_STATES, today=services.today(),
+                      owners=org_users(ctx.db, ctx.user.org_id) if sees_others else [],
+                      customer_name=customer.name if customer is not None else "")
 
 
 @routes.get("/ageing", name="ageing_report", permission="sales.instalment.read")

@@ -143,6 +143,8 @@ def test_the_pages_show_the_report_and_hide_other_teams_instalments(client, kern
     assert drill.status_code == 200 and "¥4,400.01" in drill.text and "¥2,000.01" not in drill.text
     listing = client.get("/sales/receivables?state=unpaid&overdue=1")
     assert listing.status_code == 200 and "甲公司" in listing.text and "丙公司" not in listing.text
+    by_owner = client.get(f"/sales/receivables?state=unpaid&owner_id={team['rep2'].id}")
+    assert "乙公司" in by_owner.text and "甲公司" not in by_owner.text and 'id="f-owner"' in by_owner.text
     with kernel.db.session(write=False) as db:
         other = db.scalar(select(Instalment.contract_id).where(Instalment.customer_id == book["c"]))
     assert client.get(f"/sales/contracts/{other}/receivables").status_code == 404

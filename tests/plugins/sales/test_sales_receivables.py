@@ -371,3 +371,14 @@ def test_the_plan_editor_page_names_the_row_and_saves_a_plan_that_adds_up(client
     # a salesperson reads the plan but may not open the editor
     client.login("rep1")
     assert client.get(f"/sales/contracts/{contract}/plan").status_code == 403
+
+
+def test_a_currency_without_decimals_takes_whole_amounts_only(kernel, team, new_customer, products, make_contract,
+                                                              now):
+    customer = new_customer(team["rep1"], "东京商事株式会社")
+    contract = contract_with_plan(kernel, make_contract, team["rep1"], customer, "120000", currency_code="JPY")
+    with pytest.raises(ValidationError) as invalid:
+        receive(kernel, team["assistant"], contract, "100.50")
+    assert invalid.value.errors == {"amount": "Enter an amount above 0 without decimals: the currency has none."}
+    receive(kernel, team["assistant"], contract, "100000")
+    assert states_of(kernel, contract) == [(Decimal("100000.00"), "partial")]
