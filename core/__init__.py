@@ -44,6 +44,7 @@ from core.jobs import JobContext, enqueue
 from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version, extra_form_field, set_extra
 from core.masking import MASK_KINDS, is_hidden, is_masked, looks_masked, mask_kind, mask_value, shown_value
 from core.notify import Notification, notify
+from core.numbering import next_number
 from core.people import manager_chain, manager_of, role_members
 from core.permissions import Actor, get_for, scope
 from core.registry import (
@@ -104,5 +105,6 @@ __all__ = [
     "aggregate", "describe", "records_behind",
     "WaitingApproval", "waiting_approvals",
     "static_dirs",
+    "next_number",
     "MASK_KINDS", "is_hidden", "is_masked", "looks_masked", "mask_kind", "mask_value", "shown_value",
 ]

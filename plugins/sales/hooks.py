@@ -30,6 +30,28 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
+SECTION = N_("Sales")
+
+MENU = [
+    MenuItem("sales.quotes", N_("Quotes"), "sales:quote_list", "sales.quote.read", icon="file-dollar",
+             section=SECTION, order=300),
+    MenuItem("sales.contracts", N_("Contracts"), "sales:contract_list", "sales.contract.read",
+             icon="file-certificate", section=SECTION, order=301),
+    MenuItem("sales.receivables", N_("Receivables"), "sales:receivable_list", "sales.instalment.read",
+             icon="calendar-dollar", section=SECTION, order=302),
+    MenuItem("sales.ageing", N_("Receivables ageing"), "sales:ageing_report", "sales.instalment.read",
+             icon="hourglass", section=SECTION, order=303),
+    MenuItem("sales.receipts", N_("Receipts"), "sales:receipt_list", "sales.receipt.read",
+             icon="cash", section=SECTION, order=304),
+    MenuItem("sales.deliveries", N_("Delivery notes"), "sales:delivery_list", "sales.delivery.read",
+             icon="truck-delivery", section=SECTION, order=305),
+    MenuItem("sales.returns", N_("Returns"), "sales:return_list", "sales.return.read",
+             icon="truck-return", section=SECTION, order=306),
+    *widgets.MENU,
+    MenuItem("sales.payment_terms", N_("Payment terms"), "sales:payment_term_list", "sales.payment_term.update",
+             icon="calendar-dollar", section=N_("Administration"), order=932),
+]
+
 
 # ----------------------------------------------------------------- declarations
 
@@ -61,7 +83,7 @@ def register_routes() -> Routes:
 
 @hookimpl
 def register_menu_items() -> list[MenuItem]:
-    return [*DOCUMENT_MENU, *widgets.MENU]
+    return MENU
 
 
 @hookimpl
@@ -72,27 +94,19 @@ def register_workflows() -> list[WorkflowDecl]:
 @hookimpl
 def register_sequences() -> list[SequenceDecl]:
     return [SequenceDecl("sales.quote", N_("Quote number"), "BJ-{year}-{seq:05}"),
-            SequenceDecl("sales.contract", N_("Contract number"), "HT-{year}-{seq:05}")]
-
-
-# ----------------------------------------------------------------- quotes and contracts
-
-DOCUMENT_MENU = [
-    MenuItem("sales.quotes", N_("Quotes"), "sales:quote_list", "sales.quote.read", icon="file-dollar",
-             section=N_("Sales"), order=300),
-    MenuItem("sales.contracts", N_("Contracts"), "sales:contract_list", "sales.contract.read",
-             icon="file-certificate", section=N_("Sales"), order=301),
-    MenuItem("sales.payment_terms", N_("Payment terms"), "sales:payment_term_list", "sales.payment_term.update",
-             icon="calendar-dollar", section=N_("Administration"), order=930),
-]
+            SequenceDecl("sales.contract", N_("Contract number"), "HT-{year}-{seq:05}"),
+            SequenceDecl("sales.receipt", N_("Receipt number"), "SK-{year}-{seq:05}"),
+            SequenceDecl("sales.delivery", N_("Delivery number"), "FH-{year}-{seq:05}"),
+            SequenceDecl("sales.return", N_("Return number"), "TH-{year}-{seq:05}")]
 
 
 @hookimpl
 def register_jobs() -> list[JobDecl]:
-    from plugins.sales.services import contracts, quotes
+    from plugins.sales.services import contracts, quotes, receivables
 
     return [JobDecl("sales.expire_quotes", quotes.expire_quotes, "10 1 * * *"),
-            JobDecl("sales.renewal_reminders", contracts.remind_renewals, "20 8 * * *")]
+            JobDecl("sales.renewal_reminders", contracts.remind_renewals, "20 8 * * *"),
+            JobDecl("sales.receivable_reminders", receivables.run_reminders, "0 8 * * *")]
 
 
 @hookimpl
@@ -100,6 +114,38 @@ def register_print_templates() -> list[PrintDecl]:
     from plugins.sales.prints import PRINTS
 
     return list(PRINTS)
+
+
+@hookimpl
+def register_widgets() -> list[WidgetDecl]:
+    return widgets.WIDGETS
+
+
+# ----------------------------------------------------------------- panels
+
+
+@hookimpl
+def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel]:
+    """The customer 360 view: quotes and contracts, and receivables."""
+    from plugins.sales.crm import customer_panels
+    from plugins.sales.routes.receivables import customer_panels as receivable_panels
+
+    return [*customer_panels(session, actor, customer), *receivable_panels(session, actor, customer)]
+
+
+@hookimpl
+def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
+    """"Create quote" on an opportunity; the receivable plan on a contract."""
+    if model_key == "sales.contract":
+        from plugins.sales.routes.receivables import contract_panels
+
+        return contract_panels(session, actor, record)
+    from plugins.sales.crm import opportunity_panels
+
+    return opportunity_panels(session, model_key, record, actor)
+
+
+# ----------------------------------------------------------------- events
 
 
 @hookimpl
@@ -120,20 +166,11 @@ def on_record_transitioned(session: Session, actor: Actor, record: Any, transiti
 
 
 @hookimpl
-def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel]:
-    from plugins.sales.crm import customer_panels
+def sales_contract_approved(session: Session, actor: Actor | None, contract: Any) -> None:
+    """An approved contract gets its receivable plan (回款计划) from its payment terms."""
+    from plugins.sales.services.receivables import generate_plan
 
-    return customer_panels(session, actor, customer)
-
-
-@hookimpl
-def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
-    from plugins.sales.crm import opportunity_panels
-
-    return opportunity_panels(session, model_key, record, actor)
-
-
-# ----------------------------------------------------------------- targets and commissions
+    generate_plan(session, contract)
 
 
 @hookimpl
@@ -142,8 +179,3 @@ def sales_receipt_recorded(session: Session, actor: Actor | None, receipt: Any, 
     from plugins.sales.services.commissions import on_receipt
 
     on_receipt(session, receipt, reversed)
-
-
-@hookimpl
-def register_widgets() -> list[WidgetDecl]:
-    return widgets.WIDGETS

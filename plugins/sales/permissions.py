@@ -76,3 +76,55 @@ TARGET_GRANTS: list[RoleGrant] = [
                                "sales.commission_statement.pay": "org"}),
 ]
 ROLE_GRANTS += TARGET_GRANTS
+
+# ------------------------------------------------------------------ receivables, deliveries, returns
+# (receivable plans, receipts and refunds, the ageing report, delivery notes, returns)
+
+from plugins.sales.models import Delivery, Instalment, Receipt, SalesReturn  # noqa: E402 - this section's own
+
+PERMISSIONS += [
+    *model_permissions(Instalment, ("read", "update", "export")),
+    *model_permissions(Receipt, ("read", "create", "export", "print")),
+    PermissionDecl("sales.receipt.void", N_("Void a receipt")),
+    *model_permissions(Delivery, ("read", "create", "update", "delete", "export", "print")),
+    *model_permissions(SalesReturn, ("read", "create", "update", "delete", "export", "print", "approve")),
+    PermissionDecl("sales.return.refund", N_("Refund a return (records the refund receipt)")),
+]
+
+
+def _receivable_grants(scope: str, *, manage: bool) -> dict[str, str]:
+    """What the sales roles get of receivables, deliveries and returns: a
+    salesperson follows up their contracts' money, ships and takes goods
+    back; a manager also approves returns and voids receipts."""
+    grants = {"sales.instalment.read": scope, "sales.receipt.read": scope, "sales.receipt.print": scope,
+              **{f"sales.{doc}.{action}": scope for doc in ("delivery", "return")
+                 for action in ("read", "create", "update", "print")}}
+    if manage:
+        grants.update({"sales.instalment.update": scope, "sales.instalment.export": scope,
+                       "sales.receipt.export": scope, "sales.delivery.export": scope,
+                       "sales.delivery.delete": scope, "sales.return.export": scope,
+                       "sales.return.delete": scope, "sales.return.approve": scope})
+    return grants
+
+
+ROLES += [
+    RoleDecl("cashier", "出纳/应收会计", "Cashier (receivables)", grants={
+        "sales.instalment.read": "org", "sales.instalment.update": "org", "sales.instalment.export": "org",
+        "sales.receipt.read": "org", "sales.receipt.create": "org", "sales.receipt.void": "org",
+        "sales.receipt.print": "org", "sales.receipt.export": "org",
+        "sales.return.read": "org", "sales.return.refund": "org", "sales.return.print": "org",
+        "sales.delivery.read": "org", "sales.contract.read": "org", "sales.contract.print": "org",
+        "crm.customer.read": "org",
+    }, description=N_("Records the money received and refunded on the organisation's contracts, keeps the "
+                      "receivable plans and reads the ageing report.")),
+]
+
+ROLE_GRANTS += [
+    RoleGrant("crm.salesperson", _receivable_grants("own", manage=False)),
+    RoleGrant("crm.manager", _receivable_grants("department_tree", manage=True)),
+    RoleGrant("crm.director", {**_receivable_grants("org", manage=True), "sales.receipt.void": "org",
+                               "sales.receipt.create": "org",
+                               "sales.return.refund": "org"}),
+    RoleGrant("sales.assistant", {**_receivable_grants("org", manage=False), "sales.receipt.create": "org",
+                                  "sales.delivery.export": "org", "sales.return.export": "org"}),
+]

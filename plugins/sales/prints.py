@@ -1,5 +1,6 @@
-"""What the sales plugin gives the printing plugin: the quote (报价单) and
-the contract (销售合同) as printed documents, with their lines, totals and
+"""What the sales plugin gives the printing plugin: the quote (报价单),
+the contract (销售合同), the receipt voucher (收款凭证) and the delivery note
+(发货单) as printed documents, with their lines, totals and
 parties, as plain values (never ORM records) and only fields the reader
 may see (a hidden price stays hidden on paper too)."""
 
@@ -12,9 +13,11 @@ from sqlalchemy.orm import Session
 from core import N_, Actor, PrintDecl
 from plugins.catalog.services.money import places_of
 from plugins.crm.models import Contact, Customer
-from plugins.sales.models import Contract, ContractLine, Quote, QuoteLine
+from plugins.sales.models import Contract, ContractLine, Delivery, Quote, QuoteLine, Receipt
 from plugins.sales.services.contracts import contract_lines
+from plugins.sales.services.deliveries import print_context as delivery_context
 from plugins.sales.services.quotes import quote_lines
+from plugins.sales.services.receipts import print_context as receipt_context
 
 LINE_FIELDS = ("description", "unit", "quantity", "unit_price", "list_price", "discount", "tax_rate", "amount",
                "tax", "total")
@@ -63,4 +66,8 @@ PRINTS = [
               context=quote_context),
     PrintDecl("sales.contract", N_("Sales contract"), Contract, "sales/print/contract.html", number="number",
               context=contract_context, keep_issued=True),
+    PrintDecl("sales.receipt", N_("Receipt voucher"), Receipt, "sales/print/receipt.html", number="number",
+              context=receipt_context),
+    PrintDecl("sales.delivery", N_("Delivery note"), Delivery, "sales/print/delivery.html", number="number",
+              context=delivery_context),
 ]

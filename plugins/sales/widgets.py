@@ -12,9 +12,9 @@ from plugins.sales.services.targets import my_progress
 
 MENU = [
     MenuItem("sales.targets", N_("Sales targets"), "sales:target_grid", "sales.target.read", icon="target",
-             order=40),
+             section=N_("Sales"), order=307),
     MenuItem("sales.commissions", N_("Commission statements"), "sales:commission_list",
-             "sales.commission_statement.read", icon="coin", order=41),
+             "sales.commission_statement.read", icon="coin", section=N_("Sales"), order=308),
     MenuItem("sales.commission_rules", N_("Commission rules"), "sales:commission_rule_list",
              "sales.commission_rule.read",
              icon="percentage", section=N_("Administration"), order=930),
