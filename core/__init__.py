@@ -41,12 +41,27 @@ from core.fields import forget as forget_extra_fields
 from core.hookspecs import hookimpl, hookspec
 from core.i18n import N_
 from core.jobs import JobContext, enqueue
-from core.kit import Column, Crud, Filter, Form, FormField, ListView, check_version, extra_form_field, set_extra
+from core.kit import (
+    Column,
+    Crud,
+    Filter,
+    Filtered,
+    Form,
+    FormField,
+    ListView,
+    Page,
+    check_version,
+    extra_form_field,
+    load_refs,
+    set_extra,
+    shown_columns,
+)
 from core.masking import MASK_KINDS, is_hidden, is_masked, looks_masked, mask_kind, mask_value, shown_value
+from core.models import Department, User
 from core.notify import Notification, notify
 from core.numbering import next_number
-from core.people import manager_chain, manager_of, role_members
-from core.permissions import Actor, get_for, scope
+from core.people import manager_chain, manager_of, permission_holders, role_members
+from core.permissions import Actor, covers, get_for, load_actor, scope
 from core.registry import (
     ACTIONS,
     EXTRA_KINDS,
@@ -82,7 +97,7 @@ from core.reports import (
 )
 from core.static import static_dirs
 from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes
-from core.workflows import allowed_transitions, ensure_editable, transition
+from core.workflows import allowed_transitions, amend, ensure_editable, transition
 
 __all__ = [
     "ACTIONS", "AUTHENTICATED", "PUBLIC", "N_",
@@ -105,6 +120,8 @@ __all__ = [
     "aggregate", "describe", "records_behind",
     "WaitingApproval", "waiting_approvals",
     "static_dirs",
+    "Filtered", "Page", "load_refs", "shown_columns", "User", "Department", "covers", "load_actor",
+    "permission_holders", "amend",
     "next_number",
     "MASK_KINDS", "is_hidden", "is_masked", "looks_masked", "mask_kind", "mask_value", "shown_value",
 ]

@@ -9,10 +9,12 @@ are ever returned.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core.models import Department, RoleAssignment, User
+from core.models import Department, Role, RoleAssignment, RolePermission, User
 
 __all__ = ["manager_chain", "manager_of", "role_members"]
 
@@ -65,3 +67,14 @@ def role_members(session: Session, role_id: int, org_id: int) -> list[int]:
         .where(RoleAssignment.role_id == role_id, RoleAssignment.org_id == org_id,
                User.active.is_(True))
         .order_by(User.id)))
+
+
+def permission_holders(code: str, org_id: int) -> Select[Any]:
+    """Active users holding ``code`` in ``org_id`` through a role assigned
+    there (or a role that grants everything), as a select of their ids to
+    use inside a query: ``User.id.in_(permission_holders("sales.contract.create", org))``."""
+    granting = select(RolePermission.role_id).where(RolePermission.code == code)
+    return (select(RoleAssignment.user_id).join(User, User.id == RoleAssignment.user_id)
+            .join(Role, Role.id == RoleAssignment.role_id)
+            .where(RoleAssignment.org_id == org_id, User.active.is_(True),
+                   Role.id.in_(granting) | Role.grants_all.is_(True)))

@@ -155,6 +155,11 @@ class Ctx:
             return default
         return value
 
+    def flash(self, code: str = "saved") -> None:
+        """Show the flash ``code`` ("saved", "deleted"...) at the top of the
+        next page: for a handler that redirects somewhere ``redirect`` cannot name."""
+        self.set_cookie(FLASH_COOKIE, code, max_age=30)
+
     def flash_problem(self, message: str, params: Mapping[str, str] | None = None) -> None:
         """Show ``message`` (a message id with ``params``) as an error on the
         next page: for a refused action whose form redirects back."""

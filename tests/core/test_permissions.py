@@ -291,3 +291,21 @@ def test_an_administrator_removes_a_role_with_the_button_on_the_user_page(kernel
     assert client.submit(action.group(1), follow_redirects=False).status_code == 303
     with kernel.db.session(write=False) as db:
         assert db.scalar(select(RoleAssignment.id).where(RoleAssignment.user_id == clerk.id)) is None
+
+
+def test_permission_holders_are_the_active_users_whose_roles_grant_the_code_there(kernel, make):
+    from core import User, permission_holders
+
+    hq = make.hq()
+    writer = make.user(org=hq, roles=("notes.writer",))
+    admin = make.user(org=hq, roles=("admin",))  # a role granting everything
+    make.user(org=hq, roles=("staff",))
+    gone = make.user(org=hq, roles=("notes.writer",))
+    elsewhere = make.org("分公司")
+    make.user(org=elsewhere, roles=("notes.writer",))
+    with kernel.db.session() as db:
+        db.get(User, gone.id).active = False
+        db.flush()
+        holders = set(db.scalars(select(User.id).where(User.id.in_(permission_holders("notes.note.create",
+                                                                                      hq.id)))))
+    assert holders == {writer.id, admin.id}

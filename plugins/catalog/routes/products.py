@@ -12,8 +12,23 @@ from sqlalchemy import Select, select
 from starlette.datastructures import QueryParams, UploadFile
 from starlette.responses import Response
 
-from core import N_, Column, Crud, Ctx, Filter, Form, FormField, ListView, ValidationError, get_for, scope
-from core.kit import Filtered, Page, load_refs, shown_columns
+from core import (
+    N_,
+    Column,
+    Crud,
+    Ctx,
+    Filter,
+    Filtered,
+    Form,
+    FormField,
+    ListView,
+    Page,
+    ValidationError,
+    get_for,
+    load_refs,
+    scope,
+    shown_columns,
+)
 from plugins.catalog.models import Category, Product, Unit
 from plugins.catalog.models.choices import PRODUCT_KINDS, TAX_RATES
 from plugins.catalog.routes.common import routes

@@ -39,4 +39,4 @@ RETURN_REASONS = {"quality": N_("Quality problem"), "wrong": N_("Wrong goods del
 
 TARGET_BASES = {"contracts": N_("Signed contracts"), "receipts": N_("Receipts")}
 
-COMMISSION_STATES = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "paid": N_("Paid")}
+COMMISSION_STATES = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "paid": N_("Paid out")}

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from starlette.responses import Response
 
-from core import Ctx, ValidationError
-from core.models import User
+from core import Ctx, User, ValidationError
 from plugins.catalog.models import Category
 from plugins.catalog.services.money import base_currency
 from plugins.sales.models.choices import COMMISSION_STATES

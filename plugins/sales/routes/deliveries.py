@@ -116,7 +116,7 @@ deliveries = DocumentCrud(
         FormField("receiver_phone", N_("Receiver's phone"), max_length=50),
         FormField("carrier", N_("Carrier"), max_length=100),
         FormField("tracking_no", N_("Tracking number"), max_length=100),
-        FormField("note", N_("Note"), "textarea", max_length=5000),
+        FormField("note", N_("Remarks"), "textarea", max_length=5000),
     ]),
     create=made_from_contract, update=_update,
     detail_fields=[
@@ -126,7 +126,7 @@ deliveries = DocumentCrud(
         Column("ship_on", N_("Ship date"), kind="date"), Column("address", N_("Delivery address")),
         Column("receiver", N_("Receiver")), Column("receiver_phone", N_("Receiver's phone")),
         Column("carrier", N_("Carrier")), Column("tracking_no", N_("Tracking number")),
-        Column("note", N_("Note")),
+        Column("note", N_("Remarks")),
     ],
     detail_template="sales/delivery_detail.html", detail_context=_detail_context,
     form_template="sales/delivery_new.html", form_context=_form_context,

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from starlette.responses import RedirectResponse, Response
 
 from core import N_, Ctx, ValidationError, utcnow
-from core.web import FLASH_COOKIE
 from plugins.sales.charts import target_chart
 from plugins.sales.routes.common import routes
 from plugins.sales.services import targets as services
@@ -49,7 +48,7 @@ def target_save(ctx: Ctx) -> Response:
     except ValidationError as exc:
         grid = services.grid(ctx.db, ctx.user, _year(year), kind)
         return _page(ctx, grid, values, exc.errors, edit=True, status=422)
-    ctx.set_cookie(FLASH_COOKIE, "saved", max_age=30)
+    ctx.flash("saved")
     return RedirectResponse(f"{ctx.url_for('target_grid')}?{urlencode({'year': year, 'kind': kind})}",
                             status_code=303)
 

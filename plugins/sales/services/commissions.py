@@ -29,9 +29,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Conflict, NotFound, ValidationError, check_version, get_for, scope, utcnow
-from core.models import Department, User
-from core.permissions import covers
+from core import (
+    N_,
+    Actor,
+    Conflict,
+    Department,
+    NotFound,
+    User,
+    ValidationError,
+    check_version,
+    covers,
+    get_for,
+    scope,
+    utcnow,
+)
 from plugins.catalog.models import Category, Product
 from plugins.catalog.services.money import base_currency, convert, places_of, rounded
 from plugins.sales.models import (

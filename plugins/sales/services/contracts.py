@@ -26,14 +26,15 @@ from core import (
     Conflict,
     JobContext,
     ValidationError,
+    amend,
     ensure_editable,
     get_for,
+    next_number,
     notify,
     scope,
+    transition,
     utcnow,
 )
-from core import workflows as kernel_workflows
-from core.numbering import next_number
 from plugins.crm.models import Customer
 from plugins.sales.models import Contract, ContractLine, PaymentTerm, Quote
 from plugins.sales.models.choices import CONTRACT_KINDS
@@ -181,7 +182,7 @@ def fire(db: Session, actor: Actor, contract_id: int, name: str, comment: str = 
     contract = get_for(db, actor, Contract, contract_id, "read")
     if name == "submit" and not contract_lines(db, contract.id):
         raise ValidationError({"lines": N_("Add at least one line.")})
-    kernel_workflows.transition(db, docs.registry_of(db), actor, contract, name, comment=comment)
+    transition(db, docs.registry_of(db), actor, contract, name, comment=comment)
     db.flush()
     return contract
 
@@ -210,7 +211,7 @@ def amend_contract(db: Session, actor: Actor, contract_id: int) -> Contract:
     kept = contract.revision
     set_committed_value(contract, "revision", latest + 1)
     try:
-        copy = kernel_workflows.amend(db, docs.registry_of(db), actor, contract)
+        copy = amend(db, docs.registry_of(db), actor, contract)
     finally:
         set_committed_value(contract, "revision", kept)
     assert isinstance(copy, Contract)

@@ -16,9 +16,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import N_, Actor, Conflict, JobContext, ValidationError, ensure_editable, get_for, scope
-from core import workflows as kernel_workflows
-from core.numbering import next_number
+from core import (
+    N_,
+    Actor,
+    Conflict,
+    JobContext,
+    User,
+    ValidationError,
+    amend,
+    ensure_editable,
+    get_for,
+    load_actor,
+    next_number,
+    scope,
+    transition,
+)
 from plugins.crm.models import Opportunity, OpportunityProduct
 from plugins.sales.models import Quote, QuoteLine
 from plugins.sales.services import documents as docs
@@ -112,7 +124,7 @@ def fire(db: Session, actor: Actor, quote_id: int, name: str, comment: str = "")
     quote = get_for(db, actor, Quote, quote_id, "read")
     if name == "submit" and not quote_lines(db, quote.id):
         raise ValidationError({"lines": N_("Add at least one line.")})
-    kernel_workflows.transition(db, docs.registry_of(db), actor, quote, name, comment=comment)
+    transition(db, docs.registry_of(db), actor, quote, name, comment=comment)
     db.flush()
     return quote
 
@@ -131,7 +143,7 @@ def revise_quote(db: Session, actor: Actor, quote_id: int) -> Quote:
     kept = quote.revision
     set_committed_value(quote, "revision", latest + 1)
     try:
-        copy = kernel_workflows.amend(db, docs.registry_of(db), actor, quote)
+        copy = amend(db, docs.registry_of(db), actor, quote)
     finally:
         set_committed_value(quote, "revision", kept)
     assert isinstance(copy, Quote)
@@ -187,15 +199,12 @@ def expire_due(db: Session, registry: Any) -> list[int]:
     found = list(db.scalars(select(Quote).where(Quote.state.in_(("approved", "sent")), Quote.valid_until < day,
                                                 Quote.deleted_at.is_(None)).order_by(Quote.id)))
     for quote in found:
-        kernel_workflows.fire(db, registry, _owner_actor(db, quote), quote, "expire")
+        transition(db, registry, _owner_actor(db, quote), quote, "expire")
     db.flush()
     return [q.id for q in found]
 
 
 def _owner_actor(db: Session, record: Any) -> Actor:
-    from core.models import User
-    from core.permissions import load_actor
-
     user = db.get(User, record.owner_id)
     assert user is not None
     return load_actor(db, user, all_codes=set(docs.registry_of(db).permissions))

@@ -178,6 +178,7 @@ def move_return(db: Session, actor: Actor, return_id: Any, state: str) -> SalesR
     """Approve, mark received, refund or cancel a return. Refunding records
     the refund receipt (if the refund is above 0); cancelling gives the
     quantities back to the contract lines."""
+    get_for(db, actor, SalesReturn, return_id, "read")  # outside the reader's scope: 404, whatever the state
     if state not in MOVES:
         raise ValidationError({"state": N_("Unknown state.")})
     sources, action = MOVES[state]

@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Forbidden, ValidationError
-from core.permissions import covers
+from core import N_, Actor, Forbidden, ValidationError, covers
 from plugins.sales.models import SalesSettings
 from plugins.sales.models.choices import TARGET_BASES
 

@@ -32,8 +32,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, extract, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Forbidden, NotFound, ValidationError
-from core.models import Department, Role, RoleAssignment, RolePermission, User
+from core import N_, Actor, Department, Forbidden, NotFound, User, ValidationError, permission_holders
 from plugins.catalog.services.money import base_currency, places_of, rate_on, rounded
 from plugins.sales.models import Contract, Receipt, Target
 from plugins.sales.services.settings import settings_of
@@ -153,10 +152,7 @@ def teams_reach(actor: Actor, code: str = "sales.target.read") -> ColumnElement[
 def _salespeople(db: Session, actor: Actor, code: str) -> list[tuple[int, str]]:
     """Active people of the organisation who may make contracts (they hold
     ``sales.contract.create`` there), within ``code``'s reach, by name."""
-    sellers = (select(RoleAssignment.user_id)
-               .join(Role, Role.id == RoleAssignment.role_id)
-               .join(RolePermission, RolePermission.role_id == Role.id)
-               .where(RoleAssignment.org_id == actor.org_id, RolePermission.code == "sales.contract.create"))
+    sellers = permission_holders("sales.contract.create", actor.org_id)
     rows = db.execute(select(User.id, User.display_name).where(
         people_reach(actor, code), User.active.is_(True), User.id.in_(sellers))
         .order_by(User.display_name, User.id)).all()
@@ -255,7 +251,7 @@ def grid(db: Session, actor: Actor, year: int, kind: str = "people") -> Grid:
         table = Receipt if basis == "receipts" else Contract
         figures, left_out = actuals(db, org_id, year, by="department", basis=basis,
                                     within=table.department_id.in_(reach))
-        paths = dict(db.execute(select(Department.id, Department.path)
+        paths: dict[int, str] = dict(db.execute(select(Department.id, Department.path)
                                 .where(Department.org_id == org_id)).all())
         targets = _targets(db, org_id, year, kind, ids)
         for did, name, path in teams:

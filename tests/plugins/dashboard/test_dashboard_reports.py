@@ -185,7 +185,7 @@ def test_charts_are_valid_svg_with_one_bar_per_group_and_one_slice_per_key(clien
     # stages in the workflow's order
     stages = [e.find(f"{SVG}title").text.split(":")[0] for e in funnel.iter(f"{SVG}rect")
               if e.get("class") == "sp-stage"]
-    assert stages == ["草稿", "待审批", "已通过", "已付款", "已作废"]
+    assert stages == ["草稿", "待审批", "已通过", "已付款", "已取消"]
 
 
 # ------------------------------------------------------------------ refusals
