@@ -451,7 +451,8 @@ def test_a_shipped_chain_is_put_in_force_once_and_never_brought_back(kernel):
         db.flush()
         # then it does not come back
         assert sync_shipped_chains(db, registry) == []
-        assert db.scalar(select(ApprovalChain).where(ApprovalChain.status == "published")) is None
+        assert db.scalar(select(ApprovalChain).where(ApprovalChain.model == "notes.expense",
+                                                     ApprovalChain.status == "published")) is None
 
 
 def test_a_chain_an_administrator_published_first_stays_in_force(kernel, make):
@@ -467,7 +468,7 @@ def test_a_chain_an_administrator_published_first_stays_in_force(kernel, make):
         publish(db, admin, own)
         assert sync_shipped_chains(db, _shipping(kernel, {"name": "Shipped", "approver": "manager"})) == []
         assert [c.name for c in db.scalars(select(ApprovalChain).where(
-            ApprovalChain.status == "published"))] == ["Ours"]
+            ApprovalChain.model == "notes.expense", ApprovalChain.status == "published"))] == ["Ours"]
 
 
 def test_a_shipped_chain_naming_a_missing_role_waits_for_it(kernel):
@@ -476,4 +477,4 @@ def test_a_shipped_chain_naming_a_missing_role_waits_for_it(kernel):
     registry = _shipping(kernel, {"name": "复核", "approver": "role", "role": "gone.role"})
     with kernel.db.session() as db:
         assert sync_shipped_chains(db, registry) == []
-        assert db.scalar(select(ApprovalChain)) is None
+        assert db.scalar(select(ApprovalChain).where(ApprovalChain.model == "notes.expense")) is None

@@ -39,10 +39,10 @@ def test_a_long_contract_numbers_its_pages_in_chinese(contracts, browser, make, 
     for page in (1, 2, 3):
         assert f"第 {page} 页 / 共 3 页" in pdf_text(pdf, page=page)
     assert "规格型号" in pdf_text(pdf, page=2)
-    assert_cjk_prints(pdf, "购销合同", "北京百度网讯科技有限公司", "工业以太网交换机", "不间断电源",
+    assert_cjk_prints(pdf, "销售合同", "北京百度网讯科技有限公司", "工业以太网交换机", "不间断电源",
                       "甲方（盖章）")
     # and the running header names the contract from page 2 on
-    assert "购销合同" in pdf_text(pdf, page=3)
+    assert "销售合同" in pdf_text(pdf, page=3)
 
 
 def test_an_english_print_speaks_english(client, admin, hq, expense):
@@ -63,7 +63,7 @@ def test_a_bilingual_print_carries_both_languages_side_by_side(contracts, browse
     text = squash(pdf_text(pdf))
     pages = pdf_pages(pdf)
     # labels as "合同编号 Contract No.", the title in both, the letterhead in both, page numbers in both
-    for words in ("合同编号ContractNo.", "购销合同", "SALESCONTRACT", "上海华信科技有限公司",
+    for words in ("合同编号ContractNo.", "销售合同", "SALESCONTRACT", "上海华信科技有限公司",
                   "ShanghaiHuaxinTechnologyCo.,Ltd.", f"第1页/共{pages}页", f"Page1of{pages}", "交货：",
                   "Delivery:"):
         assert words in text, words
