@@ -74,7 +74,7 @@ def seed(server: Any) -> dict[str, int]:
                     for k, (p, d) in enumerate(parts, start=1)])
                 db.add(term)
                 db.flush()
-                contract = Contract(org_id=admin.org_id, owner_id=admin.id, number=f"HT-2026-{n:05}",
+                contract = Contract(org_id=admin.org_id, owner_id=admin.id, number=f"HT-E2E-R{n:05}",
                                     title="设备采购及安装", customer_id=customer.id, buyer_name=name,
                                     buyer_address="北京市海淀区中关村大街1号", state="signed",
                                     signed_on=date.today() - timedelta(days=ago), payment_term_id=term.id,
