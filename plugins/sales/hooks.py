@@ -121,6 +121,13 @@ def register_widgets() -> list[WidgetDecl]:
     return widgets.WIDGETS
 
 
+@hookimpl
+def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
+    from plugins.sales.services import demo
+
+    demo.load(session, orgs, users)
+
+
 # ----------------------------------------------------------------- panels
 
 
