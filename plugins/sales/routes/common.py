@@ -27,7 +27,9 @@ def owner_choices(ctx: Ctx) -> list[tuple[str, str]]:
 
 
 def customer_choices(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(str(i), n) for i, n in customer_options(ctx, None)]
+    """The list filter's customers: the first ones by name, and the one asked
+    for (a link from a customer's page names any customer the reader may read)."""
+    return [(str(i), n) for i, n in customer_options(ctx, ctx.query.get("customer_id"))]
 
 
 def customer_options(ctx: Ctx, chosen: Any) -> list[tuple[int, str]]:
