@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Integer, Numeric, String
+from sqlalchemy import BigInteger, Integer, Numeric, String
 from sqlalchemy.orm import Session
 
 from core import (
@@ -29,6 +29,8 @@ from core import (
 
 #: the largest id a database holds (BIGINT); larger ones are simply not found
 MAX_ID = 2**63 - 1
+#: the largest value of a 32-bit INTEGER column
+MAX_INT = 2**31 - 1
 #: what every resource shows besides its declared fields, when the model has them
 META = ("id", "version", "state", "created_at", "updated_at")
 _INT = re.compile(r"-?\d{1,18}")
@@ -102,7 +104,9 @@ def column_value(model: type[Base], name: str, raw: Any) -> Any:
         raise ValueError(N_("{label} must be true or false."))
     text = storable(str(raw)).strip()
     if kind is int:
-        if isinstance(raw, bool) or not _INT.fullmatch(text) or abs(int(text)) > MAX_ID:
+        # a 32-bit INTEGER column compares only with what it can hold (PostgreSQL refuses more)
+        largest = MAX_ID if isinstance(column.type, BigInteger) else MAX_INT
+        if isinstance(raw, bool) or not _INT.fullmatch(text) or abs(int(text)) > largest:
             raise ValueError(N_("{label} must be a whole number."))
         return int(text)
     if kind is Decimal:

@@ -202,3 +202,12 @@ def test_expense_amounts_are_decimal_strings(api, make):
     assert too_big.status_code == 422 and too_big.json()["errors"][0]["name"] == "amount"
     assert c.post("/api/v1/notes/expense", json={"title": "x", "amount": "NaN",
                                                  "category": "travel"}).status_code == 422
+
+
+def test_a_filter_beyond_a_32_bit_column_is_422_not_a_server_error(api, make):
+    # the catalog's units: ``places`` is a 32-bit INTEGER column (PostgreSQL refuses 2**31 in a comparison)
+    c = api(make.user(username="root"))
+    refused = c.get("/api/v1/catalog/unit", params={"places": str(2**31)})
+    assert refused.status_code == 422
+    assert [e["name"] for e in refused.json()["errors"]] == ["places"]
+    assert c.get("/api/v1/catalog/unit", params={"places": str(2**31 - 1)}).status_code == 200
