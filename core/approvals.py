@@ -53,7 +53,7 @@ from core.registry import ApprovalPoint, Registry, WorkflowDecl
 __all__ = [
     "APPROVER_KINDS", "OPERATORS", "Condition", "PlannedStep", "Step", "active_request", "decide",
     "plan", "published_chain", "publish", "start", "sweep", "sync_shipped_chains", "waiting_approvals",
-    "withdraw",    "WaitingApproval",
+    "withdraw", "WaitingApproval",
 ]
 
 APPROVER_KINDS = {

@@ -142,7 +142,7 @@ def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[P
 
 @hookimpl
 def record_panels(session: Session, model_key: str, record: Any, actor: Actor) -> list[Panel]:
-    """"Create quote" on an opportunity; the receivable plan on a contract."""
+    """The receivable plan on a contract's page; "create quote" on an opportunity's."""
     if model_key == "sales.contract":
         from plugins.sales.routes.receivables import contract_panels
 
