@@ -87,10 +87,13 @@ def line_defaults(db: Session, actor: Actor, product_id: int, *, currency: str, 
                   quantity: Decimal = Decimal(1)) -> dict[str, Any]:
     """What a line copies from a product the reader may read (404 otherwise):
     description, unit, list price, tax rate and the unit price the catalog
-    gives for the document's currency, date, customer level and price list."""
+    gives for the document's currency, date, customer level and price list.
+    Only the price lists of the reader's organisation (where the document is
+    made) count: everyone reads the whole catalog, not every price list."""
     product = get_for(db, actor, Product, product_id, "read")
     price = price_for(db, product.id, currency=currency, on=on, quantity=quantity,
-                      customer_level=customer_level(db, actor, customer_id), price_list_id=price_list_id)
+                      customer_level=customer_level(db, actor, customer_id), price_list_id=price_list_id,
+                      org_id=actor.org_id)
     return {"product_id": product.id, "description": price.description, "unit": price.unit,
             "list_price": price.list_price, "unit_price": price.unit_price, "tax_rate": price.tax_rate,
             "discount": Decimal(0), "quantity": quantity}

@@ -329,6 +329,37 @@ def test_a_contract_is_made_from_an_approved_quote(kernel: Kernel, team: dict[st
         assert db.scalar(select(func.count(ContractLine.id)).where(ContractLine.contract_id == contract.id)) == 2
 
 
+def test_a_line_takes_the_price_list_of_the_users_own_organisation(kernel: Kernel, team: dict[str, Any],
+                                                                   products: dict[str, int], make: Any) -> None:
+    """Everyone reads the whole catalog, but a price list belongs to one
+    organisation: a branch's rep never gets head office's prices."""
+    from plugins.catalog.models import PriceList, PriceListItem
+    from plugins.sales.services.lines import line_defaults
+
+    branch = make.org("华南分公司")
+    branch_rep = make.user(org=branch, username="gzrep", roles=("crm.salesperson",))
+    with kernel.db.session() as db:
+        for org, price, priority in ((team["hq"].id, "40000.00", 90), (branch.id, "45000.00", 10)):
+            listed = PriceList(org_id=org, name=f"价目表 {org}", currency_code="CNY", priority=priority,
+                               active=True)
+            db.add(listed)
+            db.flush()
+            db.add(PriceListItem(price_list_id=listed.id, product_id=products["server"], min_quantity=Decimal(1),
+                                 price=Decimal(price)))
+
+    def price(user: Any) -> Decimal:
+        with kernel.db.session(write=False) as db:
+            row = line_defaults(db, actor_of(kernel, db, user), products["server"], currency="CNY",
+                                on=date(2026, 3, 2))
+            return Decimal(row["unit_price"])
+
+    assert price(team["rep1"]) == Decimal("40000.00")
+    assert price(branch_rep) == Decimal("45000.00")
+    with kernel.db.session() as db:
+        db.execute(PriceList.__table__.update().where(PriceList.org_id == branch.id).values(active=False))
+    assert price(branch_rep) == Decimal("48000.00")  # the list price, not head office's list
+
+
 def test_a_won_opportunity_offers_a_quote_prefilled_from_the_deal(kernel: Kernel, team: dict[str, Any],
                                                                   new_customer: Any, client: Any) -> None:
     from plugins.crm.services.opportunities import create_opportunity, ensure_pipelines, stages_of
