@@ -74,23 +74,13 @@ def buyer_of(db: Session, customer: Customer) -> dict[str, str]:
 def _checked(db: Session, actor: Actor, values: Mapping[str, Any], *,
              copy_buyer: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     errors: dict[str, str] = {}
-    customer = docs.customer_of(db, actor, values.get("customer_id"), errors)
+    clean = docs.header(db, actor, values, errors)
     kind = str(values.get("kind") or "contract")
     if kind not in CONTRACT_KINDS:
         errors["kind"] = N_("Choose one of the offered values.")
-    clean: dict[str, Any] = {
-        "kind": kind, "title": docs.text(values, "title", errors, limit=200),
-        "customer_id": customer.id if customer is not None else None,
-        "contact_id": docs.contact_of(db, customer, values.get("contact_id"), errors),
-        "opportunity_id": docs.opportunity_of(db, actor, customer, values.get("opportunity_id"), errors),
-        "currency_code": docs.currency_of(db, values.get("currency_code"), errors),
-        "tax_included": docs.as_bool(values.get("tax_included", True)),
-        "signed_on": docs.as_date(values.get("signed_on"), "signed_on", errors),
-        "start_on": docs.as_date(values.get("start_on"), "start_on", errors),
-        "end_on": docs.as_date(values.get("end_on"), "end_on", errors),
-    }
-    for key in ("payment_terms", "delivery_terms", "terms", "note"):
-        clean[key] = docs.text(values, key, errors)
+    clean["kind"] = kind
+    for key in ("signed_on", "start_on", "end_on"):
+        clean[key] = docs.as_date(values.get(key), key, errors)
     if clean["start_on"] and clean["end_on"] and clean["end_on"] < clean["start_on"]:
         errors["end_on"] = N_("A contract ends on or after its start.")
     notice = docs.as_int(values.get("renewal_notice_days")) if values.get("renewal_notice_days") not in (
@@ -106,16 +96,12 @@ def _checked(db: Session, actor: Actor, values: Mapping[str, Any], *,
         elif not clean["payment_terms"]:
             clean["payment_terms"] = describe_term(term)
     clean["payment_term_id"] = term_id
+    customer = db.get(Customer, clean["customer_id"]) if clean["customer_id"] is not None else None
     found = buyer_of(db, customer) if customer is not None and copy_buyer else {}
     for key in BUYER:
         given = str(values.get(key) or "").strip()
         clean[key] = (given or found.get(key, ""))[:BUYER[key]]
-    rows: list[dict[str, Any]] = []
-    try:
-        if "lines" in values:  # the API makes a draft's header first; its lines come from the page
-            rows = line_services.clean(db, actor, values["lines"] or (), clean["currency_code"])
-    except ValidationError as exc:
-        errors.update(exc.errors)
+    rows = line_services.clean_given(db, actor, values, clean["currency_code"], errors)
     if errors:
         raise ValidationError(errors)
     return clean, rows

@@ -125,6 +125,25 @@ def price_list_of(db: Session, actor: Actor, price_list_id: Any, currency: str,
     return wanted
 
 
+def header(db: Session, actor: Actor, values: Mapping[str, Any],
+           errors: dict[str, str]) -> dict[str, Any]:
+    """What a quote's and a contract's header share, checked: the title, the
+    customer, contact and opportunity the reader may see, the currency,
+    whether prices include tax, and the texts; errors keyed by field."""
+    customer = customer_of(db, actor, values.get("customer_id"), errors)
+    clean: dict[str, Any] = {
+        "title": text(values, "title", errors, limit=200),
+        "customer_id": customer.id if customer is not None else None,
+        "contact_id": contact_of(db, customer, values.get("contact_id"), errors),
+        "opportunity_id": opportunity_of(db, actor, customer, values.get("opportunity_id"), errors),
+        "currency_code": currency_of(db, values.get("currency_code"), errors),
+        "tax_included": as_bool(values.get("tax_included", True)),
+    }
+    for key in ("payment_terms", "delivery_terms", "terms", "note"):
+        clean[key] = text(values, key, errors)
+    return clean
+
+
 def main_contact(db: Session, customer_id: int) -> Contact | None:
     return db.scalar(select(Contact).where(Contact.customer_id == customer_id, Contact.deleted_at.is_(None))
                      .order_by(Contact.is_main.desc(), Contact.id).limit(1))

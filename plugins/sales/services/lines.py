@@ -142,6 +142,20 @@ def clean(db: Session, actor: Actor, rows: Sequence[Mapping[str, Any]], currency
     return lines
 
 
+def clean_given(db: Session, actor: Actor, values: Mapping[str, Any], currency: str,
+                errors: dict[str, str]) -> list[dict[str, Any]]:
+    """``values["lines"]`` checked as ``clean`` does, their errors added to
+    ``errors``; no lines when ``values`` has no ``lines`` (the API makes a
+    draft's header first, its lines come from the page)."""
+    if "lines" not in values:
+        return []
+    try:
+        return clean(db, actor, values["lines"] or (), currency)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        return []
+
+
 def write_lines(db: Session, document: Any, line_model: Any, foreign_key: str,
                 lines: Sequence[Mapping[str, Any]]) -> list[Any]:
     """Replace the document's lines with ``lines`` (clean ones) and set the

@@ -52,31 +52,17 @@ def _checked(db: Session, actor: Actor,
     """The header's values and the clean lines, or one ValidationError naming
     every bad field and line."""
     errors: dict[str, str] = {}
-    customer = docs.customer_of(db, actor, values.get("customer_id"), errors)
-    clean: dict[str, Any] = {
-        "title": docs.text(values, "title", errors, limit=200),
-        "customer_id": customer.id if customer is not None else None,
-        "contact_id": docs.contact_of(db, customer, values.get("contact_id"), errors),
-        "opportunity_id": docs.opportunity_of(db, actor, customer, values.get("opportunity_id"), errors),
-        "currency_code": docs.currency_of(db, values.get("currency_code"), errors),
-        "tax_included": docs.as_bool(values.get("tax_included", True)),
-        "issued_on": docs.as_date(values.get("issued_on") or docs.today(), "issued_on", errors, required=True),
-        "valid_until": docs.as_date(values.get("valid_until"), "valid_until", errors),
-    }
+    clean = docs.header(db, actor, values, errors)
+    clean["issued_on"] = docs.as_date(values.get("issued_on") or docs.today(), "issued_on", errors,
+                                      required=True)
+    clean["valid_until"] = docs.as_date(values.get("valid_until"), "valid_until", errors)
     clean["price_list_id"] = docs.price_list_of(db, actor, values.get("price_list_id"), clean["currency_code"],
                                                 errors)
-    for key in ("payment_terms", "delivery_terms", "terms", "note"):
-        clean[key] = docs.text(values, key, errors)
     if clean["issued_on"] is not None and clean["valid_until"] is None and "valid_until" not in errors:
         clean["valid_until"] = clean["issued_on"] + timedelta(days=DEFAULT_VALIDITY)
     if clean["issued_on"] and clean["valid_until"] and clean["valid_until"] < clean["issued_on"]:
         errors["valid_until"] = N_("A quote is valid until a day on or after its date.")
-    rows: list[dict[str, Any]] = []
-    try:
-        if "lines" in values:  # the API makes a draft's header first; its lines come from the page
-            rows = line_services.clean(db, actor, values["lines"] or (), clean["currency_code"])
-    except ValidationError as exc:
-        errors.update(exc.errors)
+    rows = line_services.clean_given(db, actor, values, clean["currency_code"], errors)
     if errors:
         raise ValidationError(errors)
     return clean, rows
