@@ -6,7 +6,6 @@ a detail page with lines, totals and revisions."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from starlette.responses import Response
 from core import Crud, Ctx, FormField, Routes, ValidationError, check_version, ensure_editable, get_for, scope
 from plugins.crm import kernel as crm_kernel
 from plugins.crm.models import Contact, Customer, Opportunity
+from plugins.sales.services.documents import as_int, parse_date
 
 routes = Routes()
 
@@ -39,7 +39,7 @@ def customer_options(ctx: Ctx, chosen: Any) -> list[tuple[int, str]]:
     stmt = (select(Customer.id, Customer.name).where(scope(ctx.user, Customer, "read"))
             .order_by(Customer.name, Customer.id).limit(CUSTOMER_CHOICES))
     options = [(i, n) for i, n in ctx.db.execute(stmt)]
-    wanted = _int(chosen)
+    wanted = as_int(chosen)
     if wanted is not None and wanted not in {i for i, _ in options}:
         options += [(i, n) for i, n in ctx.db.execute(select(Customer.id, Customer.name).where(
             Customer.id == wanted, scope(ctx.user, Customer, "read")))]
@@ -48,7 +48,7 @@ def customer_options(ctx: Ctx, chosen: Any) -> list[tuple[int, str]]:
 
 def party_options(ctx: Ctx, customer_id: Any) -> dict[str, list[tuple[int, str]]]:
     """The customer's contacts and opportunities the reader may read."""
-    wanted = _int(customer_id)
+    wanted = as_int(customer_id)
     if wanted is None:
         return {"contacts": [], "opportunities": []}
     contacts = [(i, n) for i, n in ctx.db.execute(select(Contact.id, Contact.name).where(
@@ -59,13 +59,6 @@ def party_options(ctx: Ctx, customer_id: Any) -> dict[str, list[tuple[int, str]]
         Opportunity.customer_id == wanted, scope(ctx.user, Opportunity, "read")).order_by(Opportunity.id.desc())
         .limit(100))] if ctx.user.can("crm.opportunity.read") else []
     return {"contacts": contacts, "opportunities": deals}
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def translated(ctx: Ctx, errors: dict[str, str]) -> dict[str, str]:
@@ -96,7 +89,7 @@ class DocumentCrud(Crud):
     def range_stmt(self, ctx: Ctx) -> Any:
         stmt = self.list_view.base_query(ctx)
         column = getattr(self.model, self.date_column)
-        start, end = _date(ctx.query.get("from")), _date(ctx.query.get("to"))
+        start, end = parse_date(ctx.query.get("from")), parse_date(ctx.query.get("to"))
         if start is not None:
             stmt = stmt.where(column >= start)
         if end is not None:
@@ -198,13 +191,6 @@ def _choices(f: FormField, ctx: Ctx) -> list[tuple[str, str]]:
     if f.choices is None:
         return []
     return list(f.choices(ctx)) if callable(f.choices) else list(f.choices)
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 @routes.get("/documents/parties", name="document_parties", permission="crm.customer.read")

@@ -4,7 +4,6 @@ server fills a row from its product, adds or removes a row, recomputes)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,7 @@ def line_preview(ctx: Ctx) -> Response:
     price list), ``add`` adds an empty row, ``remove`` (n from 1) drops one;
     amounts and totals recomputed. Nothing is written."""
     currency = (ctx.field("currency_code") or "CNY").strip().upper()[:3]
-    on = _date(ctx.field("issued_on") or ctx.field("signed_on")) or docs.today()
+    on = docs.parse_date(ctx.field("issued_on") or ctx.field("signed_on")) or docs.today()
     price_list = docs.as_int(ctx.field("price_list_id"))
     rows = posted_rows(ctx)
     for row in rows:
@@ -84,13 +83,6 @@ def line_preview(ctx: Ctx) -> Response:
         rows.append({"quantity": "1", "discount": "0", "tax_rate": "13"})
     return ctx.render("sales/_lines.html", **editor_context(
         ctx, rows, currency=currency, tax_included=ctx.field("tax_included") in ("1", "on", "true"), live=True))
-
-
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if value else None
-    except ValueError:
-        return None
 
 
 @routes.get("/assets/{name:str}", name="asset_file", permission=AUTHENTICATED)

@@ -12,7 +12,7 @@ from plugins.sales.models import Contract, Receipt
 from plugins.sales.models.choices import PAYMENT_METHODS, RECEIPT_KINDS
 from plugins.sales.routes.common import routes
 from plugins.sales.services import receipts as services
-from plugins.sales.services.receivables import parse_date
+from plugins.sales.services.documents import parse_date
 
 PAGE = 100
 

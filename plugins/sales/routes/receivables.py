@@ -17,6 +17,7 @@ from plugins.crm.models import Customer
 from plugins.sales.models.choices import INSTALMENT_STATES, PAYMENT_METHODS
 from plugins.sales.routes.common import routes
 from plugins.sales.services import ageing as reports
+from plugins.sales.services import documents as docs
 from plugins.sales.services import receipts as receipt_service
 from plugins.sales.services import receivables as services
 
@@ -34,7 +35,7 @@ def _page(ctx: Ctx, contract_id: Any, *, status: int = 200, errors: dict[str, st
                 if ctx.user.can("sales.receipt.read") else [])
     return ctx.render(template, status=status, contract=contract, customer=customer, plan=plan,
                       receipts=receipts, states=INSTALMENT_STATES, methods=PAYMENT_METHODS,
-                      errors=errors or {}, params=params or {}, values=values or {}, today=services.today(),
+                      errors=errors or {}, params=params or {}, values=values or {}, today=docs.today(),
                       may_receive=services.allowed(ctx.db, ctx.user, "sales.receipt.create", contract),
                       may_plan=services.allowed(ctx.db, ctx.user, "sales.instalment.update", contract))
 
@@ -89,11 +90,7 @@ AGEING_PAGE = 200
 
 
 def _as_of(ctx: Ctx) -> date:
-    return services.parse_date(ctx.query.get("as_of")) or services.today()
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return docs.parse_date(ctx.query.get("as_of")) or docs.today()
 
 
 @routes.get("/receivables", name="receivable_list", permission="sales.instalment.read")
@@ -101,14 +98,15 @@ def receivable_list(ctx: Ctx) -> Response:
     q = ctx.query
     filters = reports.ListFilters(state=q.get("state", "unpaid") if q.get("state") in (
         *INSTALMENT_STATES, "unpaid", "") else "unpaid", overdue=q.get("overdue") == "1",
-        owner_id=_int(q.get("owner_id")), customer_id=_int(q.get("customer_id")), month=q.get("month", ""))
-    page = max(_int(q.get("page")) or 1, 1)
-    rows, count = reports.receivables(ctx.db, ctx.user, filters, on=services.today(), offset=(page - 1) * 100,
+        owner_id=docs.as_int(q.get("owner_id")), customer_id=docs.as_int(q.get("customer_id")),
+        month=q.get("month", ""))
+    page = max(docs.as_int(q.get("page")) or 1, 1)
+    rows, count = reports.receivables(ctx.db, ctx.user, filters, on=docs.today(), offset=(page - 1) * 100,
                                       limit=100)
     sees_others = any(g.scope != "own" for g in ctx.user.grants.get("sales.instalment.read", ()))
     customer = ctx.db.get(Customer, filters.customer_id) if filters.customer_id else None
     return ctx.render("sales/receivable_list.html", rows=rows, count=count, filters=filters, page=page,
-                      states=INSTALMENT_STATES, today=services.today(),
+                      states=INSTALMENT_STATES, today=docs.today(),
                       owners=org_users(ctx.db, ctx.user.org_id) if sees_others else [],
                       customer_name=customer.name if customer is not None else "")
 
@@ -116,7 +114,7 @@ def receivable_list(ctx: Ctx) -> Response:
 @routes.get("/ageing", name="ageing_report", permission="sales.instalment.read")
 def ageing_report(ctx: Ctx) -> Response:
     as_of = _as_of(ctx)
-    page = max(_int(ctx.query.get("page")) or 1, 1)
+    page = max(docs.as_int(ctx.query.get("page")) or 1, 1)
     report = reports.ageing(ctx.db, ctx.user, as_of, limit=AGEING_PAGE, offset=(page - 1) * AGEING_PAGE)
     return ctx.render("sales/ageing_report.html", report=report, buckets=reports.BUCKETS, as_of=as_of,
                       page=page, pages=max(1, -(-report.customers // AGEING_PAGE)))
@@ -128,7 +126,7 @@ def ageing_instalments(ctx: Ctx) -> Response:
     bucket = ctx.query.get("bucket") or None
     if bucket and bucket not in reports.BUCKETS:
         bucket = None
-    customer_id = _int(ctx.query.get("customer_id"))
+    customer_id = docs.as_int(ctx.query.get("customer_id"))
     rows = list(ctx.db.scalars(reports.behind(ctx.user, as_of, customer_id=customer_id, bucket=bucket)
                                .limit(500)))
     names = {i: name for i, name in ctx.db.execute(select(Customer.id, Customer.name).where(
@@ -147,7 +145,7 @@ def contract_panels(session: Session, actor: Actor, contract: Any) -> list[Panel
         return []
     plan = services.plan(session, contract.id)
     return [Panel("sales-receivables", N_("Receivable plan"), "sales/_receivable_panel.html",
-                  {"contract": contract, "plan": plan, "states": INSTALMENT_STATES, "today": services.today()},
+                  {"contract": contract, "plan": plan, "states": INSTALMENT_STATES, "today": docs.today()},
                   order=150)]
 
 
@@ -158,7 +156,7 @@ def customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel
     found = services.of_customer(session, actor, customer.id)
     unpaid = reports.ListFilters(state="unpaid", customer_id=customer.id)
     rows, _count = reports.receivables(session, actor, unpaid,
-                                       on=services.today(), limit=20)
+                                       on=docs.today(), limit=20)
     return [Panel("sales-customer-receivables", N_("Receivables"), "sales/_receivable_customer.html",
                   {"summary": found, "rows": rows, "customer": customer, "states": INSTALMENT_STATES,
-                   "today": services.today()}, order=160)]
+                   "today": docs.today()}, order=160)]

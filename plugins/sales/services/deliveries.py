@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from core import N_, Actor, Conflict, ValidationError, get_for
 from plugins.sales.models import Contract, ContractLine, Delivery, DeliveryLine
 from plugins.sales.models.choices import DELIVERY_STATES
+from plugins.sales.services.documents import parse_date, today
 from plugins.sales.services.receipts import number_of
-from plugins.sales.services.receivables import contract_for, parse_amount, parse_date, today
+from plugins.sales.services.receivables import contract_for, parse_amount
 
 SEQUENCE = "sales.delivery"
 #: contract states goods are delivered in

@@ -25,7 +25,7 @@ MAX_TEXT = 20_000
 
 
 def today() -> date:
-    """Today in China."""
+    """Today in China (the kernel's clock, so tests move it)."""
     return utcnow().astimezone(CHINA).date()
 
 
@@ -37,6 +37,16 @@ def as_int(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
+        return None
+
+
+def parse_date(raw: Any) -> date | None:
+    """A date given as a date or ISO text; None when empty or not a date."""
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip()) if raw not in (None, "") else None
+    except ValueError:
         return None
 
 

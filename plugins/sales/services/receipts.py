@@ -27,6 +27,7 @@ from core import N_, Actor, Conflict, ValidationError, get_for, next_number, sco
 from plugins.catalog.services.money import places_of
 from plugins.sales.models import Contract, Instalment, Receipt, ReceiptAllocation
 from plugins.sales.models.choices import PAYMENT_METHODS
+from plugins.sales.services.documents import parse_date, today
 from plugins.sales.services.receivables import (
     LIVE_CONTRACT_STATES,
     OPEN_STATES,
@@ -34,9 +35,7 @@ from plugins.sales.services.receivables import (
     contract_for,
     money_text,
     parse_amount,
-    parse_date,
     settle,
-    today,
 )
 
 SEQUENCE = "sales.receipt"

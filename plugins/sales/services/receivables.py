@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, column, func, or_, select, table
 from sqlalchemy.orm import Session
@@ -38,8 +37,8 @@ from core import (
 )
 from plugins.catalog.services.money import places_of, rounded
 from plugins.sales.models import Contract, Instalment, PaymentTerm, SalesSettings
+from plugins.sales.services.documents import parse_date, today
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 HUNDRED = Decimal(100)
 #: instalments still owed something
 OPEN_STATES = ("open", "partial")
@@ -47,11 +46,6 @@ OPEN_STATES = ("open", "partial")
 LIVE_CONTRACT_STATES = ("approved", "signed", "executing", "completed", "terminated")
 MAX_INSTALMENTS = 60
 MAX_AMOUNT = Decimal("1e14")
-
-
-def today() -> date:
-    """Today in China (the kernel's clock, so tests move it)."""
-    return utcnow().astimezone(LOCAL_TZ).date()
 
 
 class Refused(ValidationError):
@@ -121,15 +115,6 @@ def parse_amount(raw: Any, places: int) -> Decimal | None:
     if isinstance(exponent, int) and -exponent > places:
         return None
     return value
-
-
-def parse_date(raw: Any) -> date | None:
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw).strip()) if raw not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def money_text(amount: Decimal, places: int) -> str:

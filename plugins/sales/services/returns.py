@@ -34,8 +34,9 @@ from plugins.sales.models import (
 )
 from plugins.sales.models.choices import RETURN_REASONS, RETURN_STATES
 from plugins.sales.services.deliveries import clean_quantities, lines_of
+from plugins.sales.services.documents import parse_date
 from plugins.sales.services.receipts import number_of, record_refund
-from plugins.sales.services.receivables import Refused, contract_for, money_text, parse_amount, parse_date
+from plugins.sales.services.receivables import Refused, contract_for, money_text, parse_amount
 
 SEQUENCE = "sales.return"
 #: state -> (the states it is reached from, the action of its permission)
