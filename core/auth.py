@@ -8,6 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,6 +31,13 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    """A hash of a random password at these costs, made once per process."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1, type=Type.ID)
+    return hasher.hash(secrets.token_hex(16))
+
+
 class Passwords:
     """argon2id at m = 19 MiB, t = 2, p = 1 (OWASP's minimum)."""
 
@@ -41,7 +49,7 @@ class Passwords:
             type=Type.ID,
         )
         # Unknown users are checked against this hash, so they take as long.
-        self._dummy = self._hasher.hash(secrets.token_hex(16))
+        self._dummy = _dummy_hash(settings.argon2_time_cost, settings.argon2_memory_kib)
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

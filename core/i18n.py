@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,19 +39,9 @@ class Catalogs:
     def load_dir(self, locale_dir: Path) -> None:
         for loc in self.locales:
             po = locale_dir / loc / "LC_MESSAGES" / "messages.po"
-            if not po.is_file():
-                continue
-            with po.open("rb") as fh:
-                catalog = read_po(fh, locale=loc)
-            table = self.tables.setdefault(loc, {})
-            for msg in catalog:
-                if not msg.id or not msg.string or msg.fuzzy:
-                    continue
-                key = msg.id if isinstance(msg.id, str) else msg.id[0]  # a plural: (singular, plural)
-                if isinstance(msg.string, str):
-                    table[key] = msg.string
-                elif all(msg.string):
-                    table[key] = tuple(msg.string)
+            if po.is_file():
+                stat = po.stat()
+                self.tables.setdefault(loc, {}).update(_messages(po, loc, stat.st_mtime_ns, stat.st_size))
 
     def translator(self, locale: str) -> Translator:
         return Translator(locale, self.tables.get(locale, {}))
@@ -67,6 +58,26 @@ class Catalogs:
                 if loc.split("_")[0].lower() == lang:
                     return loc
         return self.default
+
+
+@lru_cache(maxsize=256)
+def _messages(po: Path, locale: str, _mtime_ns: int,
+              _size: int) -> tuple[tuple[str, str | tuple[str, ...]], ...]:
+    """The translated messages of one catalog file (fuzzy ones left out),
+    read once per process while the file stays as it is: parsing every
+    plugin's catalog is most of what starting a kernel costs."""
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    found: list[tuple[str, str | tuple[str, ...]]] = []
+    for msg in catalog:
+        if not msg.id or not msg.string or msg.fuzzy:
+            continue
+        key = msg.id if isinstance(msg.id, str) else msg.id[0]  # a plural: (singular, plural)
+        if isinstance(msg.string, str):
+            found.append((key, msg.string))
+        elif all(msg.string):
+            found.append((key, tuple(msg.string)))
+    return tuple(found)
 
 
 class Translator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -326,37 +326,49 @@ def _ruled_fields(db: Session, key: str, model: type[Base]) -> set[str]:
 
 
 def sync_shipped_roles(db: Session, registry: Registry) -> None:
-    """Create or update the roles plugins ship (rule 2: by external id)."""
+    """Create or update the roles plugins ship (rule 2: by external id) and
+    add the codes they and other plugins' role grants give that a role
+    lacks (an administrator's changes stay). A handful of statements
+    whatever the number of roles and codes: it runs at every start."""
+    exts = {(e.plugin, e.key): e for e in db.scalars(select(ExternalId).where(ExternalId.key.like("role.%")))}
+    by_id = {r.id: r for r in db.scalars(select(Role))}
+    by_key = {r.key: r for r in by_id.values()}
+    wanted: dict[str, dict[str, str]] = {}
+    missing_ext: list[tuple[str, str, Role]] = []
     for (plugin, key), decl in registry.roles.items():
-        ext = db.scalar(select(ExternalId).where(ExternalId.plugin == plugin, ExternalId.key == f"role.{key}"))
-        role = db.get(Role, ext.record_id) if ext else None
+        ext = exts.get((plugin, f"role.{key}"))
+        role = by_id.get(ext.record_id) if ext else None
+        role_key = key if plugin == "core" else f"{plugin}.{key}"
         if role is None:
-            role_key = key if plugin == "core" else f"{plugin}.{key}"
-            role = db.scalar(select(Role).where(Role.key == role_key)) or Role(
-                key=role_key, name=decl.name)
+            role = by_key.get(role_key) or Role(key=role_key, name=decl.name)
             db.add(role)
             role.plugin = plugin
-            db.flush()
-            if ext is None:
-                db.add(ExternalId(plugin=plugin, key=f"role.{key}", model="core.role", record_id=role.id))
-            else:
-                ext.record_id = role.id
+            missing_ext.append((plugin, key, role))
         role.name, role.name_en, role.grants_all = decl.name, decl.name_en, decl.grants_all
         role.description = decl.description
-        _add_grants(role, decl.grants)
+        by_key[role.key] = role
+        wanted[role.key] = dict(decl.grants)
     shipped = {key if plugin == "core" else f"{plugin}.{key}" for plugin, key in registry.roles}
     for _plugin, grant in registry.role_grants:
-        role = db.scalar(select(Role).where(Role.key == grant.role)) if grant.role in shipped else None
-        if role is not None:  # else its plugin is off
-            _add_grants(role, grant.grants)
-
-
-def _add_grants(role: Role, grants: dict[str, str]) -> None:
-    """Add the codes the role lacks (an administrator's changes stay)."""
-    have = {p.code for p in role.permissions}
-    for code, sc in grants.items():
-        if code not in have:
-            role.permissions.append(RolePermission(code=code, scope=sc))
+        if grant.role in shipped:  # else its plugin is off
+            wanted[grant.role] = {**grant.grants, **wanted[grant.role]}
+    db.flush()
+    for plugin, key, role in missing_ext:
+        ext = exts.get((plugin, f"role.{key}"))
+        if ext is None:
+            db.add(ExternalId(plugin=plugin, key=f"role.{key}", model="core.role", record_id=role.id))
+        else:
+            ext.record_id = role.id
+    ids = [by_key[key].id for key in wanted]
+    have = {(role_id, code) for role_id, code in db.execute(
+        select(RolePermission.role_id, RolePermission.code).where(RolePermission.role_id.in_(ids)))}
+    rows = [{"role_id": by_key[key].id, "code": code, "scope": sc}
+            for key, grants in wanted.items() for code, sc in grants.items()
+            if (by_key[key].id, code) not in have]
+    if rows:
+        db.execute(insert(RolePermission), rows)
+        for key in wanted:
+            db.expire(by_key[key], ["permissions"])
 
 
 # ------------------------------------------------------------------ sharing
