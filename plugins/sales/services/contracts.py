@@ -150,7 +150,9 @@ def contract_lines(db: Session, contract_id: int) -> list[ContractLine]:
 
 def contract_from_quote(db: Session, actor: Actor, quote_id: int) -> Contract:
     """A draft contract from an approved, sent or accepted quote the reader
-    may read: its customer, contact, opportunity, currency, terms and lines."""
+    may read: its customer, contact, opportunity, currency, terms and lines.
+    The customer took the offer: an approved or sent quote moves to
+    ``accepted`` (its history names the contract) when the actor may change it."""
     quote = get_for(db, actor, Quote, quote_id, "read")
     if quote.state not in CONTRACTABLE:
         raise Conflict(N_("A contract is made from an approved, sent or accepted quote."))
@@ -159,7 +161,11 @@ def contract_from_quote(db: Session, actor: Actor, quote_id: int) -> Contract:
               "tax_included": quote.tax_included, "payment_terms": quote.payment_terms,
               "delivery_terms": quote.delivery_terms, "terms": quote.terms,
               "lines": line_services.copy_rows(quote_lines(db, quote.id))}
-    return create_contract(db, actor, values, quote_id=quote.id)
+    contract = create_contract(db, actor, values, quote_id=quote.id)
+    if quote.state != "accepted" and actor.can("sales.quote.update") and db.scalar(
+            select(Quote.id).where(Quote.id == quote.id, scope(actor, Quote, "update"))) is not None:
+        transition(db, docs.registry_of(db), actor, quote, "accept", comment=contract.number)
+    return contract
 
 
 def fire(db: Session, actor: Actor, contract_id: int, name: str, comment: str = "") -> Contract:

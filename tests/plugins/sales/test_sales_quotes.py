@@ -327,6 +327,7 @@ def test_a_contract_is_made_from_an_approved_quote(kernel: Kernel, team: dict[st
         assert (contract.buyer_name, contract.buyer_tax_no, contract.payment_terms) == (
             "中国移动", "91110000710935440D", "预付 30%")
         assert db.scalar(select(func.count(ContractLine.id)).where(ContractLine.contract_id == contract.id)) == 2
+        assert quote.state == "accepted"  # the customer took the offer
 
 
 def test_a_line_takes_the_price_list_of_the_users_own_organisation(kernel: Kernel, team: dict[str, Any],
