@@ -333,6 +333,7 @@ def sync_shipped_roles(db: Session, registry: Registry) -> None:
     exts = {(e.plugin, e.key): e for e in db.scalars(select(ExternalId).where(ExternalId.key.like("role.%")))}
     by_id = {r.id: r for r in db.scalars(select(Role))}
     by_key = {r.key: r for r in by_id.values()}
+    shipped: dict[str, Role] = {}  # by the key a plugin's role has
     wanted: dict[str, dict[str, str]] = {}
     missing_ext: list[tuple[str, str, Role]] = []
     for (plugin, key), decl in registry.roles.items():
@@ -346,9 +347,8 @@ def sync_shipped_roles(db: Session, registry: Registry) -> None:
             missing_ext.append((plugin, key, role))
         role.name, role.name_en, role.grants_all = decl.name, decl.name_en, decl.grants_all
         role.description = decl.description
-        by_key[role.key] = role
-        wanted[role.key] = dict(decl.grants)
-    shipped = {key if plugin == "core" else f"{plugin}.{key}" for plugin, key in registry.roles}
+        shipped[role_key] = role
+        wanted[role_key] = dict(decl.grants)
     for _plugin, grant in registry.role_grants:
         if grant.role in shipped:  # else its plugin is off
             wanted[grant.role] = {**grant.grants, **wanted[grant.role]}
@@ -359,16 +359,16 @@ def sync_shipped_roles(db: Session, registry: Registry) -> None:
             db.add(ExternalId(plugin=plugin, key=f"role.{key}", model="core.role", record_id=role.id))
         else:
             ext.record_id = role.id
-    ids = [by_key[key].id for key in wanted]
+    ids = [role.id for role in shipped.values()]
     have = {(role_id, code) for role_id, code in db.execute(
         select(RolePermission.role_id, RolePermission.code).where(RolePermission.role_id.in_(ids)))}
-    rows = [{"role_id": by_key[key].id, "code": code, "scope": sc}
+    rows = [{"role_id": shipped[key].id, "code": code, "scope": sc}
             for key, grants in wanted.items() for code, sc in grants.items()
-            if (by_key[key].id, code) not in have]
+            if (shipped[key].id, code) not in have]
     if rows:
         db.execute(insert(RolePermission), rows)
-        for key in wanted:
-            db.expire(by_key[key], ["permissions"])
+        for role in shipped.values():
+            db.expire(role, ["permissions"])
 
 
 # ------------------------------------------------------------------ sharing

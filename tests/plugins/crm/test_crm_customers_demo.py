@@ -1,10 +1,10 @@
 """The CRM demo: a sales organisation of twelve, 2,000 customers with
 plausible names and valid credit codes, contacts, follow-ups,
-opportunities across stages and a public pool; loaded quickly."""
+opportunities across stages and a public pool. How long loading takes is
+measured by bench/run.py (`suanpan setup` with the demo), not asserted here."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sqlalchemy import distinct, func, select
@@ -20,10 +20,7 @@ PASSWORD = "demo-password-演示"
 
 
 def test_the_demo_is_a_plausible_sales_organisation(kernel: Kernel, client: Any) -> None:
-    started = time.perf_counter()
     assert load_demo(kernel, PASSWORD)
-    took = time.perf_counter() - started
-    assert took < 45, took  # about 10 s on a laptop; the suite's machines are slower and shared
     with kernel.db.session(write=False) as db:
         # twelve people hold the sales roles: a director, three managers, eight salespeople
         held = dict(db.execute(select(Role.key, func.count(distinct(RoleAssignment.user_id)))
