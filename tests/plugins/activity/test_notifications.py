@@ -251,13 +251,12 @@ def test_the_stream_pushes_a_new_count_and_holds_no_request_thread(served, kerne
     # more open streams than the server has request threads (2)
     streams = [open_stream(served, cookie) for _ in range(4)]
     assert [next_count(r) for _, r in streams] == ["0"] * 4
-    # a page still answers at once
-    started = time.monotonic()
+    # a page still answers (were the streams holding the request threads, it
+    # would wait for one until the socket's timeout and raise)
     conn = http.client.HTTPConnection("127.0.0.1", served, timeout=5)
     conn.request("GET", "/activity/notifications", headers={"Cookie": cookie})
     assert conn.getresponse().status == 200
     conn.close()
-    assert time.monotonic() - started < 2
     # a notification from another transaction reaches every open stream
     send(kernel, wang)
     assert [next_count(r) for _, r in streams] == ["1"] * 4
