@@ -6,7 +6,9 @@
 #
 # Installs from PyPI: trytond and its modules party, product, sale and
 # sale_opportunity (8.2.x; pip brings the modules they depend on: company,
-# currency, country, account, stock, ...) and psycopg2-binary for PostgreSQL.
+# currency, country, account, stock, ...) and, for PostgreSQL, what trytond
+# 8.2's backend imports: psycopg 3 with its pool (trytond's extra
+# "postgresql"; it no longer uses psycopg2) and psycopg's binary build.
 # Run again to bring an existing venv up to date; it does nothing else.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,9 +17,9 @@ PYTHON=${PYTHON:-python3}
 SERIES=">=8.2,<8.3"
 
 test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
 "$VENV/bin/python" -m pip install --quiet \
-    "trytond$SERIES" "trytond-party$SERIES" "trytond-product$SERIES" \
+    "trytond[postgresql]$SERIES" "trytond-party$SERIES" "trytond-product$SERIES" \
     "trytond-sale$SERIES" "trytond-sale-opportunity$SERIES" \
-    psycopg2-binary
+    "psycopg[binary,pool]>=3.2"
 "$VENV/bin/python" -c 'import trytond; print("trytond", trytond.__version__, "in", __import__("sys").prefix)'
