@@ -207,7 +207,8 @@ class Suanpan:
             team.head_id = boss.id
             db.add(RoleAssignment(user_id=boss.id, role_id=db.scalar(select(Role.id).where(
                 Role.key == "crm.director")), org_id=org.id))
-            db.add(Currency(code="CNY", name="人民币", name_en="Chinese yuan", symbol="¥", places=2, is_base=True))
+            db.add(Currency(code="CNY", name="人民币", name_en="Chinese yuan", symbol="¥", places=2,
+                            is_base=True))
             unit = Unit(code="set", name="台")
             db.add(unit)
             db.flush()
@@ -308,7 +309,8 @@ class Suanpan:
 
     def order_values(self, n: int, customer_ids: list[int]) -> dict[str, Any]:
         lines = [{"product_id": self.products[i], "description": data.PRODUCTS[i][1], "quantity": str(qty),
-                  "unit_price": str(price), "discount": "0", "tax_rate": "0"} for i, qty, price in data.order_lines(n)]
+                  "unit_price": str(price), "discount": "0", "tax_rate": "0"}
+                 for i, qty, price in data.order_lines(n)]
         return {"kind": "order", "customer_id": customer_ids[data.order_customer(n, len(customer_ids))],
                 "signed_on": date(2026, 3, 2), "lines": lines}
 
@@ -317,7 +319,8 @@ class Suanpan:
 
         with self.kernel.db.session() as db:
             actor = self.actor(db)
-            return [create_contract(db, actor, self.order_values(n, customer_ids)).id for n in range(start, stop)]
+            return [create_contract(db, actor, self.order_values(n, customer_ids)).id
+                    for n in range(start, stop)]
 
     def confirm(self, ids: list[int]) -> None:
         """Submit: the approval chain starts; under its thresholds the order is approved at once
@@ -336,7 +339,8 @@ class Suanpan:
         from plugins.sales.models import Contract, Instalment
 
         with self.kernel.db.session(write=False) as db:
-            states = {s: n for s, n in db.execute(select(Contract.state, func.count()).group_by(Contract.state))}
+            stmt = select(Contract.state, func.count()).group_by(Contract.state)
+            states = {s: n for s, n in db.execute(stmt)}
             states["instalments"] = db.scalar(select(func.count()).select_from(Instalment)) or 0
             return states
 
@@ -369,7 +373,7 @@ class Suanpan:
 
 
 def run_suanpan(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    from conftest import Client
+    from conftest import Client  # type: ignore[import-not-found]  # tests/conftest.py: login helper
     from sqlalchemy import select, text
     from starlette.testclient import TestClient
 
@@ -421,7 +425,8 @@ def run_suanpan(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         browser.login("director", PASSWORD)
         figures, _html = sample(lambda: s.html_page(browser), args.repeat)
     out["list_page_html"] = {**figures, "rows": 50}
-    log(f"suanpan list page: API {out['list_page_api']}, HTML {out['list_page_html']}, SQL {out['list_page_sql']}")
+    log(f"suanpan list page: API {out['list_page_api']}, HTML {out['list_page_html']}, "
+        f"SQL {out['list_page_sql']}")
 
     with s.kernel.db.session(write=False) as db:
         by_name = {n: i for i, n in db.execute(select(Customer.id, Customer.name).where(
@@ -440,12 +445,12 @@ def run_suanpan(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     log(f"suanpan orders confirmed: {out['orders_confirm']}")
     created, confirmed = [], []
     for k in range(args.samples):
-        with Stopwatch() as c:
+        with Stopwatch() as made:
             one = s.create_orders(args.orders + k, args.orders + k + 1, customer_ids)
-        with Stopwatch() as f:
+        with Stopwatch() as done:
             s.confirm(one)
-        created.append((c.wall, c.cpu))
-        confirmed.append((f.wall, f.cpu))
+        created.append((made.wall, made.cpu))
+        confirmed.append((done.wall, done.cpu))
     out["order_one_create"] = summary(created)
     out["order_one_confirm"] = summary(confirmed)
     out["order_states"] = s.order_states()

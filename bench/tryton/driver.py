@@ -32,7 +32,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402
 from timing import Stopwatch, rate, sample, summary  # noqa: E402
-
 from trytond.pool import Pool  # noqa: E402
 from trytond.transaction import Transaction  # noqa: E402
 
@@ -321,11 +320,11 @@ def main() -> int:
     for name, fn in (("search_name", lambda c: b.search_name(c.query)),
                      ("search_phone", lambda c: b.search_phone(c.phone))):
         for c in wanted[:5]:
-            b.run(lambda c=c: fn(c), readonly=True)
+            b.run(lambda c=c, fn=fn: fn(c), readonly=True)
         samples, found = [], 0
         for c in wanted:
             with Stopwatch() as s:
-                names = b.run(lambda c=c: fn(c), readonly=True)
+                names = b.run(lambda c=c, fn=fn: fn(c), readonly=True)
             samples.append((s.wall, s.cpu))
             found += c.name in names
         out[name] = {**summary(samples), "found": found}
