@@ -221,10 +221,11 @@ class Suanpan:
             _row, self.token = create_api_token(db, boss, "bench")
 
     def actor(self, db: Any) -> Any:
+        """The director as a request gets them: from the kernel's actor cache (core.actors), which
+        checks the ACL counter and rebuilds the actor only when roles or grants changed."""
         from core.models import User
-        from core.permissions import load_actor
 
-        return load_actor(db, db.get(User, self.user_id), all_codes=self.codes)
+        return self.kernel.actors.actor(db, db.get(User, self.user_id), self.kernel.registry.permissions)
 
     # ------------------------------------------------------------ 1. customers
 
