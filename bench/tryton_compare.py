@@ -555,8 +555,8 @@ def main() -> int:
     quick = args.quick
     args.customers = args.customers or (1_000 if quick else 10_000)
     args.orders = args.orders or (100 if quick else 1_000)
-    args.samples = args.samples or (10 if quick else 20)
-    args.repeat = args.repeat or (20 if quick else 50)
+    args.samples = args.samples or (5 if quick else 20)
+    args.repeat = args.repeat or (10 if quick else 50)
     if args.customers < 500:
         ap.error("--customers must be 500 or more (orders go to the first 500)")
     started = datetime.now(UTC)
