@@ -424,7 +424,7 @@ def test_a_title_prefix_is_read_from_the_models_title_index_without_statistics(k
     from plugins.search.normalise import parse
     from plugins.search.query import prefixed, readable
 
-    for n in range(30):
+    for n in range(6):
         note(f"北京农展馆{n}")
     with kernel.db.session(write=False) as db:
         indexes = {i["name"]: i["column_names"] for i in inspect(db.connection()).get_indexes("search_entry")}
