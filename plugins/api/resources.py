@@ -162,7 +162,7 @@ def resource_list(ctx: Ctx) -> Response:
     more = len(rows) > size
     rows = rows[:size]
     cursor = v.encode_cursor(getattr(rows[-1], sort), rows[-1].id) if more else None
-    return JSONResponse({"items": [v.dump(ctx.db, crud, r, ctx.user) for r in rows], "next": cursor})
+    return JSONResponse({"items": v.dump_many(ctx.db, crud, rows, ctx.user), "next": cursor})
 
 
 # ------------------------------------------------------------------ one record

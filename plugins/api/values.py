@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,7 +25,9 @@ from core import (
     extra_fields_of,
     has_extra,
     is_hidden,
-    shown_value,
+    is_masked,
+    mask_kind,
+    mask_value,
 )
 
 #: the largest id a database holds (BIGINT); larger ones are simply not found
@@ -63,15 +66,39 @@ def output_fields(crud: Crud) -> list[str]:
 def dump(db: Session, crud: Crud, record: Any, actor: Actor | None) -> dict[str, Any]:
     """One record as the reader may see it: hidden fields never leave, masked
     ones leave as masked text (``actor`` None: the system, which sees all)."""
+    return dump_many(db, crud, [record], actor)[0]
+
+
+def dump_many(db: Session, crud: Crud, records: Sequence[Any], actor: Actor | None) -> list[dict[str, Any]]:
+    """Records as :func:`dump` gives each. Which fields the reader sees, and
+    which masked, is worked out once for them all: per field and row it cost
+    most of a list page (80 rows of 28 fields: 2,240 times three set builds)."""
     model = crud.model
-    out = {n: jsonable(shown_value(actor, model, n, getattr(record, n))) for n in output_fields(crud)
-           if actor is None or not is_hidden(actor, model, n)}
-    if has_extra(model):
-        extra = getattr(record, "extra", None) or {}
-        for ef in extra_fields_of(db, crud.key):
-            if actor is None or not is_hidden(actor, model, ef.name):
-                out[ef.name] = jsonable(shown_value(actor, model, ef.name, extra.get(ef.name)))
+    columns = [(n, _view(actor, model, n)) for n in output_fields(crud)]
+    extras = [(ef.name, _view(actor, model, ef.name)) for ef in extra_fields_of(db, crud.key)] \
+        if has_extra(model) else []
+    out = []
+    for record in records:
+        row = {n: jsonable(_shown(model, n, view, getattr(record, n))) for n, view in columns if view}
+        if extras:
+            extra = getattr(record, "extra", None) or {}
+            row.update((n, jsonable(_shown(model, n, view, extra.get(n)))) for n, view in extras if view)
+        out.append(row)
     return out
+
+
+def _view(actor: Actor | None, model: type[Base], name: str) -> str:
+    """How ``actor`` reads the field: "clear", "masked" or "" (hidden), as
+    :func:`core.shown_value` decides it."""
+    if actor is None:
+        return "clear"
+    if is_hidden(actor, model, name):
+        return ""
+    return "masked" if is_masked(actor, model, name) else "clear"
+
+
+def _shown(model: type[Base], name: str, view: str, value: Any) -> Any:
+    return mask_value(value, mask_kind(model, name)) if view == "masked" else value
 
 
 # ------------------------------------------------------------------ into SQL

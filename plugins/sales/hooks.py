@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import (
     N_,
+    DatasetDecl,
     JobDecl,
     MenuItem,
     Panel,
@@ -19,7 +20,7 @@ from core import (
     WorkflowDecl,
     hookimpl,
 )
-from plugins.sales import widgets
+from plugins.sales import reports, widgets
 from plugins.sales.models import MODELS
 from plugins.sales.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.sales.routes import routes
@@ -114,6 +115,11 @@ def register_print_templates() -> list[PrintDecl]:
     from plugins.sales.prints import PRINTS
 
     return list(PRINTS)
+
+
+@hookimpl
+def register_report_datasets() -> list[DatasetDecl]:
+    return reports.DATASETS
 
 
 @hookimpl

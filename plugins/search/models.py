@@ -34,7 +34,10 @@ class SearchEntry(IdMixin, Base):
     __label__ = N_("Search entry")
     __table_args__ = (
         UniqueConstraint("model", "record_id"),
-        Index("ix_search_entry_title_key", "title_key"),
+        # a title prefix is always looked for in one model: with the model first, SQLite takes
+        # this index without statistics (it took the unique (model, record_id) one and read every
+        # entry of the model, 0.5 ms at 1,000 customers, growing with them, until ANALYZE)
+        Index("ix_search_entry_model_title_key", "model", "title_key"),
         # PostgreSQL: the trigram index. SQLite has the FTS5 table instead, so
         # there the index is declared empty (WHERE 0) rather than left out, which
         # keeps the models and the migration equal on both databases.

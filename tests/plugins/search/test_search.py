@@ -410,3 +410,31 @@ def test_entries_written_through_the_orm_or_in_bulk_keep_the_fts_index_whole(ker
             db.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"))
             assert db.scalar(text("SELECT count(*) FROM search_fts")) == 0
     assert notes_found(find, admin, "批量便签") == []
+
+
+# ------------------------------------------------------------------ the plan
+
+
+def test_a_title_prefix_is_read_from_the_models_title_index_without_statistics(kernel, note, admin):
+    # given entries of several models and no ANALYZE ever run (a fresh installation)
+    from sqlalchemy import inspect
+    from suanpan_notes.models import Note
+
+    from core.permissions import scope
+    from plugins.search.normalise import parse
+    from plugins.search.query import prefixed, readable
+
+    for n in range(6):
+        note(f"北京农展馆{n}")
+    with kernel.db.session(write=False) as db:
+        indexes = {i["name"]: i["column_names"] for i in inspect(db.connection()).get_indexes("search_entry")}
+        # then the prefix index leads with the model, which every prefix query names
+        assert indexes["ix_search_entry_model_title_key"] == ["model", "title_key"]
+        stmt = readable(prefixed(parse("北京")), Note, ["notes.note"],
+                        scope(admin_actor(kernel, db, admin), Note, "read")).limit(5)
+        sql = str(stmt.compile(dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+        if db.get_bind().dialect.name == "sqlite":
+            # and SQLite reads it, not every entry of the model through (model, record_id)
+            plan = " ".join(str(row[-1]) for row in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_search_entry_model_title_key (model=? AND title_key>? AND title_key<?)" in plan, plan
+        assert len(db.execute(stmt).all()) == 5
