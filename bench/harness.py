@@ -353,7 +353,7 @@ def run_wrk(wrk: str, port: int, path: str, cookie: str, *, threads: int, connec
     st = raw["status"]
     return {
         "client": "wrk",
-        "command": " ".join(cmd).replace(cookie, "<session>"),
+        "command": " ".join(cmd).replace(cookie, "<session>") if cookie else " ".join(cmd),
         "requests": raw["requests"],
         "seconds": round(seconds, 3),
         "rps": round(raw["requests"] / seconds, 1),
@@ -471,8 +471,12 @@ def pg_version() -> str:
 # ---------------------------------------------------------------- benchmarks
 
 def measure_load(srv: Server, path: str, cookie: str, size: int, args: argparse.Namespace,
-                 wrk: str | None, pg_name: str | None, server_log: Path) -> dict[str, Any]:
-    """One load run of ``path`` with CPU accounting of server, database, client, others."""
+                 wrk: str | None, pg_name: str | None, server_log: Path,
+                 script_args: Sequence[str] = ()) -> dict[str, Any]:
+    """One load run of ``path`` (or, with wrk, of the paths ``script_args`` in
+    turn) with CPU accounting of server, database, client, others. ``args``
+    holds ``quiet_limit``, ``quiet_timeout``, ``threads``, ``connections``,
+    ``duration`` and optionally ``timeout`` (wrk's, seconds)."""
     busy_before = wait_quiet(args.quiet_limit, args.quiet_timeout)
     pids_before = group_pids(srv.proc.pid)
     load_before = loadavg()
@@ -484,7 +488,8 @@ def measure_load(srv: Server, path: str, cookie: str, size: int, args: argparse.
     kids0 = os.times()
     if wrk:
         res = run_wrk(wrk, srv.port, path, cookie, threads=args.threads,
-                      connections=args.connections, duration=args.duration)
+                      connections=args.connections, duration=args.duration,
+                      timeout=getattr(args, "timeout", 10), script_args=script_args)
     else:
         res = run_python_client(srv.port, path, cookie, connections=args.connections,
                                 duration=args.duration)
