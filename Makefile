@@ -52,8 +52,10 @@ messages: setup
 messages-check: setup
 	$(BIN)/python scripts/messages.py --check
 
+# the quick benchmarks (under 5 minutes on a quiet 2-CPU machine); the full ones: bench/README.md
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/http_load.py --customers 10000 --contracts 1000
 
 clean:
 	rm -rf $(VENV) node_modules build *.egg-info

@@ -53,7 +53,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="suanpan-pool-"))
     if args.postgres:
-        import run as bench
+        import harness as bench
 
         url = bench.pg_recreate("crm_pool_bench")
     else:

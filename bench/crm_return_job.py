@@ -83,7 +83,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="suanpan-return-"))
     if args.postgres:
-        import run as bench
+        import harness as bench
 
         url = bench.pg_recreate("crm_return_bench")
     else:

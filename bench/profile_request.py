@@ -4,9 +4,13 @@
     .venv/bin/python bench/profile_request.py                 # GET /, SQLite
     .venv/bin/python bench/profile_request.py --path /admin/users --requests 300
     .venv/bin/python bench/profile_request.py --postgres      # database suanpan_bench
+    .venv/bin/python bench/profile_request.py --installation bench/var/datagen-1000000 \
+        --path /crm/customers/123                             # an installation bench/datagen.py made
 
 It sets up a fresh installation (``suanpan setup`` in a temporary var dir, or
-the PostgreSQL database ``suanpan_bench``, dropped and created again), builds
+the PostgreSQL database ``suanpan_bench``, dropped and created again; or, with
+``--installation``, uses one bench/datagen.py made, logged in as its sales
+director unless ``--user`` says otherwise), builds
 the ASGI app in this process, logs in as admin and drives the app directly
 (no sockets, no uvicorn). The request handler normally runs in Starlette's
 thread pool; here it is called inline so that cProfile sees it. It prints the
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import cProfile
 import io
+import json
 import os
 import pstats
 import shutil
@@ -37,7 +42,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
-import run as bench  # noqa: E402  (bench/run.py: setup helpers)
+import harness as bench  # noqa: E402  (bench/harness.py: setup helpers)
 
 
 async def asgi_call(app: Any, method: str, path: str, cookie: str = "",
@@ -112,6 +117,8 @@ def main() -> int:
     ap.add_argument("--dump", type=Path, help="also write the pstats file here")
     ap.add_argument("--user", default="admin",
                     help="log in as this user (admin, or a demo user such as lina)")
+    ap.add_argument("--installation", type=Path,
+                    help="the var dir of an installation bench/datagen.py made (its datagen.json)")
     ap.add_argument("--rows", type=int, default=0,
                     help="first add this many departments (to see how counts scale with data)")
     args = ap.parse_args()
@@ -122,11 +129,19 @@ def main() -> int:
     paths = args.path or ["/"]
 
     workdir = Path(tempfile.mkdtemp(prefix="suanpan-profile-"))
+    password = bench.ADMIN_PASSWORD
     try:
-        db_url = bench.pg_recreate("suanpan_bench") if args.postgres else None
-        env = bench.suanpan_env(workdir, db_url)
-        subprocess.run([bench.suanpan_bin(), "setup"], cwd=REPO, env=env, check=True,
-                       capture_output=True, timeout=300)
+        if args.installation:
+            stamp = json.loads((args.installation / "datagen.json").read_text())
+            password = stamp["password"]
+            args.user = "director" if args.user == "admin" else args.user
+            env = bench.suanpan_env(args.installation, stamp["url"] if stamp["url"].startswith("postgresql")
+                                    else None)
+        else:
+            db_url = bench.pg_recreate("suanpan_bench") if args.postgres else None
+            env = bench.suanpan_env(workdir, db_url)
+            subprocess.run([bench.suanpan_bin(), "setup"], cwd=REPO, env=env, check=True,
+                           capture_output=True, timeout=300)
         for key in [k for k in os.environ if k.startswith("SUANPAN_")]:
             del os.environ[key]
         os.environ.update({k: v for k, v in env.items() if k.startswith("SUANPAN_")})
@@ -153,7 +168,7 @@ def main() -> int:
         async def session_cookie() -> str:
             _, h, _ = await asgi_call(app, "GET", "/login")
             csrf = cookies_of(h)["suanpan_csrf"]
-            body = urlencode({"username": args.user, "password": bench.ADMIN_PASSWORD,
+            body = urlencode({"username": args.user, "password": password,
                               "csrf_token": csrf}).encode()
             st, h, _ = await asgi_call(app, "POST", "/login", f"suanpan_csrf={csrf}", body,
                                        "application/x-www-form-urlencoded")
@@ -196,7 +211,7 @@ def main() -> int:
         kernel.db.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if args.postgres:
+        if args.postgres and not args.installation:
             bench.pg_drop("suanpan_bench")
     return 0
 

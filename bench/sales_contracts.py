@@ -54,7 +54,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="suanpan-sales-"))
     if args.postgres:
-        import run as bench
+        import harness as bench
 
         url = bench.pg_recreate("sales_bench")
     else:
