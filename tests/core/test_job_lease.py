@@ -28,8 +28,8 @@ from core.models import Job, Org
 from core.plugins import Manifest
 
 #: what the tasks saw: ("lease", locked_until) and ("gave up", payload, reason)
-SEEN: list[tuple[Any, ...]] = []
-CLOCK: dict[str, FakeClock] = {}
+seen: list[tuple[Any, ...]] = []
+clocks: dict[str, FakeClock] = {}
 
 
 def locked_until(kernel: Kernel, job_id: int) -> datetime:
@@ -52,12 +52,12 @@ def wait_for_renewal(kernel: Kernel, job_id: int, old: datetime, seconds: float 
 def lingering(ctx: JobContext) -> None:
     """Runs across two renewals, moving the clock before each."""
     first = locked_until(ctx.kernel, ctx.job_id)
-    SEEN.append(("lease", first))
-    CLOCK["now"].advance(seconds=1)
+    seen.append(("lease", first))
+    clocks["now"].advance(seconds=1)
     second = wait_for_renewal(ctx.kernel, ctx.job_id, first)
-    SEEN.append(("lease", second))
-    CLOCK["now"].advance(seconds=3)
-    SEEN.append(("lease", wait_for_renewal(ctx.kernel, ctx.job_id, second)))
+    seen.append(("lease", second))
+    clocks["now"].advance(seconds=3)
+    seen.append(("lease", wait_for_renewal(ctx.kernel, ctx.job_id, second)))
 
 
 def failing(ctx: JobContext) -> None:
@@ -65,14 +65,14 @@ def failing(ctx: JobContext) -> None:
 
 
 def gave_up(session: Any, payload: Any, reason: str) -> None:
-    SEEN.append(("gave up", payload, reason))
+    seen.append(("gave up", payload, reason))
     # in the transaction that parks the job: this write commits with it
     session.execute(update(Org).where(Org.code == "HQ").values(name="放弃了"))
 
 
 TASKS = [
     TaskDecl("leaset.linger", lingering, timeout_seconds=5),
-    TaskDecl("leaset.quick", lambda ctx: SEEN.append(("lease", locked_until(ctx.kernel, ctx.job_id))),
+    TaskDecl("leaset.quick", lambda ctx: seen.append(("lease", locked_until(ctx.kernel, ctx.job_id))),
              timeout_seconds=3600),
     TaskDecl("leaset.fail", failing, max_attempts=1, on_give_up=gave_up),
     TaskDecl("leaset.orphan", failing, max_attempts=2, on_give_up=gave_up),
@@ -87,7 +87,7 @@ def register_tasks() -> list[TaskDecl]:
 @pytest.fixture
 def now() -> Iterator[FakeClock]:
     fake = FakeClock(datetime.now(UTC).replace(microsecond=0))
-    CLOCK["now"] = fake
+    clocks["now"] = fake
     with clock.use(fake):
         yield fake
 
@@ -96,7 +96,7 @@ def now() -> Iterator[FakeClock]:
 def lk(kernel: Kernel, base_settings: Settings, tmp_path: Path,
        monkeypatch: pytest.MonkeyPatch) -> Iterator[Kernel]:
     """A kernel with the throwaway plugin ``leaset``, a 3 s lease (renewed every second)."""
-    SEEN.clear()
+    seen.clear()
     module = ModuleType("suanpan_test_leaset")
     module.__path__ = []  # type: ignore[attr-defined]  # no hookspecs submodule
     module.register_tasks = register_tasks  # type: ignore[attr-defined]
@@ -122,7 +122,7 @@ def test_a_claim_holds_for_the_lease_not_for_the_whole_timeout(lk, now):
     # when a worker claims it
     assert Worker(lk, "w1").run_pending() == 1
     # then the job is reserved for the 3 s lease only: a dead worker's job waits that long, not an hour
-    assert SEEN == [("lease", now.current + timedelta(seconds=3))]
+    assert seen == [("lease", now.current + timedelta(seconds=3))]
     assert job(lk, job_id).state == "done"
 
 
@@ -133,7 +133,7 @@ def test_the_worker_renews_the_lease_while_the_task_runs_but_never_past_its_time
     assert Worker(lk, "w1").run_pending() == 1
     # the lease: 3 s at the claim; renewed to 3 s after the clock's next second;
     # then capped at the task's 5 s timeout, so a task that hangs is still taken over
-    assert SEEN == [("lease", start + timedelta(seconds=3)), ("lease", start + timedelta(seconds=4)),
+    assert seen == [("lease", start + timedelta(seconds=3)), ("lease", start + timedelta(seconds=4)),
                     ("lease", start + timedelta(seconds=5))]
     assert job(lk, job_id).state == "done"
 
@@ -155,7 +155,7 @@ def test_a_dead_workers_job_is_taken_over_once_its_lease_ran_out(lk, now):
     assert (parked.state, parked.attempts) == ("parked", 2)
     assert "the lease of gone:4242 ran out" in parked.log
     assert "attempt 2 of 2 started by rescuer" in parked.log
-    assert SEEN == [("gave up", {"batch_id": 7}, "ConnectionError: the gateway is down")]
+    assert seen == [("gave up", {"batch_id": 7}, "ConnectionError: the gateway is down")]
 
 
 def test_a_job_whose_worker_died_in_its_last_attempt_is_parked_and_its_task_told(lk, now):
@@ -172,7 +172,7 @@ def test_a_job_whose_worker_died_in_its_last_attempt_is_parked_and_its_task_told
     assert (parked.state, parked.attempts, parked.locked_by) == ("parked", 2, None)
     reason = "attempt 2 of 2 did not finish: its worker stopped, or it ran past its timeout"
     assert parked.last_error == reason and f"parked: {reason}" in parked.log
-    assert SEEN == [("gave up", {"batch_id": 8}, reason)]
+    assert seen == [("gave up", {"batch_id": 8}, reason)]
     with lk.db.session(write=False) as db:
         assert db.scalar(select(Org.name).where(Org.code == "HQ")) == "放弃了"
 
@@ -182,7 +182,7 @@ def test_a_task_failing_its_last_attempt_tells_on_give_up(lk, now):
         job_id = enqueue(db, "leaset.fail", {"batch_id": 9}).id
     assert Worker(lk, "w1").run_pending() == 1
     assert job(lk, job_id).state == "parked"
-    assert SEEN == [("gave up", {"batch_id": 9}, "ConnectionError: the gateway is down")]
+    assert seen == [("gave up", {"batch_id": 9}, "ConnectionError: the gateway is down")]
 
 
 def test_a_renewal_never_waits_for_the_process_writer(lk, now):
