@@ -210,6 +210,6 @@ def wait_for(what: str, check: object, timeout: float = 60, every: float = 0.1) 
         time.sleep(every)
 
 
-__all__ = ["ADMIN_PASSWORD", "Installation", "Process", "drop_postgres", "fresh_postgres",
+__all__ = ["ADMIN_PASSWORD", "ROOT", "SUANPAN", "Installation", "Process", "drop_postgres", "fresh_postgres",
            "integrity_problems", "sibling_database", "sqlite_backup_counts", "sqlite_journal_mode",
            "table_counts", "wait_for"]

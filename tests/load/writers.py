@@ -208,9 +208,9 @@ class _User:
     async def _create(self) -> None:
         self.created += 1
         name = f"{self.prefix}-{self.number:02d}-{self.created:05d} 上海压测贸易有限公司"
-        phone = f"021-{self.number:02d}{self.created:06d}"
+        phone = f"139{self.number:02d}{self.created:06d}"  # a mobile number: stored as given
         sample, location = await self._post("create", "/crm/customers", {
-            "name": name, "phone": phone, "city": "上海", "note": "created"})
+            "name": name, "phone": phone, "province": "上海市", "city": "上海市", "note": "created"})
         found = CREATED.match(location)
         if sample.ok and found is None:
             sample.ok, sample.error = False, f"create answered 303 to {location!r}"
@@ -224,7 +224,7 @@ class _User:
         note = f"update {customer.version + 1} by user {self.number}"
         phone = f"138{self.number:02d}{self.random.randrange(10**6):06d}"
         sample, location = await self._post("update", f"/crm/customers/{customer.id}", {
-            "name": customer.name, "phone": phone, "city": "上海", "note": note,
+            "name": customer.name, "phone": phone, "province": "上海市", "city": "上海市", "note": note,
             "version": str(customer.version)})
         sample.customer = customer.id
         if sample.ok and location != f"/crm/customers/{customer.id}":
