@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
 CREATED = re.compile(r"^/crm/customers/(\d+)$")
 #: a request that takes longer is an error
 TIMEOUT = 60.0
@@ -259,9 +262,9 @@ def run_writers(url: str, *, clients: int, seconds: float, password: str, prefix
         if side is not None:
             side_task = asyncio.ensure_future(_side(started, side_at * seconds))
         await asyncio.gather(*(u.work(deadline) for u in users))
+        run.seconds = time.monotonic() - started
         if side_task is not None:
             await side_task
-        run.seconds = time.monotonic() - started
         for u in users:
             u.conn.close()
 
@@ -290,3 +293,46 @@ def run_writers(url: str, *, clients: int, seconds: float, password: str, prefix
 
     asyncio.run(main())
     return run
+
+
+# ---------------------------------------------------------------- what the database holds
+
+
+def stored(engine: Engine, prefix: str) -> dict[int, tuple[str, str, str, int]]:
+    """The customers a run created: id -> (name, phone, note, version)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, name, phone, note, version FROM crm_customer "
+                                 "WHERE name LIKE :p"), {"p": f"{prefix}-%"})
+        return {r.id: (r.name, r.phone, r.note, r.version) for r in rows}
+
+
+def audit_rows(engine: Engine) -> dict[int, int]:
+    """Audit rows per customer (one for the create, one per update)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT record_id, count(*) FROM core_audit WHERE model = 'crm.customer' "
+                                 "GROUP BY record_id"))
+        return {int(record): int(n) for record, n in rows}
+
+
+def verify(engine: Engine, run: Run, prefix: str) -> list[str]:
+    """What the database holds that the answers did not say (empty: all is well):
+    each created customer once, each with the values and version of its last
+    update, and one audit row for its create and each update."""
+    found = stored(engine, prefix)
+    audits = audit_rows(engine)
+    problems = []
+    if set(found) != set(run.customers):
+        missing, extra = set(run.customers) - set(found), set(found) - set(run.customers)
+        problems.append(f"{len(run.customers)} customers answered created, {len(found)} stored "
+                        f"({len(missing)} missing, {len(extra)} not answered)")
+    for customer in run.customers.values():
+        want = (customer.name, customer.phone, customer.note, customer.version)
+        if customer.id in found and found[customer.id] != want:
+            problems.append(f"customer {customer.id}: stored {found[customer.id]}, answered {want}")
+        if customer.id in found and audits.get(customer.id) != found[customer.id][3]:
+            problems.append(f"customer {customer.id}: version {found[customer.id][3]}, "
+                            f"{audits.get(customer.id)} audit rows")
+    updates = sum(c.version - 1 for c in run.customers.values())
+    if updates != run.count("update"):
+        problems.append(f"{run.count('update')} updates answered, {updates} counted in the versions")
+    return problems
