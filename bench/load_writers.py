@@ -63,14 +63,14 @@ def one(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]
         env = {"SUANPAN_SQL_TRACE_DIR": str(trace)} if args.trace and not url else {}
         backup = var_dir / ("under-load.dump" if url else "under-load.db")
         side = (lambda: inst.run("backup", str(backup))) if args.backup else None
+        database = args.pg_database if url else None
         with inst.served(workers=args.workers, log_name="serve.log", **env) as server:
-            cpu0, pg0, sys0 = bench.group_cpu(server.proc.pid), bench.pg_backend_cpu(args.pg_database if url
-                                                                                    else None), bench.system_cpu()
+            pgid = server.proc.pid
+            cpu0, pg0, sys0 = bench.group_cpu(pgid), bench.pg_backend_cpu(database), bench.system_cpu()
             load0 = bench.loadavg()
             run = run_writers(server.url, clients=args.clients, seconds=args.seconds, password=ADMIN_PASSWORD,
                               prefix=PREFIX, side=side)
-            cpu1, pg1, sys1 = bench.group_cpu(server.proc.pid), bench.pg_backend_cpu(args.pg_database if url
-                                                                                   else None), bench.system_cpu()
+            cpu1, pg1, sys1 = bench.group_cpu(pgid), bench.pg_backend_cpu(database), bench.system_cpu()
             out["loadavg"] = [load0, bench.loadavg()]
         out.update(run.summary())
         machine = sys1[0] - sys0[0]
@@ -130,7 +130,8 @@ def main() -> int:
             results["runs"].append(found)
             lat = found["latency_ms"]
             bench.log(f"{backend}: {found['requests']} requests ({found['creates']} creates, "
-                      f"{found['updates']} updates), {found['errors']} errors, {found['requests_per_second']} req/s; "
+                      f"{found['updates']} updates), {found['errors']} errors, "
+                      f"{found['requests_per_second']} req/s; "
                       f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms, max {lat['max']} ms "
                       f"(goal p95 < {P95_GOAL_MS} ms: {'met' if found['p95_goal_met'] else 'MISSED'}); "
                       f"CPU s {found['cpu_seconds']}; problems: {len(found['problems'])}")
