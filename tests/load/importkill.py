@@ -121,14 +121,22 @@ class ImportKill:
         assert answer.status_code == 303, answer.text[:500]
 
     def start_worker(self) -> Process:
+        """A ``suanpan worker`` process, once it has started (built its kernel)."""
         self.workers_started += 1
-        log = self.inst.var_dir / "import-worker.log"
-        with log.open("ab") as out:
+        name = f"worker-{self.workers_started}"
+        log = self.inst.var_dir / f"import-{name}.log"
+        with log.open("wb") as out:
             proc = subprocess.Popen(
-                [SUANPAN, "worker", "--poll", "0.2", "--name", f"worker-{self.workers_started}"],
+                [SUANPAN, "worker", "--poll", "0.2", "--name", name],
                 cwd=ROOT, env=self.inst.env(SUANPAN_JOB_LEASE_SECONDS=str(LEASE_SECONDS)),
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.worker = Process(proc, "", log)
+
+        def started() -> bool:
+            assert proc.poll() is None, f"{name} ended:\n{log.read_text(errors='replace')}"
+            return f"Job worker {name} started." in log.read_text(errors="replace")
+
+        wait_for(f"{name} to start", started, timeout=300, every=0.1)
         return self.worker
 
     def close(self) -> None:
@@ -208,6 +216,9 @@ class ImportKill:
         batch_state, job_state = self.batch()[0], self.job(job_id)[0]
         self.worker.kill()
         killed = time.monotonic()
+        if self.batch()[0] == "done":
+            raise AssertionError(f"round {number}: the kill came {delay:.2f} s after the claim, when the "
+                                 "import had finished: kill sooner")
         found = Round(number, delay, batch_state, job_state)
         found.integrity = integrity_problems(self.engine)
         after = table_counts(self.engine)

@@ -38,10 +38,10 @@ def test_a_killed_import_leaves_an_intact_database_and_no_partial_rows(killed):
         # killed while the import's job was at work, never after it finished
         assert (found.job_state, found.batch_state) == ("running", "writing"), found
         assert found.integrity == [], found
-        # no table gained or lost a row but the job system's own (the job the click queued,
-        # the schedule rows a new worker writes): nothing of the import
+        # no table gained or lost a row but the job system's own (the job the click queued, the
+        # schedule rows and scheduled jobs a new worker writes): nothing of the import
         assert {t: n for t, n in found.changed.items() if not t.startswith("core_job")} == {}, found
-        assert found.changed.get("core_job") == 1, found
+        assert found.changed.get("core_job", 0) >= 1, found
 
 
 def test_the_killed_job_shows_as_failed_and_the_import_runs_again_to_success(killed):
