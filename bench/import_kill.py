@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""``kill -9`` of the worker at random points of a big customer import, N
+"""``kill -9`` of the server at random points of a big customer import, N
 times, then the import run to success.
 
     .venv/bin/python bench/import_kill.py                      # SQLite: 100,000 rows, 10 kills
@@ -9,16 +9,15 @@ times, then the import run to success.
 The driver is tests/load/importkill.py (the CI test runs it with 20,000
 rows and 2 kills). A fresh installation under /tmp (``suanpan setup
 --no-demo``; with --postgres the database ``--pg-database``, dropped and
-created again, dropped at the end), served by ``suanpan serve
---no-job-worker``; the import's jobs run in a ``suanpan worker`` process
-with a 2 s job lease.
+created again, dropped at the end), served by ``suanpan serve`` (one
+process; its in-process job worker runs the import, with a 2 s job lease).
 
 First one uninterrupted import of another file of as many rows measures how
 long the job runs (T). Then the user's file is uploaded and checked through
 the pages, and N times: *Import now*, the worker's claim, a wait drawn
-uniformly from 0..0.9 T (``--seed``), SIGKILL; the database's integrity
-check and row counts (nothing but the job table may change), a new worker,
-the batch shown as failed, the check again. Last, the import runs to the
+uniformly from 0..0.9 T (``--seed``), SIGKILL of the server; the database's
+integrity check and row counts (nothing but the job tables may change), the
+server started again, the batch shown as failed, the check again. Last, the import runs to the
 end. Exit 1 if anything is wrong; results in bench/results/import-kill-<time>.json.
 """
 
@@ -67,7 +66,6 @@ def main() -> int:
     try:
         inst.setup()
         driver.start()
-        driver.start_worker()
         started = time.monotonic()
         out["uninterrupted_seconds"] = round(driver.timed_import("校准", first=args.rows), 2)
         bench.log(f"an uninterrupted import of {args.rows:,} rows: {out['uninterrupted_seconds']} s "

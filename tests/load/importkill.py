@@ -2,22 +2,21 @@
 success: the driver behind tests/load/test_import_kill.py and
 bench/import_kill.py.
 
-A served installation (``suanpan serve --no-job-worker``: the pages stay
-up) and a ``suanpan worker`` process that runs the import's jobs. The user
-uploads a generated CSV of customers through the real pages, checks it and
-clicks *Import now*; once a worker has claimed the job, the driver waits a
-random while and kills the worker with SIGKILL. Then, with no process
-running the job:
+A served installation, ``suanpan serve`` with its in-process job worker
+(one process; job lease 2 s). The user uploads a generated CSV of customers
+through the real pages, checks it and clicks *Import now*; once the
+server's worker has claimed the job, the driver waits a random while and
+kills the server with SIGKILL. Then, with no process running:
 
 * the database passes its integrity check (SQLite ``integrity_check`` and
   ``foreign_key_check``; PostgreSQL: no foreign key pointing nowhere);
 * no table gained a row but the job table (the import is one transaction:
   0 partial rows);
 
-and after a new worker starts: the dead job is parked once its lease ran
-out, the batch shows as failed (its page says so), and the user checks the
-file again and imports it. After the last kill the import runs to the end:
-every row once.
+and after the server is started again: its worker parks the dead job once
+its lease ran out, the batch shows as failed (its page says so), and the
+user checks the file again and imports it. After the last kill the import
+runs to the end: every row once.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import csv
 import io
 import random
 import re
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,8 +36,6 @@ from sqlalchemy.engine import Engine
 
 from tests.load.served import (
     ADMIN_PASSWORD,
-    ROOT,
-    SUANPAN,
     Installation,
     Process,
     integrity_problems,
@@ -47,7 +43,7 @@ from tests.load.served import (
     wait_for,
 )
 
-#: the lease of the workers' jobs: how soon after a kill the next worker takes the job over
+#: the lease of the server's jobs: how soon after a kill the restarted server takes the job over
 LEASE_SECONDS = 2
 HEADER = ["客户名称", "电话", "省份", "城市", "备注"]
 MAPPING = {"name": "客户名称", "phone": "电话", "province": "省份", "city": "城市", "note": "备注"}
@@ -75,7 +71,7 @@ class Round:
     #: the batch's and the job's state just before the kill
     batch_state: str
     job_state: str
-    #: seconds from the kill until the batch showed as failed (a new worker started meanwhile)
+    #: seconds from the kill until the batch showed as failed (the server started again meanwhile)
     detected: float = 0.0
     integrity: list[str] = field(default_factory=list)
     #: tables that gained or lost rows between the click and the kill
@@ -96,7 +92,7 @@ class Outcome:
 
 
 class ImportKill:
-    """One served installation, its user's browser session and the worker processes."""
+    """One served installation, killed and started again, and its user's browser session."""
 
     def __init__(self, installation: Installation, *, rows: int, prefix: str = "导入压测",
                  seed: int | None = None, log: Callable[[str], None] = lambda _msg: None) -> None:
@@ -104,45 +100,32 @@ class ImportKill:
         self.seed = seed if seed is not None else random.randrange(10**6)
         self.random = random.Random(self.seed)
         self.web: Process | None = None
-        self.worker: Process | None = None
         self.engine: Engine = installation.engine()
         self.client: httpx2.Client | None = None
         self.batch_id = 0
-        self.workers_started = 0
+        self.starts = 0
 
     # -- processes -------------------------------------------------------------
 
     def start(self) -> None:
-        self.web = self.inst.serve(workers=1, job_worker=False, log_name="import-serve.log")
-        self.client = httpx2.Client(base_url=self.web.url, timeout=300, follow_redirects=False)
-        self.client.get("/login")
-        answer = self.client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD,
-                                                  "csrf_token": self._csrf()})
-        assert answer.status_code == 303, answer.text[:500]
-
-    def start_worker(self) -> Process:
-        """A ``suanpan worker`` process, once it has started (built its kernel)."""
-        self.workers_started += 1
-        name = f"worker-{self.workers_started}"
-        log = self.inst.var_dir / f"import-{name}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [SUANPAN, "worker", "--poll", "0.2", "--name", name],
-                cwd=ROOT, env=self.inst.env(SUANPAN_JOB_LEASE_SECONDS=str(LEASE_SECONDS)),
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        self.worker = Process(proc, "", log)
-
-        def started() -> bool:
-            assert proc.poll() is None, f"{name} ended:\n{log.read_text(errors='replace')}"
-            return f"Job worker {name} started." in log.read_text(errors="replace")
-
-        wait_for(f"{name} to start", started, timeout=300, every=0.1)
-        return self.worker
+        """``suanpan serve`` (again), and the user's session on it (logged in once)."""
+        self.starts += 1
+        self.web = self.inst.serve(workers=1, job_worker=True, log_name=f"import-serve-{self.starts}.log",
+                                   SUANPAN_JOB_LEASE_SECONDS=str(LEASE_SECONDS))
+        cookies = self.client.cookies if self.client is not None else None
+        if self.client is not None:
+            self.client.close()
+        self.client = httpx2.Client(base_url=self.web.url, cookies=cookies, timeout=300,
+                                    follow_redirects=False)
+        if cookies is None:  # sessions live in the database: the cookie outlives the server
+            self.client.get("/login")
+            answer = self.client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD,
+                                                      "csrf_token": self._csrf()})
+            assert answer.status_code == 303, answer.text[:500]
 
     def close(self) -> None:
-        for process in (self.worker, self.web):
-            if process is not None:
-                process.stop()
+        if self.web is not None:
+            self.web.stop()
         if self.client is not None:
             self.client.close()
         self.engine.dispose()
@@ -203,9 +186,9 @@ class ImportKill:
     # -- the rounds -------------------------------------------------------------
 
     def kill_round(self, number: int, longest: float) -> Round:
-        """Click *Import now*, kill the worker ``0..longest`` s after it claimed the job,
-        check the database, start the next worker and wait until the batch failed."""
-        assert self.worker is not None
+        """Click *Import now*, kill the server ``0..longest`` s after its worker claimed
+        the job, check the database, start the server again and wait until the batch failed."""
+        assert self.web is not None
         before = table_counts(self.engine)
         self._post(f"/dataio/batches/{self.batch_id}/commit")
         job_id = self.batch()[1]
@@ -214,7 +197,7 @@ class ImportKill:
         delay = self.random.uniform(0, longest)
         time.sleep(delay)
         batch_state, job_state = self.batch()[0], self.job(job_id)[0]
-        self.worker.kill()
+        self.web.kill()
         killed = time.monotonic()
         if self.batch()[0] == "done":
             raise AssertionError(f"round {number}: the kill came {delay:.2f} s after the claim, when the "
@@ -226,7 +209,7 @@ class ImportKill:
                          if after.get(t, 0) != before.get(t, 0)}
         self.log(f"round {number}: killed {delay:.2f} s after the claim, batch {batch_state}, "
                  f"job {job_state}; tables changed: {found.changed}")
-        self.start_worker()
+        self.start()
         wait_for("the batch to show as failed", lambda: self.batch()[0] == "failed", timeout=600, every=0.1)
         found.detected = time.monotonic() - killed
         found.page = self.page()
@@ -255,8 +238,8 @@ class ImportKill:
     def run(self, *, kills: int, longest: float) -> Outcome:
         outcome = Outcome(self.rows)
         self.log(f"seed {self.seed}: {self.rows} rows, {kills} kills, each 0..{longest:.1f} s after the claim")
-        if self.worker is None:
-            self.start_worker()
+        if self.web is None:
+            self.start()
         self.upload()
         self.check()
         for number in range(1, kills + 1):
