@@ -158,27 +158,42 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 
 def integrity_problems(engine: Engine) -> list[str]:
-    """What SQLite's ``integrity_check`` and ``foreign_key_check`` report, or, on
-    PostgreSQL, every row whose foreign key points at no row (the constraints
-    the server enforces, checked from the data); empty when all is well."""
+    """What SQLite's ``integrity_check`` and ``foreign_key_check`` report; on
+    PostgreSQL, every constraint not validated and every foreign key of a row
+    that points at no row (what the server enforces, checked from the data).
+    Empty when all is well."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             found = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
             problems = [] if found == ["ok"] else found
             problems += [f"foreign key: {tuple(row)}" for row in conn.exec_driver_sql("PRAGMA foreign_key_check")]
             return problems
-        problems = []
-        for table in inspect(engine).get_table_names():
-            for fk in inspect(engine).get_foreign_keys(table):
-                cols, ref, refcols = fk["constrained_columns"], fk["referred_table"], fk["referred_columns"]
-                join = " AND ".join(f'r."{rc}" = t."{c}"' for c, rc in zip(cols, refcols, strict=True))
-                notnull = " AND ".join(f't."{c}" IS NOT NULL' for c in cols)
-                orphans = conn.scalar(text(
-                    f'SELECT count(*) FROM "{table}" t WHERE {notnull} AND NOT EXISTS '
-                    f'(SELECT 1 FROM "{ref}" r WHERE {join})'))
-                if orphans:
-                    problems.append(f"{table}.{','.join(cols)} -> {ref}: {orphans} rows point nowhere")
+        problems = [f"constraint {name} is not validated" for name in conn.scalars(text(
+            "SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace "
+            "AND NOT convalidated"))]
+        keys = conn.execute(text(_PG_FOREIGN_KEYS)).all()
+        checks = []
+        for name, table, ref, cols, refcols in keys:
+            join = " AND ".join(f'r."{rc}" = t."{c}"' for c, rc in zip(cols, refcols, strict=True))
+            notnull = " AND ".join(f't."{c}" IS NOT NULL' for c in cols)
+            checks.append(f"SELECT '{name}' AS fk, count(*) AS n FROM {table} t WHERE {notnull} "
+                          f"AND NOT EXISTS (SELECT 1 FROM {ref} r WHERE {join})")
+        for fk, orphans in conn.execute(text(" UNION ALL ".join(checks))) if checks else ():
+            if orphans:
+                problems.append(f"{fk}: {orphans} rows point nowhere")
         return problems
+
+
+#: every foreign key of the current schema: name, table, referred table, their columns in order
+_PG_FOREIGN_KEYS = """
+SELECT c.conname, c.conrelid::regclass::text, c.confrelid::regclass::text,
+       array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i),
+       array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+             JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i)
+FROM pg_constraint c
+WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace
+"""
 
 
 def sqlite_backup_counts(path: Path) -> dict[str, int]:
