@@ -64,7 +64,8 @@ class Kernel:
         extra_plugins: Sequence[tuple[Manifest, ModuleType]] = (),
     ) -> None:
         self.settings = settings
-        self.db = Database(settings.database_url, pool_size=settings.threads + 2)
+        self.db = Database(settings.database_url, pool_size=settings.threads + 2,
+                           trace_dir=settings.sql_trace_dir or None)
         self.passwords = Passwords(settings)
         self.throttle = Throttle.from_settings(settings)
         audit.install()

@@ -23,6 +23,12 @@ from core.config import load_settings
 from core.errors import ValidationError
 from core.models import PluginState
 
+#: how long uvicorn's supervisor waits for a worker process to answer its
+#: health ping before it kills it and starts another (uvicorn's default, 5 s,
+#: is shorter than a worker takes to import the suite and build its kernel on
+#: a busy machine: the workers were then killed while starting, again and again)
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def _kernel() -> Kernel:
     """A kernel whose connections are closed when the command ends."""
@@ -50,7 +56,8 @@ def serve(host: str, port: int, workers: int, reload: bool, job_worker: bool | N
     if job_worker is not None:  # the processes uvicorn starts read their settings anew
         os.environ["SUANPAN_INPROCESS_WORKER"] = "1" if job_worker else "0"
     uvicorn.run("core.app:create_app", factory=True, host=host, port=port, workers=workers,
-                reload=reload, proxy_headers=True, log_level="info")
+                reload=reload, proxy_headers=True, log_level="info",
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
 
 
 @main.command()

@@ -38,6 +38,13 @@ class Settings:
     threads: int = 4
     #: run one job worker in each ``suanpan serve`` process (``suanpan worker`` runs more)
     inprocess_worker: bool = True
+    #: seconds a job worker's claim holds without renewal: a worker renews it
+    #: while the job runs, so a dead worker's job is taken over this long after
+    #: the worker died (or after the task's ``timeout_seconds``, if sooner)
+    job_lease_seconds: int = 60
+    #: diagnostics: a folder where every SQLite connection writes the statements
+    #: it runs, a file per connection (slow; the load tests use it)
+    sql_trace_dir: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

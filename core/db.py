@@ -4,16 +4,25 @@ transactional sessions, and the mixins every plugin model builds on.
 Rule 11 of the design: SQLite writes begin with ``BEGIN IMMEDIATE`` and one
 writer at a time in the process, so a deferred transaction never has to
 upgrade its lock (which skips the busy handler and fails under load).
+
+On PostgreSQL a transaction may be aborted by the server because of another
+one (a deadlock, or a serialization failure): :func:`is_transient` tells
+those apart, and the request wrapper (:mod:`core.web`) runs such a request
+again instead of showing the error.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Protocol, cast
 
 from sqlalchemy import (
@@ -32,6 +41,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
     InstrumentedAttribute,
@@ -214,7 +224,8 @@ class AuditedMixin:
 class Database:
     """An engine plus the transaction discipline of the suite."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 6) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 6,
+                 trace_dir: str | Path | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.Lock()
@@ -225,6 +236,8 @@ class Database:
                 connect_args={"check_same_thread": False, "timeout": 30},
                 pool_size=pool_size,
             )
+            if trace_dir:
+                _trace_sqlite(self.engine, Path(trace_dir))
             _tune_sqlite(self.engine)
             self._write_engine: Engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
@@ -236,12 +249,16 @@ class Database:
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
-        """One transaction: commit when the block ends, roll back on any error."""
+    def session(self, *, write: bool = True, wait: bool = True) -> Iterator[Session]:
+        """One transaction: commit when the block ends, roll back on any error.
+
+        ``wait=False``: raise :class:`WriterBusy` at once instead of waiting
+        while another thread of this process writes to SQLite (for work that
+        may as well be skipped, such as renewing a job's lease)."""
         maker = self._write_sessions if write else self._read_sessions
         lock = self._write_lock if (write and self.is_sqlite) else None
-        if lock is not None:
-            lock.acquire()
+        if lock is not None and not lock.acquire(blocking=wait):
+            raise WriterBusy()
         try:
             with maker() as session, session.begin():
                 session.info.update(self.info)
@@ -252,6 +269,51 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class WriterBusy(Exception):
+    """Another thread of this process holds SQLite's one write transaction."""
+
+
+#: SQLSTATEs of PostgreSQL's "run the transaction again" errors:
+#: serialization_failure and deadlock_detected
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database aborting a transaction because of
+    another one (a deadlock, a serialization failure): the same transaction
+    run again from the start can succeed. Never true on SQLite, where
+    writers take turns (``BEGIN IMMEDIATE``) and so cannot deadlock."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+_trace_files = itertools.count(1)
+
+
+def _trace_sqlite(engine: Engine, folder: Path) -> None:
+    """Diagnostics (the ``sql_trace_dir`` setting): every connection writes
+    each statement SQLite runs for it, as SQLite sees it (PRAGMAs and
+    ``BEGIN`` included), to a file of its own, one JSON string a line.
+
+    Registered before :func:`_tune_sqlite`, so the trace starts with the
+    connection's own set-up. The load tests read it to check every
+    connection of a real server."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+        name = folder / f"{os.getpid()}-{next(_trace_files)}.sql"
+        out = name.open("a", encoding="utf-8", buffering=1)  # a line at a time: readable while serving
+        record.info["sql_trace"] = out
+        dbapi_conn.set_trace_callback(lambda statement: out.write(json.dumps(statement) + "\n"))
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_conn: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+        out = record.info.pop("sql_trace", None)
+        if out is not None:
+            out.close()
 
 
 def _tune_sqlite(engine: Engine) -> None:

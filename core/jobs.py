@@ -7,10 +7,13 @@ the commit. A :class:`Worker` claims due jobs one at a time (``FOR UPDATE
 SKIP LOCKED`` on PostgreSQL; on SQLite under ``BEGIN IMMEDIATE``), runs the
 task's function in a transaction of its own that commits together with
 marking the job done, retries a failing job with back-off and parks it after
-its last attempt. A claimed job carries a lease (the task's timeout): when a
-worker dies, another takes the job over once the lease runs out, and the
-first worker's late result is refused. :func:`tick` enqueues the scheduled
-jobs plugins declare (``register_jobs``).
+its last attempt. A claimed job carries a short lease (the setting
+``job_lease_seconds``) that the worker renews while the task runs, up to the
+task's timeout: when a worker dies, another takes the job over once the
+lease runs out (or parks it, after its last attempt), and the first worker's
+late result is refused. A task's ``on_give_up`` learns when its job is
+parked. :func:`tick` enqueues the scheduled jobs plugins declare
+(``register_jobs``).
 
 All times come from :mod:`core.clock`, so tests move a clock instead of sleeping.
 """
@@ -28,12 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.cron import parse
-from core.db import utcnow
+from core.db import WriterBusy, utcnow
 from core.errors import Conflict
 from core.i18n import DEFAULT_TZ, N_
 from core.models import Job, JobSchedule, User
@@ -215,6 +218,8 @@ class _Claim:
     org_id: int | None
     #: None when the claim parked the job instead of starting it
     decl: TaskDecl | None
+    #: when the attempt's time is up (its lease is renewed until then)
+    deadline: datetime | None = None
 
 
 class _LeaseLost(Exception):
@@ -299,20 +304,32 @@ class Worker:
                 _park(job, now, f"unknown task {job.task!r}: no enabled plugin declares it", lines,
                       error=True)
             elif job.attempts >= job.max_attempts:
-                _park(job, now, f"gave up after {job.attempts} attempts", lines)
+                if job.state == RUNNING:  # its worker died in the last attempt
+                    _park(job, now, f"attempt {job.attempts} of {job.max_attempts} did not finish: "
+                          "its worker stopped, or it ran past its timeout", lines, error=True)
+                else:
+                    _park(job, now, f"gave up after {job.attempts} attempts", lines)
+                _give_up(db, decl, job)
             else:
                 job.attempts += 1
                 job.state, job.locked_by = RUNNING, self.name
-                job.locked_until = now + timedelta(seconds=decl.timeout_seconds)
+                deadline = now + timedelta(seconds=decl.timeout_seconds)
+                job.locked_until = min(deadline, now + self._lease)
                 lines.append(_line(f"attempt {job.attempts} of {job.max_attempts} started by "
                                    f"{self.name}"))
                 _append(job, lines)
-            return _Claim(job.id, job.task, job.payload, job.key, job.attempts, job.org_id,
-                          decl if job.state == RUNNING else None)
+                return _Claim(job.id, job.task, job.payload, job.key, job.attempts, job.org_id,
+                              decl, deadline)
+            return _Claim(job.id, job.task, job.payload, job.key, job.attempts, job.org_id, None)
+
+    @property
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=max(1, self.kernel.settings.job_lease_seconds))
 
     def _run(self, claim: _Claim) -> None:
         assert claim.decl is not None
         ctx = JobContext(self.kernel, claim)
+        renewal = _Renewal(self, claim)
         try:
             with ctx._stack:  # noqa: SLF001 - the job's transaction, if the task opened it
                 claim.decl.func(ctx)
@@ -322,6 +339,8 @@ class Worker:
                         claim.id, claim.task, self.name)
         except Exception as exc:  # noqa: BLE001 - a failing task is retried, then parked
             self._fail(claim, ctx.lines, exc)
+        finally:
+            renewal.stop()
 
     def _holds(self, job: Job | None, claim: _Claim) -> bool:
         return (job is not None and job.state == RUNNING and job.locked_by == self.name
@@ -349,9 +368,61 @@ class Worker:
             job.locked_by = job.locked_until = None
             if job.attempts >= job.max_attempts:
                 _park(job, now, f"gave up after {job.attempts} attempts", lines)
+                _give_up(db, claim.decl, job)
                 return
             job.state, job.run_at = QUEUED, now + backoff(job.attempts)
             _append(job, [*lines, _line(f"next attempt at {_local(job.run_at)}")])
+
+
+class _Renewal:
+    """Renews the lease of the job a worker runs, every third of the lease,
+    until the attempt's deadline (the task's ``timeout_seconds``): while the
+    worker lives, nobody takes the job over; once it dies, the lease runs out
+    within ``job_lease_seconds``."""
+
+    def __init__(self, worker: Worker, claim: _Claim) -> None:
+        self.worker, self.claim = worker, claim
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True,
+                                        name=f"suanpan-lease-{claim.id}")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(5.0)  # a renewal waiting for the database gives up on its own
+
+    def _loop(self) -> None:
+        every = self.worker._lease.total_seconds() / 3  # noqa: SLF001 - the worker's own setting
+        while not self._stopping.wait(every):
+            self.renew()
+
+    def renew(self) -> None:
+        """Extend the lease by ``job_lease_seconds``, not past the deadline, if
+        the job is still this attempt's."""
+        claim, worker = self.claim, self.worker
+        until = utcnow() + worker._lease  # noqa: SLF001
+        if claim.deadline is not None:
+            until = min(until, claim.deadline)
+        try:
+            # SQLite: when this process writes already (often the job itself, in
+            # its one transaction), skip: no other process can claim the job
+            # while that write transaction lasts, since claiming writes too
+            with worker.kernel.db.session(wait=False) as db:
+                db.execute(update(Job).where(
+                    Job.id == claim.id, Job.state == RUNNING, Job.locked_by == worker.name,
+                    Job.attempts == claim.attempt).values(locked_until=until))
+        except WriterBusy:
+            pass
+        except Exception:  # noqa: BLE001 - the next renewal may succeed; the job goes on
+            log.warning("job %s (%s): could not renew the lease of %s", claim.id, claim.task,
+                        worker.name, exc_info=True)
+
+
+def _give_up(db: Session, decl: TaskDecl | None, job: Job) -> None:
+    """Tell the task's ``on_give_up`` that ``job`` was parked, in the
+    transaction that parks it."""
+    if decl is not None and decl.on_give_up is not None:
+        decl.on_give_up(db, job.payload, job.last_error)
 
 
 def backoff(attempt: int) -> timedelta:

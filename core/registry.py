@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cron import CronError
 from core.cron import parse as parse_cron
 from core.db import Base
 from core.i18n import N_
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ACTIONS = (
     "read", "create", "update", "delete", "export",
@@ -387,18 +390,26 @@ class TaskDecl:
     """A kind of job (:mod:`core.jobs`): ``func(ctx: JobContext)`` runs it.
 
     A job that raises is retried with back-off until it has run
-    ``max_attempts`` times, then parked. ``timeout_seconds`` is the worker's
-    lease: after it, another worker may take the job over.
+    ``max_attempts`` times, then parked. ``timeout_seconds`` is the longest
+    an attempt may run: the worker renews its lease until then; after it (or
+    once a dead worker's lease runs out), another worker may take the job
+    over. ``on_give_up(session, payload, reason)`` runs in the transaction
+    that parks the job (its last attempt failed, or its worker died in it):
+    for a task whose records show a state of their own (an import batch
+    "writing…"), to mark them failed.
     """
 
     name: str
     func: Callable[..., Any]
     max_attempts: int = 5
     timeout_seconds: int = 300
+    on_give_up: Callable[[Session, Any, str], None] | None = None
 
     def validate(self) -> None:
         if not callable(self.func):
             raise DeclarationError(f"task {self.name}: func is not callable")
+        if self.on_give_up is not None and not callable(self.on_give_up):
+            raise DeclarationError(f"task {self.name}: on_give_up is not callable")
         if self.max_attempts < 1:
             raise DeclarationError(f"task {self.name}: max_attempts must be at least 1")
         if self.timeout_seconds < 1:

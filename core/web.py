@@ -3,18 +3,25 @@ that opens the transaction, authenticates, checks CSRF and permissions.
 
 Every route goes through :func:`_endpoint`; there is no other way for a
 plugin to reach the database from a request, so one transaction per request,
-CSRF on unsafe methods and deny-by-default hold everywhere.
+CSRF on unsafe methods and deny-by-default hold everywhere. When the
+database aborts a request's transaction because of another one (on
+PostgreSQL: a deadlock or a serialization failure), the wrapper runs the
+request again, so users never see that error.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
+import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from core import auth
+from core.db import is_transient
 from core.errors import BadRequest, Conflict, ValidationError
 from core.i18n import Translator
 from core.permissions import Actor, Forbidden, NotFound
@@ -33,11 +41,18 @@ if TYPE_CHECKING:
     from core.app import Kernel
     from core.config import Settings
 
+log = logging.getLogger("suanpan.web")
+
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 FLASH_COOKIE = "suanpan_flash"
 PROBLEM_COOKIE = "suanpan_problem"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: runs of a request whose transaction the database aborts because of another
+#: one (:func:`core.db.is_transient`), and the pause before the next run
+#: (random, up to this many seconds times the runs so far)
+TRANSIENT_ATTEMPTS = 5
+TRANSIENT_PAUSE = 0.05
 
 Handler = Callable[["Ctx"], Response]
 #: a route's own body limit in bytes, or a function of the settings giving it
@@ -276,6 +291,31 @@ def _handle(
                 request, 403, "The form expired or was sent from another site. Reload the page and try again."
             )
     csrf = cookie_csrf or auth.new_csrf_token()
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            response = _transaction(kernel, spec, mount, request, form, csrf, bearer, unsafe)
+            break
+        except DBAPIError as exc:
+            if not is_transient(exc) or attempt == TRANSIENT_ATTEMPTS:
+                raise
+            # the database aborted the transaction because of another one
+            # (PostgreSQL: a deadlock, a serialization failure); everything it
+            # did is rolled back, so run the request again from the start
+            log.warning("%s %s: %s in attempt %d; running it again", request.method,
+                        request.url.path, type(exc.orig).__name__, attempt)
+            _rewind_uploads(form)
+            time.sleep(random.uniform(0, TRANSIENT_PAUSE * attempt))
+    if not cookie_csrf:
+        response.set_cookie(auth.CSRF_COOKIE, csrf, httponly=False, samesite="lax",
+                            secure=kernel.settings.secure_cookies)
+    return response
+
+
+def _transaction(
+    kernel: Kernel, spec: RouteSpec, mount: str, request: Request, form: dict[str, Any], csrf: str,
+    bearer: str | None, unsafe: bool,
+) -> Response:
+    """The request in one transaction: committed unless the answer is an error."""
     try:
         with kernel.db.session(write=unsafe) as db:
             response, commit_on_error = _run(kernel, spec, mount, request, db, form, csrf, bearer)
@@ -287,10 +327,15 @@ def _handle(
         response = kernel.error_response(
             request, 409, "Someone else changed this record meanwhile. Reload it and apply your change again."
         )
-    if not cookie_csrf:
-        response.set_cookie(auth.CSRF_COOKIE, csrf, httponly=False, samesite="lax",
-                            secure=kernel.settings.secure_cookies)
     return response
+
+
+def _rewind_uploads(form: dict[str, Any]) -> None:
+    """Uploaded files back to their start, for a handler that runs again."""
+    for value in form.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, UploadFile):
+                item.file.seek(0)
 
 
 def _bearer(request: Request) -> str | None:

@@ -76,12 +76,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests share one served demo installation per process: under
-    ``--dist loadgroup`` they all go to one worker."""
-    e2e = ROOT / "tests" / "e2e"
+    """The browser tests share one served demo installation per process, and
+    the load tests another (tests/load/conftest.py): under ``--dist
+    loadgroup`` each kind goes to one worker, so each is set up once."""
+    groups = {ROOT / "tests" / "e2e": "e2e", ROOT / "tests" / "load": "load"}
     for item in items:
-        if e2e in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+        for folder, group in groups.items():
+            if folder in item.path.parents:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

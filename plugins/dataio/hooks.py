@@ -41,8 +41,10 @@ def register_menu_items() -> list[MenuItem]:
 
 @hookimpl
 def register_tasks() -> list[TaskDecl]:
-    return [TaskDecl("dataio.check", services.check_task, max_attempts=1, timeout_seconds=3600),
-            TaskDecl("dataio.commit", services.commit_task, max_attempts=1, timeout_seconds=3600)]
+    return [TaskDecl("dataio.check", services.check_task, max_attempts=1, timeout_seconds=3600,
+                     on_give_up=services.give_up),
+            TaskDecl("dataio.commit", services.commit_task, max_attempts=1, timeout_seconds=3600,
+                     on_give_up=services.give_up)]
 
 
 @hookimpl

@@ -38,6 +38,9 @@ INLINE_ROWS = 20_000
 MAX_BYTES = 50 * 1024 * 1024
 #: states in which a job works on the batch (the page polls its progress)
 RUNNING = ("checking", "queued", "writing")
+#: the batch's error when its job stopped before it finished (the server or worker died)
+STOPPED = N_("The import stopped before it finished, and nothing of it was written. "
+             "Check the file and import it again.")
 
 
 def upload(db: Session, actor: Actor, target: Target, filename: str, data: bytes, mode: str,
@@ -190,11 +193,11 @@ def check_task(ctx: JobContext) -> None:
 def _refusal(actor: Actor | None, target: Target | None, batch: Batch) -> str:
     """Why a job may not work on the batch for its actor (for the batch's error), or ""."""
     if actor is None:
-        return "the importing user is no longer active"
+        return N_("the importing user is no longer active")
     if target is None:
-        return "not importable"
+        return N_("not importable")
     if not actor.can(f"{batch.model}.import"):
-        return f"the importing user may no longer import into {batch.model}"
+        return N_("the importing user may no longer import into this record type")
     return ""
 
 
@@ -224,8 +227,10 @@ def queue_commit(db: Session, actor: Actor, target: Target, batch: Batch) -> Non
     if batch.state != "checked":
         raise Conflict(N_("Run the check without errors before importing."))
     batch.state = "queued"
-    job = enqueue(db, "dataio.commit", {"batch_id": batch.id}, key=f"dataio-batch-{batch.id}",
-                  org_id=batch.org_id)
+    # one commit job per click, however often it is clicked at once; after a
+    # failed run (batch.job_id is then that run's job) the next click queues anew
+    job = enqueue(db, "dataio.commit", {"batch_id": batch.id},
+                  key=f"dataio-batch-{batch.id}-after-{batch.job_id or 0}", org_id=batch.org_id)
     batch.job_id = job.id
 
 
@@ -260,6 +265,16 @@ def commit_task(ctx: JobContext) -> None:
     ok = run_commit(db, actor, target, batch, ctx.kernel)
     ctx.log(f"batch {batch.id}: {'imported' if ok else 'refused'} {batch.inserted} new, "
             f"{batch.updated} updated")
+
+
+def give_up(db: Session, payload: Any, reason: str) -> None:
+    """``on_give_up`` of both jobs: the kernel parked the batch's job (its
+    worker died in it, or it failed): a batch still shown as worked on
+    becomes ``failed``, so the user can check and import it again. The
+    commit job's one transaction rolled back, so nothing of it was written."""
+    batch = db.get(Batch, int(payload["batch_id"]))
+    if batch is not None and batch.state in RUNNING:
+        batch.state, batch.error = "failed", STOPPED
 
 
 def progress_of(batch: Batch) -> int | None:
