@@ -1,6 +1,6 @@
 """Build the database of the previous release and keep it as a test fixture.
 
-    .venv/bin/python scripts/make_release_fixture.py
+    .venv/bin/python scripts/make_release_fixture.py [--commit C --out FILE]
 
 The commit is the first line of ``tests/migrations/PREVIOUS_RELEASE``. Its
 tree is taken with ``git archive`` into a temporary folder and its own
@@ -23,6 +23,7 @@ the test fails while the fixture's commit is not the file's.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import gzip
 import json
@@ -159,8 +160,14 @@ def dump(database: Path, commit: str) -> dict[str, Any]:
     return {"commit": commit, "heads": heads, "password": PASSWORD, "tables": tables}
 
 
-def main() -> int:
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", previous_release() + "^{commit}"],
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commit", help="another release to build (default: PREVIOUS_RELEASE's)")
+    parser.add_argument("--out", type=Path, default=FIXTURE,
+                        help=f"where to write it (default: {FIXTURE.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    wanted = args.commit or previous_release()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", wanted + "^{commit}"],
                             check=True, capture_output=True, text=True).stdout.strip()
     work = Path(tempfile.mkdtemp(prefix="suanpan-release-"))
     try:
@@ -168,10 +175,10 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-    FIXTURE.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    args.out.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
     rows = sum(len(t["rows"]) for t in data["tables"].values())
-    print(f"{FIXTURE.relative_to(ROOT)}: {commit[:10]}, heads {', '.join(data['heads'])}, "
-          f"{len(data['tables'])} tables, {rows} rows, {FIXTURE.stat().st_size // 1024} KiB")
+    print(f"{args.out}: {commit[:10]}, heads {', '.join(data['heads'])}, "
+          f"{len(data['tables'])} tables, {rows} rows, {args.out.stat().st_size // 1024} KiB")
     return 0
 
 

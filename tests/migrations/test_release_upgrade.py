@@ -53,10 +53,17 @@ def previous_release() -> str:
                 if line.strip() and not line.startswith("#"))
 
 
+def read(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(gzip.decompress(path.read_bytes()))
+    return data
+
+
 @pytest.fixture(scope="module")
 def release() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(gzip.decompress(FIXTURE.read_bytes()))
-    return data
+    """The previous release; ``SUANPAN_RELEASE_FIXTURE`` names another one
+    (``make_release_fixture.py --commit C --out FILE``), to try an upgrade
+    from an older release."""
+    return read(Path(os.environ.get("SUANPAN_RELEASE_FIXTURE") or FIXTURE))
 
 
 @pytest.fixture
@@ -67,7 +74,7 @@ def scratch_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'release.db'}"
         return
     url = make_url(configured)
-    name = f"suanpan_release_test_{os.getpid()}_{next(_seq)}"
+    name = f"{url.database}_release_{os.getpid()}_{next(_seq)}"  # next to the configured one
     server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -163,10 +170,11 @@ def keys(engine: Engine, name: str, columns: list[str]) -> set[tuple[Any, ...]]:
 # ------------------------------------------------------------------ the upgrade
 
 
-def test_the_fixture_is_the_previous_release(release):
-    assert release["commit"].startswith(previous_release()), (
+def test_the_fixture_is_the_previous_release():
+    kept = read(FIXTURE)
+    assert kept["commit"].startswith(previous_release()), (
         "PREVIOUS_RELEASE moved: rebuild the fixture with scripts/make_release_fixture.py")
-    assert release["heads"] and sum(len(t["rows"]) for t in release["tables"].values()) > 1000
+    assert kept["heads"] and sum(len(t["rows"]) for t in kept["tables"].values()) > 1000
 
 
 def test_the_previous_release_upgrades_with_every_row_kept(release, scratch_url, tmp_path, example_plugin):
@@ -196,7 +204,9 @@ def test_the_previous_release_upgrades_with_every_row_kept(release, scratch_url,
     try:
         script = ScriptDirectory.from_config(migrate.config(kernel))
         assert set(kernel.installed) <= set(kernel.enabled) | {KERNEL}  # every branch is upgraded
-        assert migrate.current_heads(kernel) == set(script.get_heads())  # `alembic current`: the heads
+        current = migrate.current_heads(kernel)  # `alembic current`
+        applied = {r.revision for head in current for r in script.iterate_revisions(head, "base")}
+        assert current <= set(script.get_heads()) <= applied, (current, script.get_heads())
         assert not migrate.pending(kernel)
         # and every row of the release is still there, the foreign keys hold
         lost = {name: len(rows - keys(engine, name, release["tables"][name]["columns"]))
@@ -237,4 +247,4 @@ def smoke(kernel: Kernel, release: dict[str, Any]) -> None:
                 assert page.status_code == 200, (key, ident, page.status_code)
                 assert re.search(r"<h1[^>]*>", page.text), key
                 opened += 1
-        assert opened >= 15, opened
+        assert opened >= 5, opened  # the records of the release, page by page
