@@ -298,7 +298,10 @@ def posted_fields(ctx: Ctx, model: type[Base]) -> tuple[list[FormField], list[Ex
                 and not isinstance(column.type, DateTime) else "decimal" if isinstance(column.type, Numeric)
                 else "int" if isinstance(column.type, Integer) else "textarea" if isinstance(column.type, Text)
                 else "text")
-        out.append(FormField(name, str(column.info.get("label") or name), kind, max_length=10**6))
+        declared = column.info.get("choices")  # a state's or a choice's labels (message ids)
+        choices = list(declared.items()) if isinstance(declared, dict) else list(declared or ()) or None
+        out.append(FormField(name, str(column.info.get("label") or name), kind, max_length=10**6,
+                             choices=choices))
     extras = [ef for ef in editable_extra(ctx.db, ctx.user, model)
               if ef.name in form or f"{ef.name}[]" in form] if has_extra(model) else []
     return out, extras
