@@ -36,7 +36,7 @@ def _expense(kernel: Any, owner: User, **values: Any) -> int:
                          amount=values.get("amount", Decimal("100.00")), category=values.get("category", "travel"))
         db.add(record)
         db.flush()
-        return record.id
+        return int(record.id)
 
 
 def _read(kernel: Any, model: type[Base], ident: int) -> Any:
@@ -63,7 +63,8 @@ def _input(html: str, name: str) -> str:
     return unescape(found.group(1))
 
 
-def test_the_second_save_shows_the_difference_keeps_what_was_typed_and_applies_again(kernel, make, new_client):
+def test_the_second_save_shows_the_difference_keeps_what_was_typed_and_applies_again(
+        kernel: Any, make: Any, new_client: Any) -> None:
     from suanpan_notes.models import Expense
 
     # given two users editing the same expense claim at version 1
@@ -113,7 +114,8 @@ def test_the_second_save_shows_the_difference_keeps_what_was_typed_and_applies_a
         "差旅报销", Decimal("120.00"), "meals", 3)
 
 
-def test_the_panel_reads_in_english_and_lists_only_what_differs(kernel, make, new_client):
+def test_the_panel_reads_in_english_and_lists_only_what_differs(
+        kernel: Any, make: Any, new_client: Any) -> None:
     owner = make.user(username="wang", name="王会计")
     make.user(username="amy", name="Amy")
     ident = _expense(kernel, owner)
@@ -134,7 +136,7 @@ def test_the_panel_reads_in_english_and_lists_only_what_differs(kernel, make, ne
     assert rows["category"][:4] == ["Category", "Meals", "Equipment", "王会计"]
 
 
-def test_a_hidden_field_is_never_shown_in_the_panel(kernel, make, new_client):
+def test_a_hidden_field_is_never_shown_in_the_panel(kernel: Any, make: Any, new_client: Any) -> None:
     # given a role that may edit expense claims but not see their amount
     owner = make.user(username="wang", name="王会计")
     clerk = make.user(username="zhao", name="赵文员", roles=(), grants={
@@ -175,13 +177,14 @@ def renamer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Manifest, 
     routes = Routes(prefix="/rename")
     routes.post("/{id:int}", name="rename", permission="notes.expense.update")(rename)
     module = ModuleType("suanpan_test_renamer")
-    module.__path__ = []  # type: ignore[attr-defined]  # a package without submodules
+    module.__path__ = []  # a package without submodules
     monkeypatch.setitem(sys.modules, module.__name__, module)
     module.register_routes = hookimpl(lambda: routes)  # type: ignore[attr-defined]
     return Manifest(name="renamer", module=module.__name__, path=tmp_path, depends=("notes",)), module
 
 
-def test_a_form_of_its_own_gets_the_panel_on_a_page_that_sends_it_again(kernel, make, start, browser, renamer):
+def test_a_form_of_its_own_gets_the_panel_on_a_page_that_sends_it_again(
+        kernel: Any, make: Any, start: Any, browser: Any, renamer: Any) -> None:
     from suanpan_notes.models import Expense
 
     owner = make.user(username="wang", name="王会计")
@@ -211,7 +214,8 @@ def test_a_form_of_its_own_gets_the_panel_on_a_page_that_sends_it_again(kernel, 
 # ------------------------------------------------------------------ every kit form
 
 
-def test_every_kit_form_refuses_a_stale_save_with_the_panel_and_writes_nothing(kernel, make, client, admin):
+def test_every_kit_form_refuses_a_stale_save_with_the_panel_and_writes_nothing(
+        kernel: Any, make: Any, client: Any, admin: Any) -> None:
     """Every ``Crud`` of every enabled plugin whose model is versioned: a save
     of an older version answers 409 with the conflict panel, and the record
     keeps its version. Nothing here names a plugin."""

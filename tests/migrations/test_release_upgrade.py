@@ -176,14 +176,15 @@ def keys(engine: Engine, names: list[str]) -> dict[str, set[tuple[Any, ...]]]:
 # ------------------------------------------------------------------ the upgrade
 
 
-def test_the_fixture_is_the_previous_release():
+def test_the_fixture_is_the_previous_release() -> None:
     kept = read(FIXTURE)
     assert kept["commit"].startswith(previous_release()), (
         "PREVIOUS_RELEASE moved: rebuild the fixture with scripts/make_release_fixture.py")
     assert kept["heads"] and sum(len(t["rows"]) for t in kept["tables"].values()) > 1000
 
 
-def test_the_previous_release_upgrades_with_every_row_kept(release, scratch_url, tmp_path, example_plugin):
+def test_the_previous_release_upgrades_with_every_row_kept(
+        release: Any, scratch_url: Any, tmp_path: Any, example_plugin: Any) -> None:
     settings = load_settings(var_dir=tmp_path, database_url=scratch_url, secret_key="test",
                              inprocess_worker=False)
     # given the release's schema, made by the current migrations up to its heads

@@ -20,7 +20,7 @@ def _title(kernel: Any, ident: int) -> tuple[str, int]:
 
 
 def test_two_clients_patching_the_same_version_the_second_gets_412_then_succeeds_on_the_current(
-        api, make, note, kernel):
+        api: Any, make: Any, note: Any, kernel: Any) -> None:
     owner = make.user(username="root")
     ident = note(owner, "拜访准备")
     url = f"/api/v1/notes/note/{ident}"
@@ -48,7 +48,8 @@ def test_two_clients_patching_the_same_version_the_second_gets_412_then_succeeds
     assert _title(kernel, ident) == ("拜访准备（草稿）", 3)
 
 
-def test_a_patch_naming_no_version_is_428_and_writes_nothing(api, make, note, kernel):
+def test_a_patch_naming_no_version_is_428_and_writes_nothing(
+        api: Any, make: Any, note: Any, kernel: Any) -> None:
     owner = make.user(username="root")
     ident = note(owner)
     c = api(owner)
@@ -61,7 +62,7 @@ def test_a_patch_naming_no_version_is_428_and_writes_nothing(api, make, note, ke
     assert _title(kernel, ident)[1] == 1
 
 
-def test_if_match_takes_a_list_and_a_weakened_tag(api, make, note, kernel):
+def test_if_match_takes_a_list_and_a_weakened_tag(api: Any, make: Any, note: Any, kernel: Any) -> None:
     owner = make.user(username="root")
     ident = note(owner)
     c = api(owner)
@@ -72,7 +73,8 @@ def test_if_match_takes_a_list_and_a_weakened_tag(api, make, note, kernel):
     assert _title(kernel, ident) == ("二", 3)
 
 
-def test_a_stale_version_field_is_409_and_if_match_is_checked_first(api, make, note, kernel):
+def test_a_stale_version_field_is_409_and_if_match_is_checked_first(
+        api: Any, make: Any, note: Any, kernel: Any) -> None:
     owner = make.user(username="root")
     ident = note(owner)
     c = api(owner, )
@@ -90,7 +92,7 @@ def test_a_stale_version_field_is_409_and_if_match_is_checked_first(api, make, n
     assert _title(kernel, ident) == ("一", 2)
 
 
-def test_get_answers_304_while_the_etag_is_current(api, make, note):
+def test_get_answers_304_while_the_etag_is_current(api: Any, make: Any, note: Any) -> None:
     owner = make.user(username="root")
     ident = note(owner)
     c = api(owner)
@@ -103,7 +105,7 @@ def test_get_answers_304_while_the_etag_is_current(api, make, note):
     assert changed.status_code == 200 and changed.headers["etag"] == '"2"'
 
 
-def test_a_delete_and_a_transition_honour_if_match(api, make, note, kernel):
+def test_a_delete_and_a_transition_honour_if_match(api: Any, make: Any, note: Any, kernel: Any) -> None:
     owner = make.user(username="root")
     first, second = note(owner, "甲"), note(owner, "乙")
     c = api(owner)
@@ -116,7 +118,7 @@ def test_a_delete_and_a_transition_honour_if_match(api, make, note, kernel):
                   headers={"If-Match": '"1"'}).status_code == 200
 
 
-def test_the_document_describes_the_preconditions_of_every_versioned_resource(kernel, client):
+def test_the_document_describes_the_preconditions_of_every_versioned_resource(kernel: Any, client: Any) -> None:
     """Generated from the registry: every resource of every enabled plugin."""
     doc = client.get("/api/v1/openapi.json").json()
     assert "current_version" in doc["components"]["schemas"]["Problem"]["properties"]

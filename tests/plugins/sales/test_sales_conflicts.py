@@ -84,6 +84,7 @@ def test_the_rep_saving_after_the_manager_sees_both_and_applies_theirs_again(
     assert stale.status_code == 409
     with kernel.db.session(write=False) as db:
         contract = db.get(Contract, ident)
+        assert contract is not None
         lines = db.scalars(select(ContractLine).where(ContractLine.contract_id == ident)).all()
         assert (contract.title, contract.buyer_phone) == ("服务器采购（扩容）", "")
         now = contract.version
@@ -106,6 +107,7 @@ def test_the_rep_saving_after_the_manager_sees_both_and_applies_theirs_again(
     assert again.status_code == 303, again.text
     with kernel.db.session(write=False) as db:
         contract = db.get(Contract, ident)
+        assert contract is not None
         lines = db.scalars(select(ContractLine).where(ContractLine.contract_id == ident)).all()
         assert (contract.title, contract.buyer_phone) == ("服务器采购", "010-59928888")
         assert contract.version > now
@@ -142,4 +144,5 @@ def test_a_quote_saved_meanwhile_shows_an_added_line_in_english(
     assert rows["line_2"][:2] == ["Line 2", "—"] and rows["line_2"][2].startswith("安装调试 × 1")
     assert rows["line_2"][3] == "钱经理"
     with kernel.db.session(write=False) as db:
-        assert db.get(Quote, ident).note == ""
+        quote = db.get(Quote, ident)
+        assert quote is not None and quote.note == ""
