@@ -11,6 +11,7 @@ from core.approvals import WaitingApproval, waiting_approvals
 from core.audit import TrailEntry
 from core.audit import trail as audit_trail
 from core.bulk import create_many
+from core.conflicts import Difference, Stale, form_differences, record_name, same_value
 from core.db import (
     AuditedMixin,
     Base,
@@ -25,7 +26,7 @@ from core.db import (
     VersionedMixin,
     utcnow,
 )
-from core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationError
+from core.errors import BadRequest, Conflict, Forbidden, NotFound, StaleVersion, ValidationError
 from core.fields import (
     clean_extra,
     convert_extra,
@@ -124,4 +125,5 @@ __all__ = [
     "permission_holders", "amend",
     "next_number",
     "MASK_KINDS", "is_hidden", "is_masked", "looks_masked", "mask_kind", "mask_value", "shown_value",
+    "StaleVersion", "Stale", "Difference", "form_differences", "record_name", "same_value",
 ]

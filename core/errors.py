@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from core.i18n import N_
 from core.permissions import Forbidden, NotFound
 
-__all__ = ["Conflict", "Forbidden", "NotFound", "ValidationError", "BadRequest"]
+__all__ = ["Conflict", "Forbidden", "NotFound", "StaleVersion", "ValidationError", "BadRequest"]
+
+#: what a stale save says (:class:`StaleVersion`)
+STALE = N_("Someone else changed this record meanwhile. Reload it and apply your change again.")
 
 
 class ValidationError(Exception):
@@ -25,6 +31,22 @@ class Conflict(Exception):
     def __init__(self, message: str = "", **params: str) -> None:
         super().__init__(message)
         self.params = params
+
+
+class StaleVersion(Conflict):
+    """A save of a version that is no longer current (409, or 412 for an API
+    ``If-Match``): ``record`` is the record as saved now, ``sent`` the version
+    the client edited. The kit shows what changed (:mod:`core.conflicts`)."""
+
+    def __init__(self, record: Any, sent: str) -> None:
+        super().__init__(STALE)
+        self.record = record
+        self.sent = sent
+
+    @property
+    def current(self) -> int:
+        """The version saved now: what a client sends to apply its change over it."""
+        return int(self.record.version)
 
 
 class BadRequest(Exception):

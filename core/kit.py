@@ -24,6 +24,7 @@ which would give its values away.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -39,8 +40,9 @@ from sqlalchemy import Integer, Numeric, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from core.conflicts import Difference, Stale, form_differences, stale, stale_page
 from core.db import Base, HasId, SoftDeleteMixin, VersionedMixin, id_column, id_of, utcnow
-from core.errors import Conflict, ValidationError
+from core.errors import StaleVersion, ValidationError
 from core.fields import (
     SORTABLE_KINDS,
     clean_extra,
@@ -663,9 +665,11 @@ def _slot(groups: Sequence[Sequence[Panel] | None]) -> list[Panel]:
 
 
 def check_version(record: object, submitted: object) -> None:
-    """Optimistic lock for forms: the version the user edited must be current."""
+    """Optimistic lock for forms: the version the user edited must be current
+    (:class:`core.errors.StaleVersion` otherwise, which the kit shows as the
+    differences between what they sent and what is saved: :mod:`core.conflicts`)."""
     if isinstance(record, VersionedMixin) and str(record.version) != str(submitted or ""):
-        raise Conflict(N_("Someone else changed this record meanwhile. Reload it and apply your change again."))
+        raise StaleVersion(record, str(submitted or ""))
 
 
 # ------------------------------------------------------------------ CRUD
@@ -771,7 +775,7 @@ class Crud:
         return self._form(ctx, record, values, {})
 
     def _form(self, ctx: Ctx, record: Base | None, values: dict[str, Any], errors: dict[str, str],
-              status: int = 200) -> Response:
+              status: int = 200, *, conflict: Stale | None = None) -> Response:
         user, model = ctx.user, self.model
         editable = {f.name for f in self.form.editable(user, model)}
         editable |= {f.name for f in editable_extra(ctx.db, user, model)}
@@ -798,7 +802,7 @@ class Crud:
             ctx, record=record, record_title=self.title_of(user, record) if record is not None else "",
             values=values, errors=errors, fields=fields, editable=editable - masked, masked=masked,
             choices={f.name: _choices(f.choices, ctx) for f in [*self.form.fields, *extras]},
-            panels=panels, **extra))
+            panels=panels, conflict=conflict, **extra))
 
     def create_(self, ctx: Ctx) -> Response:
         try:
@@ -814,7 +818,10 @@ class Crud:
     def update_(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "update")
         ensure_editable(ctx.kernel.registry, record)
-        check_version(record, ctx.form.get("version"))
+        try:
+            check_version(record, ctx.form.get("version"))
+        except StaleVersion:
+            return self.stale(ctx, record)
         try:
             values, extra = self.form.bind_all(ctx, self.model, record)
             self.update(ctx.db, ctx.user, record, values)
@@ -823,6 +830,28 @@ class Crud:
         except ValidationError as exc:
             return self._form(ctx, record, dict(ctx.form), _translated(ctx, exc.errors), status=422)
         return ctx.redirect(f"{self.noun}_detail", id=id_of(record), flash="saved")
+
+    def differences(self, ctx: Ctx, record: Any) -> Sequence[Difference]:
+        """Each field of the form (custom fields included) the user sent
+        otherwise than it is saved now in ``record``; a subclass whose form
+        holds more (lines) adds to it."""
+        return form_differences(ctx, self.model, record, self.form.fields,
+                                extras=editable_extra(ctx.db, ctx.user, self.model))
+
+    def conflict(self, ctx: Ctx, record: Any) -> Stale:
+        """What the conflict panel shows of a stale save of ``record``."""
+        return stale(ctx, record, self.differences(ctx, record),
+                     ctx.url_for(f"{self.noun}_edit", id=id_of(record)))
+
+    def stale(self, ctx: Ctx, record: Any) -> Response:
+        """The form again as the user sent it, with the conflict panel (409):
+        it now carries the current version, so saving applies their values
+        over the other save; nothing was written."""
+        if "conflict" not in inspect.signature(self._form).parameters:
+            # a subclass's own form that shows no panel: the panel on a page of its own
+            return stale_page(ctx, StaleVersion(record, str(ctx.form.get("version") or "")))
+        values = {**ctx.form, "version": record.version}
+        return self._form(ctx, record, values, {}, status=409, conflict=self.conflict(ctx, record))
 
     def delete(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "delete")

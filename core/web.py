@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from core import auth
 from core.db import is_transient
-from core.errors import BadRequest, Conflict, ValidationError
+from core.errors import BadRequest, Conflict, StaleVersion, ValidationError
 from core.i18n import Translator
 from core.permissions import Actor, Forbidden, NotFound
 
@@ -376,6 +376,8 @@ def _run(
         response = kernel.error_response(request, 403, "You do not have permission to do this.", ctx=ctx)
     except NotFound:
         response = kernel.error_response(request, 404, "Not found.", ctx=ctx)
+    except StaleVersion as exc:
+        response = _stale(kernel, ctx, exc)
     except Conflict as exc:
         response = kernel.error_response(request, 409, str(exc), ctx=ctx, params=exc.params)
     except ValidationError as exc:
@@ -388,6 +390,18 @@ def _run(
         response.set_cookie(key, value, samesite="lax", secure=kernel.settings.secure_cookies,
                             **{"httponly": True, **kw})
     return response, ctx.commit_on_error
+
+
+def _stale(kernel: Kernel, ctx: Ctx, refused: StaleVersion) -> Response:
+    """A stale save that the handler left to the kernel: a form gets the
+    differences and can send its values again (:func:`core.conflicts.stale_page`);
+    JSON gets a 409 naming the current version."""
+    request = ctx.request
+    if wants_json(request) or request.method != "POST" or ctx.actor is None:
+        return kernel.error_response(request, 409, str(refused), ctx=ctx, version=refused.current)
+    from core.conflicts import stale_page
+
+    return stale_page(ctx, refused)
 
 
 def _accept_languages(request: Request) -> list[str]:

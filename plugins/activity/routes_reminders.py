@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from core import N_, Column, Crud, Ctx, Form, FormField, ListView, ValidationError
+from core import N_, Column, Crud, Ctx, Form, FormField, ListView, Stale, ValidationError
 from plugins.activity.models import RECIPIENTS, ReminderRule
 from plugins.activity.routes import routes
 from plugins.activity.services import reminders
@@ -49,11 +49,11 @@ class RuleCrud(Crud):
     """The kit's pages with the rule's own form template (htmx field choices)."""
 
     def _form(self, ctx: Ctx, record: Any, values: dict[str, Any], errors: dict[str, str],
-              status: int = 200) -> Response:
+              status: int = 200, *, conflict: Stale | None = None) -> Response:
         return ctx.render("activity/reminder_edit.html", status=status, crud=self, record=record,
                           values=values, errors=errors, fields=self.form.visible(ctx.user, self.model),
                           editable={f.name for f in self.form.editable(ctx.user, self.model)},
-                          choices=_choices(self.form, ctx))
+                          choices=_choices(self.form, ctx), conflict=conflict)
 
 
 def _choices(form: Form, ctx: Ctx) -> dict[str, list[tuple[Any, str]]]:

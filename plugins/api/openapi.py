@@ -56,6 +56,8 @@ def _problem_schema() -> dict[str, Any]:
     return {"type": "object", "required": ["type", "title", "status"], "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "current_version": {"type": "integer", "description": "412 and 409 of a stale version: the version "
+                                                              "saved now (its ETag, unquoted)"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {
             "name": {"type": "string"}, "pointer": {"type": "string"}, "detail": {"type": "string"}}}},
     }}
@@ -125,7 +127,8 @@ def _input_schema(crud: Crud, *, create: bool) -> dict[str, Any]:
         if required:
             out["required"] = required
     else:
-        props["version"] = {"type": "integer", "description": "the version you read (or If-Match)"}
+        props["version"] = {"type": "integer", "description": "the version you read (or If-Match); "
+                                                              "a stale one is 409"}
     return out
 
 
@@ -177,26 +180,48 @@ def _collection(crud: Crud, name: str) -> dict[str, Any]:
     }
 
 
+#: what a stale If-Match is answered
+STALE_IF_MATCH = "a stale If-Match: the problem names the current version"
+#: the record's version as an entity tag, on every answer that carries the record
+ETAG = {"ETag": {"description": 'the version of the record, quoted: `"3"`', "schema": {"type": "string"}}}
+
+
+def _stale(status: int, description: str) -> dict[str, Any]:
+    return {str(status): {"description": description, "headers": ETAG,
+                          "content": {"application/problem+json": {"schema": PROBLEM}}}}
+
+
 def _item(crud: Crud, name: str) -> dict[str, Any]:
     key = crud.key
     if_match = {"name": "If-Match", "in": "header", "schema": {"type": "string"},
-                "description": "the version you read (ETag)"}
+                "description": 'the ETag you read (`"3"`); a stale one is 412. `*` names no version.'}
+    if_none_match = {"name": "If-None-Match", "in": "header", "schema": {"type": "string"},
+                     "description": "the ETag you hold: 304 while it is current"}
+    record = {**_json(_ref(name), "the record"), "headers": ETAG}
     out: dict[str, Any] = {
         "parameters": [_ID],
         "get": {"operationId": f"{name}_get", "summary": f"Get ({key}.read)", "tags": [key],
-                "responses": {"200": _json(_ref(name), "the record"), **_errors(401, 403, 404)}},
+                "parameters": [if_none_match],
+                "responses": {"200": record, "304": {"description": "not modified", "headers": ETAG},
+                              **_errors(401, 403, 404)}},
         "patch": {"operationId": f"{name}_update", "summary": f"Update ({key}.update)", "tags": [key],
+                  "description": "Send the version you read: `If-Match` (stale: 412) or the `version` "
+                                 "field (stale: 409); neither: 428.",
                   "parameters": [if_match],
                   "requestBody": {"required": True, "content": {
                       "application/json": {"schema": _ref(f"{name}_update")}}},
-                  "responses": {"200": _json(_ref(name), "the record"),
-                                **_errors(400, 401, 403, 404, 409, 422, 428)}},
+                  "responses": {"200": record,
+                                **_errors(400, 401, 403, 404, 422, 428),
+                                **_stale(409, "a stale `version` field, or a locked state"),
+                                **_stale(412, STALE_IF_MATCH)}},
     }
     if v.is_soft(crud.model):
         out["delete"] = {"operationId": f"{name}_delete", "summary": f"Delete ({key}.delete)",
                          "tags": [key], "parameters": [if_match],
                          "responses": {"204": {"description": "in the recycle bin"},
-                                       **_errors(401, 403, 404, 409)}}
+                                       **_errors(401, 403, 404),
+                                       **_stale(409, "a stale `version` field, or a locked state"),
+                                       **_stale(412, STALE_IF_MATCH)}}
     return out
 
 
@@ -205,7 +230,10 @@ def _transition(crud: Crud, name: str, wf: Any) -> dict[str, Any]:
     return {"post": {
         "operationId": f"{name}_transition", "summary": "Fire a workflow transition", "tags": [crud.key],
         "parameters": [_ID, {"name": "transition", "in": "path", "required": True,
-                             "schema": {"type": "string", "enum": [t.name for t in wf.transitions]}}],
+                             "schema": {"type": "string", "enum": [t.name for t in wf.transitions]}},
+                       {"name": "If-Match", "in": "header", "schema": {"type": "string"},
+                        "description": "optional: the ETag you read; a stale one is 412"}],
         "requestBody": {"required": False, "content": {"application/json": {"schema": body}}},
-        "responses": {"200": _json(_ref(name), "the record after the transition"),
-                      **_errors(400, 401, 403, 404, 409, 422)}}}
+        "responses": {"200": {**_json(_ref(name), "the record after the transition"), "headers": ETAG},
+                      **_errors(400, 401, 403, 404, 409, 422),
+                      **_stale(412, STALE_IF_MATCH)}}}

@@ -7,6 +7,10 @@ the same service (``crud.create`` / ``crud.update``, ``core.transition``);
 the kernel's wrapper gives one transaction per request, rolled back on any
 error answer, and turns ``NotFound``/``Forbidden``/``Conflict`` into
 problem details. Rows come through the kit's scoped query (design rule 3).
+
+Optimistic locking: a record's ``ETag`` is its version; a change must name
+the version read (:func:`precondition`): ``If-Match`` that is stale is 412,
+a stale ``version`` field 409, neither 428.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from core import (
     SoftDeleteMixin,
     ValidationError,
     VersionedMixin,
-    check_version,
     clean_extra,
     editable_extra,
     ensure_editable,
@@ -169,8 +172,14 @@ def resource_list(ctx: Ctx) -> Response:
 
 
 def resource_detail(ctx: Ctx) -> Response:
+    """The record with its ``ETag``; ``If-None-Match`` naming it is 304."""
     crud = resource(ctx)
-    return _out(ctx, crud, _record(ctx, crud, "read"))
+    record = _record(ctx, crud, "read")
+    wanted = ctx.request.headers.get("if-none-match")
+    if wanted and isinstance(record, VersionedMixin) and (
+            wanted.strip() == "*" or str(record.version) in [_tag(p) for p in wanted.split(",")]):
+        return Response(status_code=304, headers={"ETag": f'"{record.version}"'})
+    return _out(ctx, crud, record)
 
 
 @handles_invalid
@@ -189,17 +198,15 @@ def resource_create(ctx: Ctx) -> Response:
 @handles_invalid
 def resource_update(ctx: Ctx) -> Response:
     """A partial update: fields not sent keep their values. The version the
-    client read must be sent (``version`` or ``If-Match``); a stale one is 409."""
+    client read must be sent, as ``If-Match`` (a stale one is 412) or as the
+    ``version`` field (a stale one is 409); neither is 428."""
     crud = resource(ctx)
     record = _record(ctx, crud, "update")
     ensure_editable(ctx.kernel.registry, record)
     if isinstance(record, VersionedMixin):
-        version = _version(ctx)
-        if version is None:
-            return problem(428, ctx._("Send the version you read (the version field or If-Match)."),
-                           errors=[{"name": "version", "pointer": "#/version",
-                                    "detail": ctx._("{label} is required.", label="version")}])
-        check_version(record, version)
+        refused = precondition(ctx, record, required=True)
+        if refused is not None:
+            return refused
     values, extras = bind(ctx, crud, record)
     crud.update(ctx.db, ctx.user, record, values)
     set_extra(record, extras)
@@ -208,15 +215,16 @@ def resource_update(ctx: Ctx) -> Response:
 
 
 def resource_delete(ctx: Ctx) -> Response:
-    """To the recycle bin; a locked document is 409; ``If-Match``, when sent, must be current."""
+    """To the recycle bin; a locked document is 409; ``If-Match`` (or a
+    ``version`` field), when sent, must be current (412, 409)."""
     crud = resource(ctx)
     if not issubclass(crud.model, SoftDeleteMixin):
         return problem(405, ctx._("This kind of record cannot be deleted."))
     record = _record(ctx, crud, "delete")
     ensure_editable(ctx.kernel.registry, record)
-    version = _version(ctx)
-    if version is not None:
-        check_version(record, version)
+    refused = precondition(ctx, record, required=False)
+    if refused is not None:
+        return refused
     record.deleted_at = utcnow()
     ctx.db.flush()
     return Response(status_code=204)
@@ -230,6 +238,9 @@ def resource_transition(ctx: Ctx) -> Response:
     if workflow is None or workflow.transition_named(name) is None:
         raise NotFound()
     record = _record(ctx, crud, "read")
+    refused = precondition(ctx, record, required=False)
+    if refused is not None:
+        return refused
     comment = ctx.form.get("comment") or ""
     if not isinstance(comment, str):
         return invalid(ctx, {"comment": ctx._("{label}: send one value.", label="comment")})
@@ -242,13 +253,61 @@ def resource_transition(ctx: Ctx) -> Response:
     return _out(ctx, crud, record)
 
 
-def _version(ctx: Ctx) -> str | None:
+# ------------------------------------------------------------------ versions
+
+
+def precondition(ctx: Ctx, record: Any, *, required: bool) -> Response | None:
+    """None when the client may change ``record``, else the answer refusing it.
+
+    ``If-Match`` (RFC 9110) names the version read as an entity tag: the
+    record's ETag is ``"<version>"``; a list matches when one of its tags
+    does (``W/`` is accepted, as a proxy may weaken tags), and none matching
+    is 412 naming the current version. Without it, a ``version`` field of the
+    body that is not current is 409 (a conflict of what was sent, like a
+    stale form). ``If-Match: *`` names no version: it is no precondition
+    here, since it would overwrite blindly. ``required`` and neither sent:
+    428."""
+    if not isinstance(record, VersionedMixin):
+        return None
+    current = record.version
+    header = (ctx.request.headers.get("if-match") or "").strip() or None  # an empty one is none
+    if header not in (None, "*") and str(current) not in [_tag(part) for part in str(header).split(",")]:
+        return stale(ctx, 412, current, ctx._("The record has changed since you read it."))
+    sent = _body_version(ctx)
+    if sent is not None and sent != str(current):
+        return stale(ctx, 409, current, ctx._("Someone else changed this record meanwhile. Reload it and apply "
+                                              "your change again."))
+    if required and sent is None and header in (None, "*"):
+        return problem(428, ctx._("Send the version you read (the version field or If-Match)."),
+                       errors=[{"name": "version", "pointer": "#/version",
+                                "detail": ctx._("{label} is required.", label="version")}])
+    return None
+
+
+def stale(ctx: Ctx, status: int, current: int, title: str) -> JSONResponse:
+    """412 or 409: the problem names the version saved now (and its ETag)."""
+    answer = problem(status, title, detail=ctx._("The record is at version {version} now: read it again, "
+                                                 "then send your change with that version.", version=current),
+                     current_version=current,
+                     errors=[{"name": "version", "pointer": "#/version",
+                              "detail": ctx._("{label} is not current.", label="version")}])
+    answer.headers["ETag"] = f'"{current}"'
+    return answer
+
+
+def _tag(part: str) -> str:
+    """The version an entity tag names (``"3"``, ``W/"3"``, a bare 3)."""
+    return part.strip().removeprefix("W/").strip('"')
+
+
+def _body_version(ctx: Ctx) -> str | None:
+    """The ``version`` field of the body as text (``""`` when it is no
+    version: a boolean, a list, an object), None when not sent."""
     sent = ctx.form.get("version")
     if sent is None:
-        header = ctx.request.headers.get("if-match", "").strip()
-        sent = header.removeprefix("W/").strip('"') or None
-    if sent is None or isinstance(sent, bool) or not isinstance(sent, int | str):
-        return None if sent is None else ""
+        return None
+    if isinstance(sent, bool) or not isinstance(sent, int | str):
+        return ""
     return str(sent)
 
 

@@ -22,6 +22,8 @@ from core import (
     FormField,
     ListView,
     NotFound,
+    Stale,
+    StaleVersion,
     ValidationError,
     check_version,
     get_for,
@@ -105,7 +107,7 @@ class OpportunityCrud(Crud):
         return self._form(ctx, record, values, {})
 
     def _form(self, ctx: Ctx, record: Any, values: dict[str, Any], errors: dict[str, str],
-              status: int = 200) -> Response:
+              status: int = 200, *, conflict: Stale | None = None) -> Response:
         org_id = record.org_id if record is not None else ctx.user.org_id
         pipeline_id = _int(values.get("pipeline_id")) or ensure_pipelines(ctx.db, org_id)[0].id
         customer_id = _int(values.get("customer_id"))
@@ -117,7 +119,7 @@ class OpportunityCrud(Crud):
                           pipelines=ensure_pipelines(ctx.db, org_id), stages=stages_of(ctx.db, pipeline_id),
                           customers=_customer_options(ctx, customer_id), contacts=_contacts(ctx, customer_id),
                           competitors=org_competitors(ctx.db, org_id), currencies=CURRENCIES, sources=SOURCES,
-                          lost_reasons=LOST_REASONS, label=label)
+                          lost_reasons=LOST_REASONS, label=label, conflict=conflict)
 
     def create_(self, ctx: Ctx) -> Response:
         try:
@@ -129,7 +131,10 @@ class OpportunityCrud(Crud):
 
     def update_(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, Opportunity, ctx.params["id"], "update")
-        check_version(record, ctx.form.get("version"))
+        try:
+            check_version(record, ctx.form.get("version"))
+        except StaleVersion:
+            return self.stale(ctx, record)
         try:
             with ctx.db.begin_nested():
                 services.update_opportunity(ctx.db, ctx.user, record, _bound(ctx, lost=True))

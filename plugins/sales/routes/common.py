@@ -6,12 +6,28 @@ a detail page with lines, totals and revisions."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from core import Crud, Ctx, FormField, Routes, ValidationError, check_version, ensure_editable, get_for, scope
+from core import (
+    N_,
+    Crud,
+    Ctx,
+    Difference,
+    FormField,
+    Routes,
+    StaleVersion,
+    ValidationError,
+    check_version,
+    ensure_editable,
+    form_differences,
+    get_for,
+    same_value,
+    scope,
+)
 from plugins.crm import kernel as crm_kernel
 from plugins.crm.models import Contact, Customer, Opportunity
 from plugins.sales.services.documents import as_int, parse_date
@@ -135,7 +151,7 @@ class DocumentCrud(Crud):
         return self.render_form(ctx, record, self.form_values(ctx, record), {})
 
     def render_form(self, ctx: Ctx, record: Any, values: dict[str, Any], errors: dict[str, str],
-                    status: int = 200) -> Response:
+                    status: int = 200, *, conflict: Any = None) -> Response:
         from plugins.sales.routes.lines import editor_context, posted_rows
 
         fields = {f.name: f for f in self.form.fields}
@@ -155,7 +171,7 @@ class DocumentCrud(Crud):
             editable={f.name for f in self.form.editable(ctx.user, self.model)},
             choices={f.name: _choices(f, ctx) for f in self.form.fields},
             customers=customer_options(ctx, values.get("customer_id")), editor=editor,
-            new_title=self.new_title, **party_options(ctx, values.get("customer_id")))
+            new_title=self.new_title, conflict=conflict, **party_options(ctx, values.get("customer_id")))
 
     def bound(self, ctx: Ctx) -> dict[str, Any]:
         """The header's values (the declared fields) and the posted lines."""
@@ -176,7 +192,10 @@ class DocumentCrud(Crud):
     def update_(self, ctx: Ctx) -> Response:
         record = get_for(ctx.db, ctx.user, self.model, ctx.params["id"], "update")
         ensure_editable(ctx.kernel.registry, record)
-        check_version(record, ctx.form.get("version"))
+        try:
+            check_version(record, ctx.form.get("version"))
+        except StaleVersion:
+            return self.stale(ctx, record)
         try:
             with ctx.db.begin_nested():
                 self.update(ctx.db, ctx.user, record, self.bound(ctx))
@@ -185,6 +204,88 @@ class DocumentCrud(Crud):
             ctx.db.refresh(record)
             return self.render_form(ctx, record, dict(ctx.form), translated(ctx, exc.errors), status=422)
         return ctx.redirect(f"{self.noun}_detail", id=record.id, flash="saved")  # type: ignore[attr-defined]
+
+
+    # -------------------------------------------------------------- a stale save
+
+    def differences(self, ctx: Ctx, record: Any) -> Sequence[Difference]:
+        """The header fields the user sent otherwise than saved now, then
+        the lines, row by row (the form has no custom fields)."""
+        header = form_differences(ctx, self.model, record, self.form.fields)
+        return header + line_differences(ctx, self.lines_of(ctx.db, record.id))
+
+    def stale(self, ctx: Ctx, record: Any) -> Response:
+        """The form as the user sent it (lines included) with the conflict
+        panel, carrying the current version (409; nothing was written)."""
+        return self.render_form(ctx, record, {**ctx.form, "version": record.version}, {}, status=409,
+                                conflict=self.conflict(ctx, record))
+
+
+#: the fields of a line the conflict panel compares, with their labels
+LINE_FIELDS = (("product_id", N_("Product")), ("description", N_("Description")), ("unit", N_("Unit")),
+               ("quantity", N_("Quantity")), ("unit_price", N_("Unit price")), ("discount", N_("Discount (%)")),
+               ("tax_rate", N_("Tax rate (%)")))
+
+
+def line_differences(ctx: Ctx, saved: Sequence[Any]) -> list[Difference]:
+    """The posted lines against the saved ones, row by row: a changed field
+    of a row, a row only one side has (rows with neither product nor
+    description are no rows, as the service drops them)."""
+    from plugins.sales.routes.lines import posted_rows
+    from plugins.sales.services import lines as line_services
+
+    posted = [r for r in posted_rows(ctx) if (r.get("product_id") or "").strip() or (r.get("description") or "")
+              .strip()]
+    ids = {as_int(r.get("product_id")) for r in posted} | {line.product_id for line in saved}
+    names = dict(line_services.product_options(ctx.db, ctx.user, ids=[i for i in ids if i is not None],
+                                               limit=500))
+    out = []
+    for n in range(1, max(len(posted), len(saved)) + 1):
+        theirs = posted[n - 1] if n <= len(posted) else None
+        line = saved[n - 1] if n <= len(saved) else None
+        if theirs is None or line is None:
+            out.append(Difference(f"line_{n}", ctx._("Line {n}", n=n), _row_text(theirs, names),
+                                  _line_text(line, names)))
+            continue
+        for name, label in LINE_FIELDS:
+            mine, kept = theirs.get(name), getattr(line, name)
+            if name == "product_id":
+                mine = as_int(mine)
+            elif name == "tax_rate" and not (mine or "").strip():
+                mine = "13"  # what the service takes for an empty tax rate
+            elif name == "discount" and not (mine or "").strip():
+                mine = "0"
+            if not same_value(mine, kept):
+                out.append(Difference(f"line_{n}_{name}", ctx._("Line {n} · {field}", n=n, field=ctx._(label)),
+                                      _value_text(name, mine, names), _value_text(name, kept, names)))
+    return out
+
+
+def _value_text(name: str, value: Any, names: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if name == "product_id":
+        return names.get(value, f"#{value}") if isinstance(value, int) else str(value)
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+    return str(value)
+
+
+def _row_text(row: dict[str, Any] | None, names: dict[int, str]) -> str:
+    """A posted row in a few words: product or description × quantity @ price."""
+    if row is None:
+        return "—"
+    product = as_int(row.get("product_id"))
+    what = (row.get("description") or "").strip() or (names.get(product, "") if product is not None else "")
+    return f"{what} × {row.get('quantity') or ''} @ {row.get('unit_price') or ''}"
+
+
+def _line_text(line: Any, names: dict[int, str]) -> str:
+    """A saved line in the same few words."""
+    if line is None:
+        return "—"
+    what = line.description or (names.get(line.product_id, "") if line.product_id is not None else "")
+    return f"{what} × {_value_text('quantity', line.quantity, names)} @ {line.unit_price}"
 
 
 def _choices(f: FormField, ctx: Ctx) -> list[tuple[str, str]]:

@@ -162,7 +162,7 @@ def test_a_stale_version_is_a_409_and_a_missing_one_a_428(api, make, note):
     assert stale.status_code == 409
     assert stale.headers["content-type"].startswith("application/problem+json")
     assert c.get(f"/api/v1/notes/note/{record}").json()["title"] == "甲"
-    assert c.delete(f"/api/v1/notes/note/{record}", headers={"If-Match": '"1"'}).status_code == 409
+    assert c.delete(f"/api/v1/notes/note/{record}", headers={"If-Match": '"1"'}).status_code == 412
 
 
 def test_a_published_note_is_locked_and_a_transition_publishes_it(api, make, note):
