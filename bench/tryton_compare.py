@@ -516,11 +516,15 @@ def compare(tryton: dict[str, Any], suanpan: dict[str, Any]) -> list[dict[str, A
 
 
 def goals(suanpan: dict[str, Any]) -> list[str]:
-    page, sql = suanpan["list_page_api"]["p50_ms"], suanpan["list_page_sql"]["p50_ms"]
-    report, raw = suanpan["report"]["p50_ms"], suanpan["report_sql"]["p50_ms"]
-    return [f"list page (API, 80 rows) / its bare SQL: {page / sql:.1f}x (goal: within 3x)",
-            f"list page (HTML, 50 rows) / bare SQL of 80: {suanpan['list_page_html']['p50_ms'] / sql:.1f}x",
-            f"report / raw SQL: {report / raw:.1f}x (goal: within 2x)"]
+    """The issue's goals against raw SQL, by wall and by CPU time (the SQL is too short to be
+    interrupted much on a busy machine; the page is not, so the wall ratio overstates)."""
+    def ratio(page: str, sql: str) -> str:
+        p, q = suanpan[page], suanpan[sql]
+        return f"{p['p50_ms'] / q['p50_ms']:.1f}x wall, {p['cpu_p50_ms'] / q['cpu_p50_ms']:.1f}x CPU"
+    api = ratio("list_page_api", "list_page_sql")
+    return [f"list page (API, 80 rows) / its bare SQL: {api} (goal: within 3x)",
+            f"list page (HTML, 50 rows) / the bare SQL of 80: {ratio('list_page_html', 'list_page_sql')}",
+            f"report / raw SQL: {ratio('report', 'report_sql')} (goal: within 2x)"]
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -46,7 +46,8 @@ class Bench:
         self.pool = Pool(database)
         with Transaction().start(database, 0, readonly=True):
             self.pool.init()
-        self.user = 1  # admin
+            admin, = self.pool.get("res.user").search([("login", "=", "admin")])
+            self.user = admin.id  # 1 on SQLite, not on PostgreSQL (its sequences)
         self.context: dict[str, Any] = {}
 
     def run(self, fn: Callable[[], Any], *, readonly: bool = False) -> Any:
