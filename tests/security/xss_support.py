@@ -20,9 +20,9 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,10 @@ from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import JSON, Boolean, Column, String, Text
 from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
 
 from core.app import Kernel
+from core.auth import CSRF_COOKIE
 from core.config import Settings
 from core.db import Base, table_of
 from core.models import Org, User
@@ -39,6 +41,8 @@ from core.models import Org, User
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PAYLOADS = HERE / "xss_payloads.txt"
+#: every user's password in the suite's fixtures (tests/conftest.py)
+PASSWORD = "correct-horse-battery"
 #: the text only an evaluated template expression prints (see the payloads' header)
 EVALUATED = re.compile(r"XSSEVAL|XSSEV49")
 _ESCAPES = {"NUL": "\x00", "CR": "\r", "LF": "\n", "TAB": "\t"}
@@ -83,8 +87,10 @@ class Packer:
     (joined by a space), so that each payload lands in fields of every length
     it fits and every field gets payloads."""
 
-    def __init__(self, payloads: Sequence[Payload]) -> None:
+    def __init__(self, payloads: Sequence[Payload], *, one_each: bool = False) -> None:
         self.payloads = list(payloads)
+        #: one payload a field, never joined (a field that must read as one URL)
+        self.one_each = one_each
         self.emails = [p for p in self.payloads if EMAIL_SHAPED.match(p.text)]
         self.cursor = 0
         #: payload number -> fields ("model.column", "form:<path>.<name>") it was written to
@@ -93,9 +99,10 @@ class Packer:
     def text_for(self, where: str, length: int | None, dialect: str = "") -> str | None:
         """Payloads for a field of ``length`` characters (None: no limit, all of
         them); None when none fits."""
-        if length is None:
+        if length is None and not self.one_each:
             chosen = self.payloads
         else:
+            length = length or 1 << 20
             chosen, used = [], -1
             for step in range(len(self.payloads)):
                 p = self.payloads[(self.cursor + step) % len(self.payloads)]
@@ -103,6 +110,8 @@ class Packer:
                 if used + 1 + size <= length:
                     chosen.append(p)
                     used += 1 + size
+                    if self.one_each:
+                        break
                 elif used >= length - 8:
                     break
             self.cursor = (self.cursor + max(len(chosen), 1)) % len(self.payloads)
@@ -414,7 +423,7 @@ class FormParser(HTMLParser):
                                   htmx="hx-post" in a)
             self.forms.append(self._form)
         elif tag == "option" and self._select is not None:
-            self._option = (a["value"] if "value" in a else "\0", "selected" in a)
+            self._option = (a.get("value", "\0"), "selected" in a)
             self._option_text = ""
         elif self._form is not None and a.get("name"):
             self._field(self._form, tag, a)
@@ -617,6 +626,42 @@ def page_urls(kernel: Kernel, seeded: Seeded, *, skip: frozenset[str] = frozense
 
 def _fill(path: str, **values: object) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values[m.group(1)]), path)
+
+
+# ------------------------------------------------------------------ the in-process browser
+
+
+class AppClient(TestClient):
+    """An in-process browser that keeps cookies, sends the CSRF token, and
+    reports a server error as a status (the tests count them)."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        super().__init__(kernel.asgi(), base_url="http://testserver", raise_server_exceptions=False)
+
+    def csrf(self) -> str:
+        if CSRF_COOKIE not in self.cookies:
+            self.get("/login")
+        return str(self.cookies[CSRF_COOKIE])
+
+    def login(self, username: str, password: str) -> None:
+        response = self.post("/login", data={"csrf_token": self.csrf(), "username": username,
+                                             "password": password}, follow_redirects=False)
+        assert response.status_code == 303, response.text[:300]
+
+
+def make_owner(make: Any) -> User:
+    """An administrator with a department, logging in as ``xss``: the owner
+    of every seeded record (a record names an owner, an org, a department)."""
+    hq = make.hq()
+    user: User = make.user(org=hq, department=make.department(hq, "测试部"), roles=("admin",), username="xss")
+    return user
+
+
+@contextmanager
+def app_client(kernel: Kernel, username: str, password: str = PASSWORD) -> Iterator[AppClient]:
+    with AppClient(kernel) as client:
+        client.login(username, password)
+        yield client
 
 
 # ------------------------------------------------------------------ a served installation
