@@ -18,17 +18,19 @@ one; and every payload was shown as text somewhere.
 
 from __future__ import annotations
 
+import html
+import os
+import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import html
-import os
-import time
-
 import pytest
+import xss_support
 from xss_support import (
+    PASSWORD,
+    AppClient,
     Detector,
     Packer,
     PageUrl,
@@ -59,23 +61,17 @@ SKIP = {
 }
 #: forms the walk does not post, by the route their action goes to
 NOT_POSTED = ("/logout", "/login", "/locale", "/profile/password")
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
 def owner(make: Any) -> User:
-    hq = make.hq()
-    return make.user(org=hq, department=make.department(hq, "测试部"), roles=("admin",), username="xss")
+    return xss_support.make_owner(make)
 
 
 @pytest.fixture
-def app_client(kernel: Kernel) -> Iterator[Any]:
-    """An in-process browser that reports a server error as a status, not an exception."""
-    from conftest import Client
-
-    with Client(kernel.asgi(), base_url="http://testserver", raise_server_exceptions=False) as c:
-        c.login("xss")
-        yield c
+def app_client(kernel: Kernel, owner: User) -> Iterator[AppClient]:
+    with xss_support.app_client(kernel, owner.username) as client:
+        yield client
 
 
 def test_payloads_are_many_and_of_every_kind() -> None:
@@ -143,7 +139,8 @@ def _answer(body: str, route: Any) -> None:
 
 
 def _static_from_disk(route: Any) -> None:
-    from core.static import ROOT as SUITE, VENDOR
+    from core.static import ROOT as SUITE
+    from core.static import VENDOR
 
     path = route.request.url.removeprefix(f"{CONTROL}/static/vendor/")
     name, _, rest = path.partition("/")
@@ -151,7 +148,7 @@ def _static_from_disk(route: Any) -> None:
     route.fulfill(body=file.read_bytes(), content_type="text/javascript")
 
 
-def test_stored_payloads_run_nowhere(kernel: Kernel, owner: User, app_client: Any, base_settings: Settings,
+def test_stored_payloads_run_nowhere(kernel: Kernel, owner: User, app_client: AppClient, base_settings: Settings,
                                      example_plugin: Path) -> None:
     clock = Clock()
     payloads = load_payloads()

@@ -16,7 +16,10 @@ canary never saw a connection.
 
 from __future__ import annotations
 
+import html
+import re
 import subprocess
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -26,8 +29,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import xss_support
 from sqlalchemy import select
-from xss_support import Packer, Payload, seed
+from xss_support import AppClient, Packer, Payload, seed
 
 from core.app import Kernel
 from core.models import User
@@ -95,7 +99,7 @@ def hostile_urls(base: str) -> list[str]:
         f"{base}/field.png", f"https://{host}/field.css", f"{base}/r1", "file:///etc/passwd",
         f"//{host}/protocol-relative.png", f'<img src="{base}/markup.png">',
         f'<link rel="attachment" href="{base}/attachment.txt">', f"url({base}/css.png)",
-        f'<a rel="attachment" href="file:///etc/passwd">x</a>', f"{base}/r1#x",
+        '<a rel="attachment" href="file:///etc/passwd">x</a>', f"{base}/r1#x",
     ]
 
 
@@ -129,8 +133,10 @@ div {{ border-image: url(file:///etc/passwd) 30; }}
 
 def embedded_files(pdf: bytes) -> list[str]:
     """pdfdetach's list: the files a PDF carries."""
-    done = subprocess.run(["pdfdetach", "-list", "/dev/stdin"], input=pdf, capture_output=True, check=True,
-                          timeout=60)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:  # pdfdetach seeks: no pipe
+        file.write(pdf)
+        file.flush()
+        done = subprocess.run(["pdfdetach", "-list", file.name], capture_output=True, check=True, timeout=60)
     lines = done.stdout.decode().splitlines()
     assert lines and lines[0].endswith("embedded files"), lines
     return lines[1:]
@@ -153,20 +159,16 @@ def test_pdfdetach_lists_an_embedded_file(kernel: Kernel) -> None:
 
 @pytest.fixture
 def owner(make: Any) -> User:
-    hq = make.hq()
-    return make.user(org=hq, department=make.department(hq, "测试部"), roles=("admin",), username="xss")
+    return xss_support.make_owner(make)
 
 
 @pytest.fixture
-def app_client(kernel: Kernel) -> Iterator[Any]:
-    from conftest import Client
-
-    with Client(kernel.asgi(), base_url="http://testserver", raise_server_exceptions=False) as c:
-        c.login("xss")
-        yield c
+def app_client(kernel: Kernel, owner: User) -> Iterator[AppClient]:
+    with xss_support.app_client(kernel, owner.username) as client:
+        yield client
 
 
-def test_no_print_fetches_anything(kernel: Kernel, owner: User, app_client: Any, canary: Canary) -> None:
+def test_no_print_fetches_anything(kernel: Kernel, owner: User, app_client: AppClient, canary: Canary) -> None:
     if "printing" not in kernel.enabled:
         pytest.fail("the printing plugin is not enabled")
     from plugins.printing import versions
@@ -174,9 +176,11 @@ def test_no_print_fetches_anything(kernel: Kernel, owner: User, app_client: Any,
     prints = kernel.registry.prints
     assert prints, "no print is declared"
     urls = [Payload(n, url) for n, url in enumerate(hostile_urls(canary.base), 1)]
-    seeded = seed(kernel, owner, Packer(urls), per_model=1)
+    seeded = seed(kernel, owner, Packer(urls, one_each=True), per_model=1)
     with kernel.db.session(write=False) as db:
-        actor = load_actor(db, db.get(User, owner.id), all_codes=set(kernel.registry.permissions))
+        user = db.get(User, owner.id)
+        assert user is not None
+        actor = load_actor(db, user, all_codes=set(kernel.registry.permissions))
     failures: list[str] = []
     template = hostile_template(canary.base)
     for key, decl in prints.items():
@@ -193,6 +197,14 @@ def test_no_print_fetches_anything(kernel: Kernel, owner: User, app_client: Any,
             "csrf_token": app_client.csrf(), "source": template, "record": str(record_id)})
         if preview.status_code != 200 or "data:application/pdf;base64," not in preview.text:
             failures.append(f"{key} (preview): {preview.status_code} {preview.text[:200]}")
+            continue
+        # the preview names what it did not load: the template's URLs and the fields' values were asked for
+        refused = set(re.findall(r"(?:https?:|file:)//[!#-&(-;=?-~]+", html.unescape(preview.text)))
+        for wanted in (f"{canary.base}/img.png", f"{canary.base}/import.css", "file:///etc/passwd"):
+            if wanted not in refused:
+                failures.append(f"{key} (preview): {wanted} was not even asked for")
+        if not refused & {u.text for u in urls}:
+            failures.append(f"{key} (preview): no field's URL was asked for: {sorted(refused)}")
     assert not failures, "\n".join(failures)
     assert canary.connections == 0, f"prints reached the canary: {canary.paths}"
     with kernel.db.session(write=False) as db:
