@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -41,9 +42,9 @@ from xss_support import (
     notify_payloads,
     page_urls,
     parse_forms,
+    problems_of,
     seed,
     serve,
-    shown,
     submit_form,
 )
 
@@ -58,6 +59,16 @@ SKIP = {
     "api:resource_list": "JSON (test_api_*.py); no page",
     "api:resource_detail": "JSON (test_api_*.py); no page",
     "api:openapi_document": "JSON",
+}
+#: routes whose server errors on a post come from the seeded data, which no service makes
+POST_ERRORS_EXPLAINED = {
+    "sales:contract_update": "the seeded delivery and return lines name the lines of a draft contract, "
+                             "which replacing its lines then cannot delete (a contract with deliveries is locked)",
+}
+#: models whose own form no filler can complete, with the reason (their
+#: columns are seeded directly all the same)
+FORMS_EXPLAINED = {
+    "api.webhook": "its events field takes event names (a model key and an action, one a line)",
 }
 #: forms the walk does not post, by the route their action goes to
 NOT_POSTED = ("/logout", "/login", "/locale", "/profile/password")
@@ -159,20 +170,28 @@ def test_stored_payloads_run_nowhere(kernel: Kernel, owner: User, app_client: Ap
     defined = define_custom_fields(kernel, app_client, packer)
     clock.lap("custom fields")
     pages = page_urls(kernel, seeded, skip=frozenset(SKIP))
-    html, submissions = post_every_form(app_client, pages, packer)
+    html, submissions, failed = post_every_form(app_client, pages, packer)
+    same_form = new_pages_like_edit_pages(kernel)
     clock.lap("forms")
 
     with serve(base_settings, example_plugin) as url, chromium() as browser:
-        detector = Detector(browser, url)
+        detector = Detector(browser, url, payloads)
         detector.login("xss", PASSWORD)
         clock.lap("served")
         for page_url, kind in html.items():
+            if page_url in same_form:
+                continue
             if kind == "page":
                 detector.open(page_url)
             else:
                 detector.swap("/", page_url)
         for page in reflected(kernel, payloads):
             detector.open(page.url)
+        for page in searched(kernel):
+            if page.route.endswith("dropdown"):
+                detector.swap("/", page.url)
+            else:
+                detector.open(page.url)
         detector.close()
     clock.lap("browser")
     visit = detector.visit
@@ -181,14 +200,16 @@ def test_stored_payloads_run_nowhere(kernel: Kernel, owner: User, app_client: Ap
 
     assert not visit.findings, "payloads ran or were injected:\n" + "\n".join(
         f"{f.url}: {f.kind}: {f.detail}" for f in visit.findings[:60])
-    errors = [s for s in submissions if s.status >= 500]
+    assert not failed, "pages that fail with payloads stored:\n" + "\n".join(failed)
+    errors = [s for s in submissions if s.status >= 500 and not routes_of(kernel, s.action) & set(POST_ERRORS_EXPLAINED)]
     assert not errors, "\n".join(f"{s.action}: {s.status} {s.error}" for s in errors)
     crud_actions = crud_form_actions(kernel, seeded)
     stored_by_form = {s.action for s in submissions if s.status < 400 and s.filled}
-    missing = {key for key, actions in crud_actions.items() if not actions & stored_by_form}
+    missing = {key for key, actions in crud_actions.items()
+               if not actions & stored_by_form and key not in FORMS_EXPLAINED}
     assert not missing, f"no form of these models took a payload: {sorted(missing)}"
     assert defined, "no custom field was defined"
-    seen = shown(payloads, visit.text)
+    seen = visit.seen
     unseen = [p for p in payloads if p.number not in seen]
     assert len(unseen) <= len(payloads) // 20, f"{len(unseen)} payloads shown nowhere: " + ", ".join(
         repr(p.text[:40]) for p in unseen[:20])
@@ -224,9 +245,11 @@ def define_custom_fields(kernel: Kernel, client: Any, packer: Packer) -> list[st
 
 
 def post_every_form(client: Any, pages: list[PageUrl], packer: Packer
-                    ) -> tuple[dict[str, str], list[Submission]]:
+                    ) -> tuple[dict[str, str], list[Submission], list[str]]:
     """Open every page in-process; post each form that has a text field or a
-    file input with payloads. What each page is (page, fragment or neither)."""
+    file input with payloads. What each page is (page or fragment; others are
+    files, JSON, not found), what posting did, and the pages that failed."""
+    failed: list[str] = []
     kinds: dict[str, str] = {}
     submissions: list[Submission] = []
     posted: set[tuple[str, tuple[str, ...]]] = set()
@@ -236,12 +259,14 @@ def post_every_form(client: Any, pages: list[PageUrl], packer: Packer
             ctype = response.headers.get("content-type", "")
             if response.status_code == 200 and ctype.startswith("text/html"):
                 break
+        if response.status_code >= 500:
+            failed.append(f"{url}: {response.status_code} {problems_of(response.text)}")
         if response.status_code != 200 or not ctype.startswith("text/html"):
             continue
         head = response.text[:300].lower()
         kinds[url] = "page" if "<html" in head or "<!doctype" in head else "fragment"
         for form in parse_forms(response.text):
-            if form.method != "post" or not form.fillable or any(f.kind == "password" for f in form.fields):
+            if form.method != "post" or not form.fillable:
                 continue
             if any(form.action.endswith(p) for p in NOT_POSTED):
                 continue
@@ -250,7 +275,19 @@ def post_every_form(client: Any, pages: list[PageUrl], packer: Packer
                 continue
             posted.add(signature)
             submissions.append(submit_form(client, url, form, packer))
-    return kinds, submissions
+    return kinds, submissions, failed
+
+
+def new_pages_like_edit_pages(kernel: Kernel) -> set[str]:
+    """The "new" page of every model with its own pages: the browser opens its
+    edit page, the same form with the record's values (its forms are posted all the same)."""
+    return {kernel.url_path_for(f"{mount}:{crud.noun}_new") for mount, crud in kernel.registry.cruds.values()}
+
+
+def routes_of(kernel: Kernel, path: str) -> set[str]:
+    """The names of the routes (``mount:name``, any method) of a path."""
+    return {name for name, (template, _params) in kernel.paths.items()
+            if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), path.split("?")[0])}
 
 
 def crud_form_actions(kernel: Kernel, seeded: Seeded) -> dict[str, set[str]]:
@@ -265,16 +302,30 @@ def crud_form_actions(kernel: Kernel, seeded: Seeded) -> dict[str, set[str]]:
 
 
 def reflected(kernel: Kernel, payloads: list[Any]) -> list[PageUrl]:
-    """Every model's list page asked to search for, sort by and page after payloads."""
+    """List pages asked to search for, sort by and page after payloads: one of
+    each list template."""
     from urllib.parse import urlencode
 
     short = [p.text for p in payloads if len(p.text) <= 100 and ("<" in p.text or '"' in p.text)]
     out = []
+    templates: set[str] = set()
     for n, (key, (mount, crud)) in enumerate(kernel.registry.cruds.items()):
+        if crud.list_template in templates:
+            continue  # the same template, the same echo of the query
+        templates.add(crud.list_template)
         query = urlencode({"q": short[n % len(short)], "sort": short[(n + 1) % len(short)],
                            "dir": short[(n + 2) % len(short)], "after": short[(n + 3) % len(short)]})
         out.append(PageUrl(key, kernel.url_path_for(f"{mount}:{crud.noun}_list") + "?" + query))
     return out
+
+
+def searched(kernel: Kernel) -> list[PageUrl]:
+    """The global search's results and its dropdown, for text every payload
+    record holds (the search plugin, when enabled)."""
+    if "search" not in kernel.enabled:
+        return []
+    return [PageUrl(name, kernel.url_path_for(f"search:{name}") + "?q=xss")
+            for name in ("result_list", "result_dropdown")]
 
 
 class Clock:
@@ -299,3 +350,6 @@ def debug_dump(submissions: list[Submission], seeded: Seeded, html: dict[str, st
             out.write(f"{k} {u}\n")
         for e in visit.errors:
             out.write(f"ERR {e}\n")
+        out.write(f"browser seconds {sum(t for t, _ in visit.seconds):.1f}\n")
+        for t, u in sorted(visit.seconds)[-40:]:
+            out.write(f"{t:.2f} {u}\n")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from sqlalchemy import JSON, Boolean, Column, String, Text
+from sqlalchemy import JSON, Boolean, Column, Date, String, Text
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -74,9 +74,14 @@ def _unescape(match: re.Match[str]) -> str:
     return _ESCAPES.get(name) or chr(int(name[2:], 16))
 
 
-def storable(text: str, dialect: str) -> str:
-    """``text`` as a database can hold it: PostgreSQL stores no NUL in text."""
-    return text.replace("\x00", "") if dialect == "postgresql" else text
+#: what the kernel drops from form fields as it reads them (core.web)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def storable(text: str, dialect: str = "") -> str:
+    """``text`` as a form stores it: without the control characters the
+    kernel drops (PostgreSQL could not store a NUL anyway)."""
+    return _CONTROL.sub("", text)
 
 
 EMAIL_SHAPED = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -144,7 +149,6 @@ NOT_TEXT = {
     "task": "a job task's name",
     "point": "an approval point's name",
     "event": "an event's name",
-    "events": "a JSON list of event names",
     "ref": "a model key",
     "field": "a column name",
     "state": "a workflow state",
@@ -176,7 +180,6 @@ NOT_TEXT = {
     "key": "a code looks it up (a role's, a public form's address, a job's)",
     "title_key": "a sort key computed from the title",
     "match_key": "a column name",
-    "secret": "a signing secret, never shown",
 }
 #: models whose rows are definitions code reads back, or derived from other rows
 NOT_SEEDED = {
@@ -251,7 +254,8 @@ def seed(kernel: Kernel, owner: User, packer: Packer, *, per_model: int = 2) -> 
             try:
                 with db.begin_nested():
                     for n in range(per_model):
-                        record = _record(model, owner, packer, seeded, tables, cruds, dialect, n)
+                        record = _record(model, owner, packer, seeded, tables, cruds, dialect, n,
+                                         kernel.registry.models)
                         db.add(record)
                         db.flush()
                         made.append(int(record.id))
@@ -278,7 +282,7 @@ def _seed_org(db: Session, owner: User, packer: Packer, seeded: Seeded, dialect:
 
 
 def _record(model: type[Base], owner: User, packer: Packer, seeded: Seeded, tables: dict[str, str],
-            cruds: list[str], dialect: str, n: int) -> Any:
+            cruds: list[str], dialect: str, n: int, model_of: dict[str, type[Base]]) -> Any:
     key = model.__model_key__
     values: dict[str, Any] = {}
     columns = table_of(model).columns
@@ -293,6 +297,13 @@ def _record(model: type[Base], owner: User, packer: Packer, seeded: Seeded, tabl
             target = _link_target(seeded, cruds, n)
             if target is not None:
                 values["record_model"], values["record_id"] = target
+        elif name == "model" and _required(column):
+            # a model key, and with it the name of one of its date columns (a reminder's "field")
+            values["model"], date_column = _dated_model(seeded, cruds, model_of)
+            if "field" in columns:
+                values["field"] = date_column
+        elif name == "field" and "model" in columns:
+            continue
         elif column.foreign_keys:
             target_key = tables.get(next(iter(column.foreign_keys)).column.table.name, "")
             ids = seeded.ids.get(target_key, [])
@@ -303,12 +314,23 @@ def _record(model: type[Base], owner: User, packer: Packer, seeded: Seeded, tabl
             if text is not None:
                 values[name] = text
             elif _required(column):
-                values[name] = f"x{n}"[: getattr(column.type, "length", None) or 10]
+                values[name] = code_like(n, getattr(column.type, "length", None))
         elif is_text(column) and name in NOT_TEXT and _required(column):
             raise Unseedable(f"{name} ({NOT_TEXT[name]}) is required")
         elif _required(column):
             values[name] = _filler(column, n)
     return model(**{k: v for k, v in values.items() if v is not None})
+
+
+def _dated_model(seeded: Seeded, cruds: list[str], models: dict[str, type[Base]]) -> tuple[str, str]:
+    """A seeded model with pages, and one of its date columns (or ``created_at``)."""
+    for key in cruds:
+        if seeded.ids.get(key):
+            dated = [c.name for c in table_of(models[key]).columns
+                     if c.info.get("label") and isinstance(c.type, Date) and not c.primary_key]
+            if dated:
+                return key, dated[0]
+    raise Unseedable("no seeded model has a date column")
 
 
 def _link_target(seeded: Seeded, cruds: list[str], n: int) -> tuple[str, int] | None:
@@ -318,6 +340,12 @@ def _link_target(seeded: Seeded, cruds: list[str], n: int) -> tuple[str, int] | 
         return None
     key = made[(len(seeded.ids) + n) % len(made)]
     return key, seeded.ids[key][0]
+
+
+def code_like(n: int, length: int | None) -> str:
+    """Text for a field too short for any payload: capital letters, as a
+    code is (``XSA``: a currency's three letters, a unit's code)."""
+    return ("XS" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 26])[: length or 3]
 
 
 def _filler(column: Column[Any], n: int) -> Any:
@@ -332,7 +360,7 @@ def _filler(column: Column[Any], n: int) -> Any:
     except NotImplementedError:
         return None
     fillers: dict[type, Any] = {
-        str: f"x{n}"[: getattr(kind, "length", None) or 10], int: 1, Decimal: Decimal("1"),
+        str: code_like(n, getattr(kind, "length", None)), int: 1, Decimal: Decimal("1"),
         datetime: datetime.now(UTC), date: date.today(), bytes: b"x", bool: False,
     }
     return fillers.get(python_type)
@@ -488,41 +516,76 @@ def parse_forms(html: str) -> list[HtmlForm]:
     return parser.forms
 
 
-def fill(form: HtmlForm, packer: Packer, where: str, *, keep: frozenset[str] = frozenset()
-         ) -> tuple[dict[str, list[str]], list[str]]:
-    """The form's data with payloads in every text field (an e-mail field
-    gets an e-mail-shaped one) but those in ``keep``; other fields as the page
-    set them (a select with no choice takes its first non-empty option)."""
+def fill(form: HtmlForm, packer: Packer, where: str, fixes: dict[int, str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The form's data with payloads in every text field (an e-mail field an
+    e-mail-shaped one), other fields as the page set them (a select with no
+    choice left empty if it may be); ``fixes`` (field index -> value) where
+    the app refused what was sent before."""
     data: dict[str, list[str]] = {}
     filled: list[str] = []
-    for f in form.fields:
-        if f.disabled or f.kind in ("password", "file"):
+    for index, f in enumerate(form.fields):
+        if f.disabled or f.kind in ("password", "file") or (f.kind in ("checkbox", "radio") and not f.checked):
             continue
-        if f.kind in TEXT_KINDS and not f.readonly and f.name not in keep:
+        value: list[str]
+        if index in fixes:
+            value = [fixes[index]]
+        elif f.kind in TEXT_KINDS and not f.readonly:
             here = f"{where}.{f.name}"
             text = packer.email_for(here) if f.kind == "email" else packer.text_for(
                 here, min(f.maxlength or 20_000, 20_000))
+            value = [text] if text else [f.value]
             if text:
-                data.setdefault(f.name, []).append(text)
                 filled.append(f.name)
-                continue
-        if f.kind in ("checkbox", "radio"):
-            if f.checked:
-                data.setdefault(f.name, []).append(f.value or "on")
+        elif f.kind in ("checkbox", "radio"):
+            value = [f.value or "on"]
         elif f.kind == "select":
-            chosen = f.selected or ([] if f.multiple else [next((o for o in f.options if o), "")])
-            data.setdefault(f.name, []).extend(chosen)
+            value = f.selected or ([] if f.multiple else ["" if "" in f.options else next(
+                (o for o in f.options if o), "")])
         else:
-            data.setdefault(f.name, []).append(f.value)
+            value = [f.value]
+        data.setdefault(f.name, []).extend(value)
     if form.submit is not None:
         data.setdefault(form.submit[0], []).append(form.submit[1])
     return data, filled
 
 
+#: what a refused text field is tried with next: what it held, nothing, then
+#: text of the formats fields check (a code, an address, a mobile number, a date)
+FORMATS = ("https://example.com/xss", "13800138000", "2026-01-01")
+
+
+def _repair(form: HtmlForm, refused: HtmlForm, fixes: dict[int, str]) -> list[str]:
+    """Fixes for the fields the app marked invalid in its answer: a text field
+    back to what it held, then empty, then text of a common format; a select
+    to the next option the answer offers (options may depend on what was
+    chosen: a model's date fields); any other input to 1, then today.
+    The names fixed; none when nothing is left to try."""
+    invalid = {f.name for f in refused.fields if f.invalid}
+    offered = {f.name: [o for o in f.options if o] for f in refused.fields if f.kind == "select"}
+    fixed = []
+    for index, f in enumerate(form.fields):
+        if f.name not in invalid:
+            continue
+        current = fixes.get(index)
+        if f.kind in TEXT_KINDS:
+            tries = list(dict.fromkeys([f.value, "", code_like(index, f.maxlength), *FORMATS]))
+        elif f.kind == "select":
+            tries = offered.get(f.name) or [o for o in f.options if o]
+        elif f.kind == "other" and not f.readonly:
+            tries = ["1", date.today().isoformat()]
+        else:
+            continue
+        following = tries[tries.index(current) + 1:] if current in tries else tries
+        if following:
+            fixes[index] = following[0]
+            fixed.append(f.name)
+    return fixed
+
+
 @dataclass
 class Submission:
     """What posting one form did: the status, the fields filled with
-    payloads, and those the app refused (and that were posted again as they were)."""
+    payloads, and those the app refused (sent again as they were)."""
 
     page: str
     action: str
@@ -534,29 +597,38 @@ class Submission:
 
 def submit_form(client: Any, page: str, form: HtmlForm, packer: Packer) -> Submission:
     """Post ``form`` of ``page`` with payloads (and files named with payloads),
-    with the CSRF header every htmx request of a page carries. A field the
-    app marks invalid is posted again as it was."""
+    with the CSRF header every htmx request of a page carries. Fields the app
+    refuses are mended (see :func:`_repair`) and the form posted again; a
+    conflict (the record changed since the page was read) posts the form of
+    the page read anew."""
     action = urlsplit(urljoin("http://testserver" + page, form.action or page))
     url = action.path + (f"?{action.query}" if action.query else "")
-    keep: frozenset[str] = frozenset()
+    fixes: dict[int, str] = {}
     refused: list[str] = []
-    for _attempt in range(3):
-        data, filled = fill(form, packer, f"form:{action.path}", keep=keep)
+    reread = False
+    for _attempt in range(8):
+        data, filled = fill(form, packer, f"form:{action.path}", fixes)
         files = [(f.name, (_file_name(packer, f"form:{action.path}.{f.name}"), tiny_png(), "image/png"))
                  for f in form.fields if f.kind == "file" and not f.disabled]
         headers = {"X-CSRF-Token": client.csrf()} | ({"HX-Request": "true"} if form.htmx else {})
         response = client.post(url, data=data, files=files or None, headers=headers, follow_redirects=False)
+        if response.status_code == 409 and not reread:
+            reread = True
+            again = [f for f in parse_forms(client.get(page).text) if f.action == form.action]
+            if again:
+                form = again[0]
+                continue
         if response.status_code not in (400, 422):
             break
-        invalid = {f.name for again in parse_forms(response.text) for f in again.fields if f.invalid}
-        invalid &= set(filled) - keep
-        if not invalid:
+        answer = [f for f in parse_forms(response.text) if f.method == "post" and any(x.invalid for x in f.fields)]
+        mended = _repair(form, answer[0], fixes) if answer else []
+        if not mended:
             break
-        refused += sorted(invalid)
-        keep |= invalid
+        refused += mended
     error = "" if response.status_code < 400 else problems_of(response.text)
-    filled = [n for n in filled if n not in keep] + [f"{f.name} (file)" for f in form.fields if f.kind == "file"]
-    return Submission(page, url, response.status_code, filled, refused, error)
+    sent = [n for i, f in enumerate(form.fields) if (n := f.name) in filled and i not in fixes]
+    sent += [f"{f.name} (file)" for f in form.fields if f.kind == "file"]
+    return Submission(page, url, response.status_code, sent, sorted(set(refused)), error)
 
 
 def problems_of(page: str) -> str:
@@ -741,7 +813,12 @@ INIT_SCRIPT = """
 
 #: what a payload left in the page that could run, executed or not yet
 SCAN = r"""
-() => {
+async (needles) => {
+  // settle first: no htmx request in flight (a panel loading itself), then htmx's settle delay
+  const pause = (ms) => new Promise((done) => setTimeout(done, ms));
+  for (let waited = 0; document.querySelector(".htmx-request") && waited < 10000; waited += 20) await pause(20);
+  await pause(25);
+  const SPACES = /[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+/g;
   const found = [];
   const URL_ATTRS = new Set(["href", "src", "action", "formaction", "xlink:href", "data", "ping",
                              "background", "poster", "codebase", "cite"]);
@@ -771,13 +848,15 @@ SCAN = r"""
   const html = document.documentElement.outerHTML;
   const evaluated = html.match(/XSSEVAL|XSSEV49/);
   if (evaluated) found.push(["template evaluated", "", html.slice(Math.max(0, evaluated.index - 80), evaluated.index + 20)]);
+  // which payloads the page shows as text or holds in an attribute or a field's value
   const texts = [document.documentElement.textContent];
   for (const el of document.querySelectorAll("*")) {
     for (const a of el.attributes) if (a.value.length > 3) texts.push(a.value);
     if (el.tagName === "TEMPLATE") texts.push(el.content.textContent);
   }
   for (const el of document.querySelectorAll("input, textarea")) texts.push(el.value);
-  return {found, text: texts.join("\n")};
+  const hay = texts.join(" ").replace(/\ufffd/g, "").replace(SPACES, " ");
+  return {found, seen: needles.filter(([n, text]) => hay.includes(text)).map(([n]) => n)};
 }
 """
 
@@ -791,13 +870,15 @@ class Finding:
 
 @dataclass
 class Visit:
-    """What the browser saw of the pages: hits, the text shown, failures."""
+    """What the browser saw of the pages: hits, payloads shown, failures,
+    and the seconds each page took."""
 
     findings: list[Finding] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     pages: int = 0
     fragments: int = 0
+    seconds: list[tuple[float, str]] = field(default_factory=list)
 
 
 @contextmanager
@@ -820,8 +901,9 @@ class Detector:
     """One browser context logged in to a served installation, with the init
     script and the reports of every frame; visits pages and htmx fragments."""
 
-    def __init__(self, browser: Any, base_url: str) -> None:
+    def __init__(self, browser: Any, base_url: str, payloads: Sequence[Payload] = ()) -> None:
         self.visit = Visit()
+        self.needles = {p.number: normal(p.text) for p in payloads}
         self.base_url = base_url
         self.context = browser.new_context(base_url=base_url, locale="zh-CN", java_script_enabled=True)
         self.context.set_default_timeout(15_000)
@@ -875,56 +957,56 @@ class Detector:
     def open(self, url: str) -> None:
         """Navigate to a full page; wait for its htmx requests; scan it."""
         page = self.page
-        response = page.goto(url, wait_until="load")
+        started = time.monotonic()
+        response = page.goto(url, wait_until="domcontentloaded")
         if response is None or response.status >= 400:
             self.visit.errors.append(f"{url}: answered {response.status if response else 'nothing'}")
-        self._settle()
+        loaded = time.monotonic()
         self._scan(url)
         self.visit.pages += 1
+        done = time.monotonic()
+        self.visit.seconds.append((done - started, f"{url} (load {loaded - started:.2f}, scan {done - loaded:.2f})"))
 
     def swap(self, host: str, url: str) -> None:
         """Swap a fragment into ``host`` with htmx, as the page that asks for it does."""
         page = self.page
+        started = time.monotonic()
         if urlsplit(page.url).path != host:
-            page.goto(host, wait_until="load")
+            page.goto(host, wait_until="domcontentloaded")
         page.evaluate("""async (url) => {
             let box = document.getElementById("xss-host");
             if (!box) { box = document.createElement("div"); box.id = "xss-host"; document.body.append(box); }
             box.innerHTML = "";
             await htmx.ajax("GET", url, {target: "#xss-host", swap: "innerHTML"});
         }""", url)
-        self._settle()
         self._scan(url)
         self.visit.fragments += 1
-
-    def _settle(self) -> None:
-        self.page.wait_for_function("() => !document.querySelector('.htmx-request')", polling=25,
-                                    timeout=10_000)
-        self.page.wait_for_timeout(30)
+        self.visit.seconds.append((time.monotonic() - started, url))
 
     def _scan(self, url: str) -> None:
-        result = self.page.evaluate(SCAN)
+        """Once htmx is done (SCAN waits), what the page and its frames hold."""
+        unseen = [[n, text] for n, text in self.needles.items() if n not in self.visit.seen]
+        result = self.page.evaluate(SCAN, unseen)
         for kind, tag, detail in result["found"]:
             self._add(url, kind, f"<{tag}> {detail}" if tag else detail)
         for frame in self.page.frames[1:]:
             try:
-                inner = frame.evaluate(SCAN)
+                inner = frame.evaluate(SCAN, [])
             except Exception:  # noqa: BLE001 - a frame of another origin cannot be read: it was checked above
                 continue
             for kind, tag, detail in inner["found"]:
                 self._add(f"{url} (frame)", kind, f"<{tag}> {detail}")
-        self.visit.text.append(result["text"])
+        self.visit.seen.update(result["seen"])
 
     def close(self) -> None:
         self.context.close()
 
 
-def shown(payloads: Sequence[Payload], texts: Sequence[str]) -> set[int]:
-    """Numbers of the payloads some page showed as text (or held in a field's
-    value), whitespace and the NUL the parser replaces aside."""
-    haystack = _normal("\n".join(texts))
-    return {p.number for p in payloads if _normal(p.text) in haystack}
+#: what the browser's text has in place of runs of white space (SCAN's SPACES)
+_SPACES = re.compile("[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\x00", "").replace("\ufffd", "")).strip()
+def normal(text: str) -> str:
+    """A payload as a page shows it: as stored, white space runs as one
+    space, no U+FFFD (the parser's stand-in for a NUL), trimmed."""
+    return _SPACES.sub(" ", storable(text).replace("\ufffd", "")).strip()
