@@ -223,6 +223,12 @@ class Ctx:
         return value if isinstance(value, str) else default
 
 
+#: control characters no one types (tab, line feed and carriage return aside):
+#: dropped from every form field as it is read. PostgreSQL stores no NUL (the
+#: save failed with a server error), and an XLSX export refuses them all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 async def _read_form(request: Request, max_bytes: int, max_chars: int) -> dict[str, Any]:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > max_bytes:
@@ -248,7 +254,7 @@ async def _read_form(request: Request, max_bytes: int, max_chars: int) -> dict[s
         raise BadRequest(str(exc)) from None
     out: dict[str, Any] = {}
     for key in form:
-        values = form.getlist(key)
+        values = [_CONTROL.sub("", v) if isinstance(v, str) else v for v in form.getlist(key)]
         for v in values:
             if isinstance(v, str) and len(v) > max_chars:
                 raise ValidationError({key: "too_long"})

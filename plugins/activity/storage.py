@@ -64,7 +64,9 @@ class BlobStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def exists(self, sha256: str) -> bool:
-        return self.path(sha256).is_file()
+        """Whether the blob is there; never for a stored digest that is none
+        (a damaged row), which would otherwise name a path outside the store."""
+        return SHA256.fullmatch(sha256) is not None and self.path(sha256).is_file()
 
     def spool(self, stream: IO[bytes]) -> Spooled:
         """Copy ``stream`` into a scratch file, hashing it; TooLarge past the limit."""

@@ -111,6 +111,16 @@ def test_oversized_and_malformed_input_is_refused_cleanly(client, admin):
     assert weird_sort.status_code == 200 and "$argon2" not in weird_sort.text
 
 
+def test_control_characters_are_dropped_from_form_fields(kernel, client, admin):
+    # PostgreSQL stores no NUL (the save was a server error there); an XLSX export refuses them all
+    response = client.submit("/admin/departments", {"name": "销售\x00部\x07\x1b", "name_en": "Sales\ttwo\r\nlines",
+                                                    "org_id": str(admin.org_id)}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with kernel.db.session(write=False) as db:
+        dept = db.scalar(select(Department).where(Department.name == "销售部"))
+        assert dept is not None and dept.name_en == "Sales\ttwo\r\nlines"
+
+
 def test_a_request_that_fails_half_way_leaves_nothing(kernel, make, client, admin):
     # a user whose department belongs to another org is refused after the org check
     branch = make.org("华东分公司")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import PureWindowsPath
 from typing import IO, Any
@@ -16,7 +15,10 @@ from plugins.activity.services.records import Models, check_parent, get_entry, o
 from plugins.activity.sniff import sniff
 from plugins.activity.storage import BlobStore, TooLarge, lock, release
 
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
+#: control characters; and invisible ones: format (bidi overrides, zero
+#: widths, the BOM) and line or paragraph separators, with which a name
+#: shows other than it is ("invoice\u202efdp.exe" reads "invoiceexe.pdf")
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def add_attachment(session: Session, actor: Actor, store: BlobStore, parent: Any, *,
@@ -51,10 +53,12 @@ def add_attachment(session: Session, actor: Actor, store: BlobStore, parent: Any
 
 
 def clean_filename(filename: object) -> str:
-    """The name as the user gave it, without folders or control characters."""
+    """The name as the user gave it, without folders, control characters or
+    characters that change how it reads without showing."""
     raw = filename if isinstance(filename, str) else ""
     name = PureWindowsPath(raw).name  # "C:\\fakepath\\合同.pdf" and "a/b.pdf" alike
-    name = _UNSAFE_NAME.sub("", unicodedata.normalize("NFC", name)).strip().strip(".")
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c) not in _INVISIBLE)
+    name = name.strip().strip(".")
     if len(name) > 255:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 250 - len(ext)] + dot + ext) if dot and len(ext) < 16 else name[:255]

@@ -143,6 +143,14 @@ def test_a_chinese_file_name_downloads_under_its_name(client, admin, memo, kerne
     assert "filename*=UTF-8''2026%E5%B9%B4%20%E5%90%88%E5%90%8C%28%E7%9B%96%E7%AB%A0%29.pdf" in header
 
 
+def test_a_name_loses_the_invisible_characters_that_make_it_read_as_another(client, admin, memo, kernel):
+    # "invoice<RLO>fdp.exe" shows as "invoiceexe.pdf"; a zero width space and a BOM hide in a name too
+    memo_id = memo(admin)
+    upload(client, memo_id, "invoice\u202efdp.exe", unique(PDF))
+    upload(client, memo_id, "\ufeff合\u200b同\u2028.pdf", unique(PDF))
+    assert [a.filename for a in attachments(kernel)] == ["invoicefdp.exe", "合同.pdf"]
+
+
 def test_a_file_over_the_limit_is_refused_naming_the_field(client, admin, memo, kernel, upload_limit, store):
     memo_id = memo(admin)
     upload_limit(0.01)  # about 10 KB
