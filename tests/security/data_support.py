@@ -1,0 +1,393 @@
+"""Seeding and walking helpers for the data-security tests (who sees and
+writes what), generated from the app's tables, models and routes so that a
+plugin added later is covered without work of its own.
+
+* :func:`seed_org_a` puts a row into every table (``Base.metadata``) for
+  organisation A, each with the same id, :data:`FIXED_ID`, in its own table.
+  Any route's ``{id}`` (and ``{aid}``, ``{rate_id}``...) filled with that id
+  then reaches a real row of org A, whatever the route shows: a record, an
+  attachment, an issued copy, an approval task, an API token.
+* :func:`seed_mix` puts a handful of records of every registered model with
+  an organisation column into org A and org B, with different owners and
+  departments, for comparing what a restricted user sees channel by channel.
+* :func:`routes`, :func:`fill` and :func:`api_resources` list the route table
+  and the REST resources, as the walk calls them.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Table, select
+from starlette.testclient import TestClient
+
+from core.admin import services
+from core.app import Kernel
+from core.auth import create_api_token
+from core.db import Base, SoftDeleteMixin, UTCDateTime, utcnow
+from core.models import Department, Org, Role, RoleAssignment, User
+from core.permissions import _col
+from core.web import AUTHENTICATED, PUBLIC
+
+#: the id of org A's row in every table
+FIXED_ID = 900_001
+#: text every string column of org A's rows carries
+MARKER = "机密甲"
+#: a file: one transparent pixel (PNG), which an image column and a printed letterhead take
+PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+#: kernel tables that hold no one's records, each left unseeded for its reason
+NOT_SEEDED = {
+    "core_acl_stamp": "the actor cache's single counter row, kept by the wipe",
+    "core_plugin_state": "which plugins are enabled: a row would switch a plugin on or off",
+    "core_session": "a login: the walk logs its users in for real",
+    "core_login_throttle": "failed logins per name and address, keyed by them, not by id",
+    "core_job_schedule": "when each scheduled job runs next, keyed by the job's name",
+    "core_external_id": "what plugins shipped, keyed by (plugin, key): a row would claim a shipped role",
+}
+
+
+def table_key(table: Table) -> str:
+    """``crm_customer`` -> ``crm.customer``: a table's model key."""
+    return table.name.replace("_", ".", 1)
+
+
+def link_model(kernel: Kernel) -> str:
+    """The model a seeded link (``record_model``, an approval's ``model``)
+    points at: one with a workflow (so that approvals and transitions find
+    it), else the first model with a page."""
+    workflows = [k for k in kernel.registry.workflows if k in kernel.registry.models]
+    return workflows[0] if workflows else next(iter(kernel.registry.cruds))
+
+
+def text_for(column: Column[Any], text: str) -> str:
+    limit = getattr(column.type, "length", None)
+    return text[:limit] if limit else text
+
+
+def value_for(column: Column[Any], text: str) -> Any:
+    """A value of the column's type: ``text`` for strings (cut to the column's
+    length), 1 for numbers and amounts, now and today for times and dates."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return None
+    if kind is str:
+        return text_for(column, text)
+    if kind is bool:
+        return False
+    if kind is int:
+        return 1  # a count, a size, a position
+    if kind is Decimal:
+        return Decimal("1")
+    if isinstance(column.type, UTCDateTime):
+        return datetime.now(UTC)
+    if kind is date:
+        return date.today()
+    if kind is bytes:
+        return PIXEL  # a stored file: a product image, a letterhead's logo, a batch's PDF
+    if kind in (dict, list):
+        return kind()
+    return None
+
+
+@dataclass
+class Owners:
+    """Who a seeded row belongs to: its organisation, owner and department."""
+
+    org_id: int
+    owner_id: int
+    department_id: int
+
+
+def row_values(table: Table, owners: Owners, *, parent: Callable[[Table], int | None], text: str,
+               linked: str, fill_optional: bool = False) -> dict[str, Any]:
+    """Values for a row of ``table``: the required columns (and, with
+    ``fill_optional``, the text columns that may be empty), the owners in the
+    scope columns, a required link to ``parent(target table)``; a column
+    naming a model (``record_model``, ``model``) names ``linked``, its
+    ``record_id`` the linked record's id."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        name = column.name
+        if name == "org_id":
+            values[name] = owners.org_id
+        elif name == "owner_id":
+            values[name] = owners.owner_id
+        elif name == "department_id":
+            values[name] = owners.department_id
+        elif column.primary_key and not column.foreign_keys:
+            continue
+        elif name in ("model", "record_model"):
+            values[name] = linked
+        elif column.foreign_keys:
+            target = next(iter(column.foreign_keys)).column.table
+            if not column.nullable or column.primary_key:
+                values[name] = parent(target)
+        elif column.default is not None or column.server_default is not None or column.nullable:
+            optional_text = fill_optional and _is_text(column) and not column.info.get("choices")
+            if optional_text and name not in _MEANINGFUL:
+                values[name] = text_for(column, f"{text}{name}")
+            elif _python_type(column) is bytes:
+                values[name] = value_for(column, f"{text}{name}")  # a stored file: a batch's PDF
+        elif name in PLAUSIBLE:
+            values[name] = PLAUSIBLE[name]
+        else:
+            values[name] = value_for(column, f"{text}{name}")
+    return values
+
+
+#: required text columns whose value the code reads as a format, not text to show
+PLAUSIBLE = {"content_type": "application/octet-stream", "sha256": "0" * 64, "lang": "zh_CN"}
+
+
+#: text columns whose value the code reads as a code or a key, never filled
+_MEANINGFUL = frozenset({"state", "kind", "locale", "lang", "currency", "path", "extra", "token_hash",
+                         "password_hash", "secret", "sha256", "content_type", "status", "mode",
+                         "stage", "action", "channel", "category", "task", "point", "dataset", "widget",
+                         "doc_key", "file_format", "encoding", "match_key", "event", "grain", "storage_key"})
+
+
+def _python_type(column: Column[Any]) -> type | None:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
+def _is_text(column: Column[Any]) -> bool:
+    return _python_type(column) is str
+
+
+def seeded_tables(kernel: Kernel) -> list[Table]:
+    """The tables of the enabled plugins and the kernel, parents first."""
+    enabled = {m.__table__.name for m in kernel.registry.models.values()}  # type: ignore[attr-defined]
+    return [t for t in Base.metadata.sorted_tables
+            if t.name not in NOT_SEEDED and (t.name in enabled or t.name.startswith("core_"))]
+
+
+def model_of_table(table: Table) -> type[Base] | None:
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is table:
+            return mapper.class_
+    return None
+
+
+def owned(table: Table, owned_tables: set[str]) -> bool:
+    """Is a row of ``table`` some organisation's data: it has an organisation
+    column, links to a record (``record_id``), or needs a row of such a table
+    (a contact's customer, an approval's submitter)? The rest (currencies,
+    roles, custom field definitions) is the installation's, shared by all."""
+    model = model_of_table(table)
+    if "org_id" in table.c or (model is not None and _col(model, "org") is not None) or "record_id" in table.c:
+        return True
+    return any(next(iter(c.foreign_keys)).column.table.name in owned_tables
+               for c in table.columns if c.foreign_keys and (not c.nullable or c.primary_key))
+
+
+@dataclass
+class OrgA:
+    """Organisation A as :func:`seed_org_a` made it: its rows all have the id
+    ``ident``; the installation's shared rows (:func:`owned`) they need have
+    ``shared`` and no marker."""
+
+    ident: int
+    shared: int
+    org_id: int
+    department_id: int
+    owner_id: int
+    linked: str
+    #: table name -> id of its seeded row (org A's, or a shared one)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def own(self) -> dict[str, int]:
+        """Org A's rows: table name -> id."""
+        return {name: ident for name, ident in self.rows.items() if ident == self.ident}
+
+
+def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, marker: str = MARKER) -> OrgA:
+    """Organisation A (a branch of head office) with a department, a user who
+    may log in (username ``a_owner``, an administrator in A) and a row of every
+    other table: org A's with the id ``ident`` and ``marker`` in their text,
+    the shared ones with the id ``ident + 1`` and neutral text."""
+    linked = link_model(kernel)
+    with kernel.db.session() as db:
+        hq = db.scalar(select(Org).where(Org.code == "HQ"))
+        assert hq is not None
+        org = services.create_org(db, None, {"id": ident, "code": f"{marker}A", "name": f"{marker}集团",
+                                             "parent_id": hq.id, "active": True})
+        dept = Department(id=ident, org_id=org.id, name=f"{marker}部门")
+        db.add(dept)
+        db.flush()
+        services.set_tree_path(db, dept, None)
+        owner = User(id=ident, username="a_owner", display_name=f"{marker}用户", org_id=org.id,
+                     department_id=dept.id, password_hash=password_hash, email="a.owner@example.cn")
+        db.add(owner)
+        db.flush()
+        admin = db.scalar(select(Role.id).where(Role.key == "admin"))
+        db.add(RoleAssignment(user_id=owner.id, role_id=admin, org_id=org.id))
+        owners = Owners(org.id, owner.id, dept.id)
+        seeded = OrgA(ident, ident + 1, org.id, dept.id, owner.id, linked,
+                      {"core_org": ident, "core_department": ident, "core_user": ident})
+        for table in seeded_tables(kernel):
+            if table.name in seeded.rows:
+                continue
+            model = model_of_table(table)
+            mine = owned(table, set(seeded.own()))
+            values = row_values(table, owners, parent=lambda t: seeded.rows.get(t.name),
+                                text=marker if mine else "公用", linked=linked)
+            if "id" in table.columns:
+                values["id"] = ident if mine else seeded.shared
+            if model is None or any(v is None for k, v in values.items() if not table.columns[k].nullable):
+                continue  # a required link to a table not seeded
+            db.add(model(**values))
+            db.flush()
+            seeded.rows[table.name] = ident if mine else seeded.shared
+    return seeded
+
+
+def seed_deleted(kernel: Kernel, seeded: OrgA) -> str:
+    """Move org A's record of the last model with a recycle bin there (a
+    plugin's, which no other row needs); its key."""
+    own = seeded.own()
+    key, model = [(k, m) for k, m in kernel.registry.models.items() if issubclass(m, SoftDeleteMixin)
+                  and m.__table__.name in own][-1]  # type: ignore[attr-defined]
+    with kernel.db.session() as db:
+        record = db.get(model, seeded.ident)
+        assert record is not None
+        record.deleted_at = utcnow()
+    return key
+
+
+def realise(kernel: Kernel, owner: TestClient, seeded: OrgA) -> list[str]:
+    """Make again, through their own routes and as org A's owner, the rows
+    whose seeded form is not real enough for the routes that serve them (an
+    attachment needs its file, an issued copy is a printed PDF), and give them
+    org A's id; the tables remade."""
+    made: list[tuple[str, Any]] = []
+    if "activity" in kernel.enabled:
+        url = kernel.url_path_for("activity:attachment_create", model=seeded.linked, id=seeded.ident)
+        made.append(("activity_attachment", owner.post(url, data={"csrf_token": owner.csrf()},  # type: ignore[attr-defined]
+                                                       files={"file": (f"{MARKER}.txt", f"{MARKER}附件".encode())})))
+    kept = [d for d in kernel.registry.prints.values() if d.keep_issued and d.model.__table__.name in seeded.rows]  # type: ignore[attr-defined]
+    if "printing" in kernel.enabled and kept:
+        url = kernel.url_path_for("printing:issued_create", key=kept[0].key, id=seeded.ident)
+        made.append(("printing_issued_copy", owner.post(url, data={"csrf_token": owner.csrf()})))  # type: ignore[attr-defined]
+    tables = Base.metadata.tables
+    with kernel.db.session() as db:
+        for name, response in made:
+            assert response.status_code in (200, 303), f"{name}: {response.status_code} {response.text[:300]}"
+            table = tables[name]
+            newest = db.scalar(select(table.c.id).where(table.c.id != seeded.ident).order_by(table.c.id.desc()))
+            db.execute(table.delete().where(table.c.id == seeded.ident))
+            db.execute(table.update().where(table.c.id == newest).values(id=seeded.ident))
+    return [name for name, _ in made]
+
+
+# ------------------------------------------------------------------ routes
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    path: str
+    permission: str
+
+    @property
+    def has_id(self) -> bool:
+        """Does the path name something by number (``{id}``, ``{aid}``, a slot's ``{index}``)?"""
+        return ":int}" in self.path
+
+    @property
+    def open(self) -> bool:
+        return self.permission in (PUBLIC, AUTHENTICATED)
+
+
+def routes(kernel: Kernel) -> list[Route]:
+    """Every route of every enabled plugin, one per method."""
+    out = []
+    for mount, table in kernel.routes.items():
+        prefix = table.prefix if table.prefix is not None else f"/{mount}"
+        for spec in table.specs:
+            for method in spec.methods:
+                out.append(Route(f"{mount}:{spec.name}", method, prefix + spec.path, spec.permission))
+    return out
+
+
+def fill(kernel: Kernel, route: Route, seeded: OrgA, *, deleted: str, ident: int | None = None) -> list[str]:
+    """The URLs the walk calls for ``route``: every number is org A's row
+    (``ident``, by default the id all of org A's rows have). A ``{model}``
+    beside a number (a record's timeline, its sharing, a transition) is each
+    model with a page and a row of org A in turn; without a number, the model
+    of the seeded links; in the recycle bin, the model with a deleted row.
+    A ``{transition}`` is the first of that model's workflow, a ``{name}`` an
+    enabled plugin, a ``{key}`` each print declaration's key in turn (the
+    documents of every print declaration are walked)."""
+    number = str(seeded.ident if ident is None else ident)
+    if "recycle" in route.path:
+        models = [deleted]
+    elif "{model}" in route.path and route.has_id:
+        own = seeded.own()
+        models = [k for k, (_, crud) in kernel.registry.cruds.items()
+                  if crud.model.__table__.name in own and k != deleted]
+    else:
+        models = [seeded.linked]
+    keys = (list(kernel.registry.prints) or ["1"]) if "{key}" in route.path else [""]
+    urls = []
+    for model in models:
+        workflow = kernel.registry.workflows.get(model)
+
+        def value(match: re.Match[str]) -> str:
+            name, kind = match.group(1), match.group(2)
+            if kind == "int":
+                return number
+            if name == "model":
+                return model  # noqa: B023 - used within the loop's own turn
+            if name == "name":
+                return next(iter(kernel.enabled), "core")
+            if name == "transition":
+                return workflow.transitions[0].name if workflow else "1"  # noqa: B023
+            return "1"
+
+        urls += [re.sub(r"\{(\w+)(?::(\w+))?\}", value, route.path.replace("{key}", key)) for key in keys]
+    return list(dict.fromkeys(urls))
+
+
+def call(client: TestClient, method: str, url: str, data: dict[str, Any] | None = None) -> Any:
+    """A page request as a browser sends it: unsafe ones with the CSRF token."""
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    token = client.csrf()  # type: ignore[attr-defined]  # the suite's Client
+    return client.request(method, url, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+
+
+def api_resources(kernel: Kernel) -> list[tuple[str, str, str]]:
+    """(model key, method, URL template with ``{id}``) of every REST resource
+    (plugin ``api``: ``/api/v1/<mount>/<noun>`` for each model a page shows)."""
+    if "api" not in kernel.enabled:
+        return []
+    out = []
+    for key, (mount, crud) in kernel.registry.cruds.items():
+        base = f"/api/v1/{mount}/{crud.noun}"
+        out += [(key, "GET", base), (key, "POST", base), (key, "GET", base + "/{id}"),
+                (key, "PATCH", base + "/{id}"), (key, "DELETE", base + "/{id}")]
+        workflow = kernel.registry.workflows.get(key)
+        if workflow is not None:
+            out += [(key, "POST", f"{base}/{{id}}/transitions/{t.name}") for t in workflow.transitions]
+    return out
+
+
+def api_client(kernel: Kernel, user_id: int) -> TestClient:
+    """A client of the REST API holding an API token of the user."""
+    with kernel.db.session() as db:
+        user = db.get(User, user_id)
+        assert user is not None
+        token = create_api_token(db, user, "security")[1]
+    return TestClient(kernel.asgi(), base_url="http://testserver",
+                      headers={"Authorization": f"Bearer {token}"})
