@@ -113,6 +113,8 @@ def resource_list(ctx: Ctx) -> Response:
     columns = lv.visible_columns(ctx.user)
     names = {c.name for c in columns if not c.masked}  # a masked field neither searches nor filters
     sortable = {c.name for c in columns if c.sortable} | {"id"}
+    # the page's own order, even on a column it does not show (a tree's path)
+    sortable.add(lv.sort_of(ctx.user, None, sortable))
     errors: dict[str, str] = {}
     sort = q.get("sort") or lv.sort_of(ctx.user, None, sortable)
     if sort not in sortable or sort not in model.__table__.columns:
