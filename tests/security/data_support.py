@@ -25,13 +25,15 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from core.admin import services
 from core.app import Kernel
 from core.auth import create_api_token
 from core.db import Base, SoftDeleteMixin, UTCDateTime, utcnow
-from core.models import Department, Org, Role, RoleAssignment, User
+from core.models import Department, Org, RecordShare, Role, RoleAssignment, User
 from core.permissions import _col
 from core.web import AUTHENTICATED, PUBLIC
 
@@ -105,26 +107,36 @@ class Owners:
     department_id: int
 
 
+def scope_columns(table: Table) -> dict[str, str]:
+    """Column name -> ``org``, ``owner`` or ``department``: where a row of
+    ``table`` says whose it is (``__scope_columns__``; by default ``org_id``,
+    ``owner_id``, ``department_id``)."""
+    model = model_of_table(table)
+    named = getattr(model, "__scope_columns__", None) or {
+        "org": "org_id", "owner": "owner_id", "department": "department_id"}
+    return {name: role for role, name in named.items() if name in table.c and not table.c[name].primary_key}
+
+
 def row_values(table: Table, owners: Owners, *, parent: Callable[[Table], int | None], text: str,
-               linked: str, fill_optional: bool = False) -> dict[str, Any]:
+               linked: tuple[str, int], fill_optional: bool = False) -> dict[str, Any]:
     """Values for a row of ``table``: the required columns (and, with
     ``fill_optional``, the text columns that may be empty), the owners in the
     scope columns, a required link to ``parent(target table)``; a column
-    naming a model (``record_model``, ``model``) names ``linked``, its
-    ``record_id`` the linked record's id."""
+    naming a model (``record_model``, ``model``) and ``record_id`` name the
+    record ``linked`` (model key, id)."""
     values: dict[str, Any] = {}
+    scoped = scope_columns(table)
     for column in table.columns:
         name = column.name
-        if name == "org_id":
-            values[name] = owners.org_id
-        elif name == "owner_id":
-            values[name] = owners.owner_id
-        elif name == "department_id":
-            values[name] = owners.department_id
+        if name in scoped:
+            values[name] = {"org": owners.org_id, "owner": owners.owner_id,
+                            "department": owners.department_id}[scoped[name]]
         elif column.primary_key and not column.foreign_keys:
             continue
         elif name in ("model", "record_model"):
-            values[name] = linked
+            values[name] = linked[0]
+        elif name == "record_id":
+            values[name] = linked[1]
         elif column.foreign_keys:
             target = next(iter(column.foreign_keys)).column.table
             if not column.nullable or column.primary_key:
@@ -240,7 +252,7 @@ def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, mar
             model = model_of_table(table)
             mine = owned(table, set(seeded.own()))
             values = row_values(table, owners, parent=lambda t: seeded.rows.get(t.name),
-                                text=marker if mine else "公用", linked=linked)
+                                text=marker if mine else "公用", linked=(linked, ident))
             if "id" in table.columns:
                 values["id"] = ident if mine else seeded.shared
             if model is None or any(v is None for k, v in values.items() if not table.columns[k].nullable):
@@ -287,6 +299,133 @@ def realise(kernel: Kernel, owner: TestClient, seeded: OrgA) -> list[str]:
             db.execute(table.delete().where(table.c.id == seeded.ident))
             db.execute(table.update().where(table.c.id == newest).values(id=seeded.ident))
     return [name for name, _ in made]
+
+
+# ------------------------------------------------------------------ a mix for one restricted user
+
+#: text every string column of the mix's records starts with, then the record's number
+MIX = "混合记"
+TOKEN = re.compile(MIX + r"(\d{4})号")
+
+
+@dataclass
+class Mix:
+    """Records of every model with an organisation, for one user ``reader``
+    (username ``reader``) of org A, department 1, whose grants have the scope
+    ``scopes[model key]`` ("own" or "department": every other model the
+    other, or "org" where a model has neither column)."""
+
+    reader_id: int
+    org_a: int
+    org_b: int
+    scopes: dict[str, str]
+    #: model key -> ids of the mix's records of it
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    #: model key -> the id of its record at each of :data:`PLACES` (None: none there)
+    at: dict[str, list[int | None]] = field(default_factory=dict)
+    #: number in a record's text (``混合记0007号``) -> (model key, id)
+    numbers: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+    def found(self, key: str, text: str) -> set[int]:
+        """Ids of ``key``'s records whose number shows in ``text``."""
+        return {ident for n in TOKEN.findall(text) if (found := self.numbers.get(int(n))) and found[0] == key
+                for ident in [found[1]]}
+
+
+#: who each record of the mix belongs to: (org, owner, department), by name
+PLACES = (("a", "reader", "d1"), ("a", "colleague", "d1"), ("a", "other", "d2"), ("a", "reader", "d2"),
+          ("b", "stranger", "db"), ("a", "other", "d2"), ("a", "reader", "d1"))
+#: the record of :data:`PLACES` shared with the reader, and the one in the recycle bin
+SHARED, DELETED = 5, 6
+
+
+def seed_mix(kernel: Kernel, make: Any) -> Mix:
+    """Orgs A and B, two departments in A, users and, of every model whose
+    rows belong to an organisation (:func:`owned`), one record for each place
+    in :data:`PLACES`; its children point at their parent of the same place,
+    links (``record_model``, ``record_id``) at the linked model's record of the
+    same place. The reader's grants give every permission code the scope of
+    its model; the record at :data:`SHARED` is shared with the reader, the one
+    at :data:`DELETED` is in the recycle bin."""
+    a, b = make.org("甲公司"), make.org("乙公司")
+    d1, d2, db_ = make.department(a, "一部"), make.department(a, "二部"), make.department(b, "乙部")
+    people = {"colleague": make.user(org=a, department=d1, username="colleague", roles=()),
+              "other": make.user(org=a, department=d2, username="other", roles=()),
+              "stranger": make.user(org=b, department=db_, username="stranger", roles=())}
+    scopes = {key: _scope_for(model, n) for n, (key, model) in enumerate(kernel.registry.models.items())}
+    grants = {code: scopes.get(code.rsplit(".", 1)[0], "org") for code in kernel.registry.permissions}
+    people["reader"] = make.user(org=a, department=d1, username="reader", roles=(), grants=grants)
+    mix = Mix(people["reader"].id, a.id, b.id, scopes)
+    orgs, depts = {"a": a.id, "b": b.id}, {"d1": d1.id, "d2": d2.id, "db": db_.id}
+    places = [Owners(orgs[o], people[p].id, depts[d]) for o, p, d in PLACES]
+    registered = {m.__table__.name: key for key, m in kernel.registry.models.items()}  # type: ignore[attr-defined]
+    linked = link_model(kernel)
+    tables = [t for t in seeded_tables(kernel) if t.name != "core_org" and "id" in t.c]
+    made: dict[str, list[int | None]] = {}  # table -> id at each place (None: none there)
+    mine_tables: set[str] = set()
+    serial = iter(range(1, 10_000))
+    with kernel.db.session() as db:
+        # links name records by id, not by a foreign key: the linked ones first
+        for table in sorted(tables, key=lambda t: "record_id" in t.c):
+            model = model_of_table(table)
+            assert model is not None
+            mine = owned(table, mine_tables)
+            existing = None if mine else db.scalar(select(table.c.id).limit(1))
+            if existing is not None:  # the installation's own (a shipped currency): used as it is
+                made[table.name] = [existing] * len(places)
+                continue
+            rows: list[int | None] = []
+            for place, owners in enumerate(places if mine else places[:1]):
+                number = next(serial)
+                target = _at(made.get(kernel.registry.models[linked].__table__.name), place)  # type: ignore[attr-defined]
+                values = row_values(table, owners, parent=lambda t: _at(made.get(t.name), place),  # noqa: B023
+                                    text=f"{MIX}{number:04d}号", linked=(linked, target or 0), fill_optional=mine)
+                if place == DELETED and issubclass(model, SoftDeleteMixin):
+                    values["deleted_at"] = utcnow()
+                rows.append(_insert(db, model, table, values))
+                if rows[-1] is not None:
+                    mix.numbers[number] = (registered.get(table.name, table.name), rows[-1])
+            made[table.name] = rows if mine else rows * len(places)
+            if mine and any(rows):
+                mine_tables.add(table.name)
+                if table.name in registered:
+                    mix.ids[registered[table.name]] = [r for r in rows if r is not None]
+                    mix.at[registered[table.name]] = rows
+                    shared = rows[SHARED]
+                    if shared is not None and getattr(model, "__shareable__", True):
+                        db.add(RecordShare(model=registered[table.name], record_id=shared,
+                                           user_id=mix.reader_id, can_write=False))
+    return mix
+
+
+def _at(rows: list[int | None] | None, place: int) -> int | None:
+    return rows[place] if rows else None
+
+
+def _insert(db: Session, model: type[Base], table: Table, values: dict[str, Any]) -> int | None:
+    """Insert one row; its id, or None when a required link is missing or a
+    unique rule refuses it (one letterhead an organisation)."""
+    if any(v is None for k, v in values.items() if not table.columns[k].nullable):
+        return None
+    try:
+        with db.begin_nested():
+            record = model(**values)
+            db.add(record)
+            db.flush()
+    except IntegrityError:
+        return None
+    ident: int = getattr(record, "id")  # noqa: B009 - every table seeded here has an id
+    return ident
+
+
+def _scope_for(model: type[Base], n: int) -> str:
+    """"own" for every other model and "department" for the rest, where the
+    model has the column; "org" for a model with neither."""
+    has = {"own": _col(model, "owner") is not None, "department": _col(model, "department") is not None}
+    wanted = ("own", "department")[n % 2]
+    if has[wanted]:
+        return wanted
+    return next((scope for scope, present in has.items() if present), "org")
 
 
 # ------------------------------------------------------------------ routes
