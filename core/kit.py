@@ -779,12 +779,8 @@ class Crud:
         extras = [extra_form_field(ctx, f) for f in shown]
         fields = self.form.shown(user, model) + extras
         # a masked field shows the record's value masked, never what was posted
-        masked = {f.name for f in self.form.fields if f.name in user.masked_fields(model)}
+        values, masked = shown_values(user, model, self.form.fields, values, record)
         masked |= {ef.name for ef in shown if is_masked(user, model, ef.name)}
-        values = {k: v for k, v in values.items() if k not in masked}
-        for f in self.form.fields:
-            if f.name in masked:
-                values[f.name] = shown_value(user, model, f.name, getattr(record, f.name, None))
         for ef in shown:
             if ef.name in masked:
                 values[ef.name] = shown_value(user, model, ef.name,
@@ -832,6 +828,21 @@ class Crud:
             raise TypeError(f"{type(record).__name__} has no recycle bin: it is no SoftDeleteMixin")
         record.deleted_at = utcnow()
         return ctx.redirect(f"{self.noun}_list", flash="deleted")
+
+
+def shown_values(actor: Actor, model: type[Base], fields: Sequence[FormField], values: Mapping[str, Any],
+                record: object | None) -> tuple[dict[str, Any], set[str]]:
+    """What a form may show ``actor`` of ``values``: without the fields hidden
+    from them, and the declared ``fields`` masked for them as the record's
+    value masked (never what was posted); and the names of those masked. A
+    form of its own (not the kit's) renders these, and only the fields
+    :meth:`Form.shown` gives, masked ones read-only."""
+    withheld = actor.hidden_fields(model)
+    masked = {f.name for f in fields if f.name in actor.masked_fields(model)}
+    shown = {k: v for k, v in values.items() if k not in withheld}
+    for name in masked:
+        shown[name] = shown_value(actor, model, name, getattr(record, name, None))
+    return shown, masked
 
 
 def _translated(ctx: Ctx, errors: Mapping[str, str]) -> dict[str, str]:
