@@ -11,7 +11,18 @@ from typing import Any
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from core import Crud, Ctx, FormField, Routes, ValidationError, check_version, ensure_editable, get_for, scope
+from core import (
+    Crud,
+    Ctx,
+    FormField,
+    Routes,
+    ValidationError,
+    check_version,
+    ensure_editable,
+    get_for,
+    scope,
+    shown_values,
+)
 from plugins.crm import kernel as crm_kernel
 from plugins.crm.models import Contact, Customer, Opportunity
 from plugins.sales.services.documents import as_int, parse_date
@@ -138,7 +149,8 @@ class DocumentCrud(Crud):
                     status: int = 200) -> Response:
         from plugins.sales.routes.lines import editor_context, posted_rows
 
-        fields = {f.name: f for f in self.form.fields}
+        fields = {f.name: f for f in self.form.shown(ctx.user, self.model)}
+        values, masked = shown_values(ctx.user, self.model, self.form.fields, values, record)
         rows = values.get("rows")
         if rows is None:
             rows = posted_rows(ctx) if ctx.request.method == "POST" else []
@@ -152,7 +164,7 @@ class DocumentCrud(Crud):
             self.form_template, status=status, crud=self, record=record, values=values, errors=errors,
             layout=[(fields[name], width) for name, width in self.layout if name in fields],
             texts=[(fields[name], width) for name, width in self.texts if name in fields],
-            editable={f.name for f in self.form.editable(ctx.user, self.model)},
+            editable={f.name for f in self.form.editable(ctx.user, self.model)}, masked=masked,
             choices={f.name: _choices(f, ctx) for f in self.form.fields},
             customers=customer_options(ctx, values.get("customer_id")), editor=editor,
             new_title=self.new_title, **party_options(ctx, values.get("customer_id")))
