@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Column, Table, select
@@ -117,15 +118,18 @@ def scope_columns(table: Table) -> dict[str, str]:
     return {name: role for role, name in named.items() if name in table.c and not table.c[name].primary_key}
 
 
-def row_values(table: Table, owners: Owners, *, parent: Callable[[Table], int | None], text: str,
-               linked: tuple[str, int], fill_optional: bool = False) -> dict[str, Any]:
+def row_values(table: Table, owners: Owners, *, parent: Callable[[Table], int | None],
+               text: str | Callable[[Column[Any]], str], linked: tuple[str, int],
+               fill_optional: bool = False) -> dict[str, Any]:
     """Values for a row of ``table``: the required columns (and, with
     ``fill_optional``, the text columns that may be empty), the owners in the
     scope columns, a required link to ``parent(target table)``; a column
     naming a model (``record_model``, ``model``) and ``record_id`` name the
-    record ``linked`` (model key, id)."""
+    record ``linked`` (model key, id). A text column holds ``text`` and its
+    name, or what ``text(column)`` gives."""
     values: dict[str, Any] = {}
     scoped = scope_columns(table)
+    text_of = text if callable(text) else lambda c: f"{text}{c.name}"
     for column in table.columns:
         name = column.name
         if name in scoped:
@@ -142,15 +146,15 @@ def row_values(table: Table, owners: Owners, *, parent: Callable[[Table], int | 
             if not column.nullable or column.primary_key:
                 values[name] = parent(target)
         elif column.default is not None or column.server_default is not None or column.nullable:
-            optional_text = fill_optional and _is_text(column) and not column.info.get("choices")
+            optional_text = fill_optional and is_text(column) and not column.info.get("choices")
             if optional_text and name not in _MEANINGFUL:
-                values[name] = text_for(column, f"{text}{name}")
+                values[name] = text_for(column, text_of(column))
             elif _python_type(column) is bytes:
-                values[name] = value_for(column, f"{text}{name}")  # a stored file: a batch's PDF
+                values[name] = value_for(column, "")  # a stored file: a batch's PDF
         elif name in PLAUSIBLE:
             values[name] = PLAUSIBLE[name]
         else:
-            values[name] = value_for(column, f"{text}{name}")
+            values[name] = value_for(column, text_of(column))
     return values
 
 
@@ -172,7 +176,7 @@ def _python_type(column: Column[Any]) -> type | None:
         return None
 
 
-def _is_text(column: Column[Any]) -> bool:
+def is_text(column: Column[Any]) -> bool:
     return _python_type(column) is str
 
 
@@ -222,11 +226,17 @@ class OrgA:
         return {name: ident for name, ident in self.rows.items() if ident == self.ident}
 
 
-def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, marker: str = MARKER) -> OrgA:
+#: the text of a column of a table's seeded row
+TextOf = Callable[[Table, Column[Any]], str]
+
+
+def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, marker: str = MARKER,
+               text: TextOf | None = None) -> OrgA:
     """Organisation A (a branch of head office) with a department, a user who
     may log in (username ``a_owner``, an administrator in A) and a row of every
     other table: org A's with the id ``ident`` and ``marker`` in their text,
-    the shared ones with the id ``ident + 1`` and neutral text."""
+    the shared ones with the id ``ident + 1`` and neutral text. With ``text``,
+    every text column, optional ones too, holds what it gives instead."""
     linked = link_model(kernel)
     with kernel.db.session() as db:
         hq = db.scalar(select(Org).where(Org.code == "HQ"))
@@ -251,8 +261,11 @@ def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, mar
                 continue
             model = model_of_table(table)
             mine = owned(table, set(seeded.own()))
-            values = row_values(table, owners, parent=lambda t: seeded.rows.get(t.name),
-                                text=marker if mine else "公用", linked=(linked, ident))
+            chosen: str | Callable[[Column[Any]], str] = marker if mine else "公用"
+            if text is not None:
+                chosen = partial(text, table)
+            values = row_values(table, owners, parent=lambda t: seeded.rows.get(t.name), text=chosen,
+                                linked=(linked, ident), fill_optional=text is not None)
             if "id" in table.columns:
                 values["id"] = ident if mine else seeded.shared
             if model is None or any(v is None for k, v in values.items() if not table.columns[k].nullable):
