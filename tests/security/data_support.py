@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
+from html.parser import HTMLParser
 from typing import Any
 
 from sqlalchemy import Column, Table, select
@@ -543,3 +544,133 @@ def api_client(kernel: Kernel, user_id: int) -> TestClient:
         token = create_api_token(db, user, "security")[1]
     return TestClient(kernel.asgi(), base_url="http://testserver",
                       headers={"Authorization": f"Bearer {token}"})
+
+
+# ------------------------------------------------------------------ field rules
+
+#: what hidden and read-only fields of org A hold, and the text of the fields records are named by
+HIDDEN, READ_ONLY, NAMED = "密藏甲", "密读甲", "名"
+
+
+class Rules:
+    """Decides, column by column as :func:`seed_org_a` asks, what each text
+    column holds and which rule a role has on it. The free-text fields a
+    model's pages declare (text inputs, text list columns and detail rows:
+    names, phones, addresses, notes, terms) take the modes of ``cycle`` in
+    turn ("" for none), but those a record is named by (its title, its
+    search title, a usual name column: what references to it show). Choices
+    (a currency code, a kind) are codes, not data; every other column holds
+    neutral text."""
+
+    def __init__(self, kernel: Kernel, cycle: tuple[str, ...] = ("hidden",)) -> None:
+        self.kernel = kernel
+        self.cycle = cycle
+        self.modes: dict[tuple[str, str], str] = {}
+        #: model key -> its free-text fields without a rule
+        self.free: dict[str, list[str]] = {}
+        self.declared: dict[str, tuple[str, list[str]]] = {}  # table -> (model key, its fields)
+        for key, (_mount, crud) in kernel.registry.cruds.items():
+            table = crud.model.__table__
+            search = kernel.registry.search.get(key)
+            named = {crud.title_attr, search.title if search else "", "name", "title", "display_name",
+                     "subject", "code"}
+            coded = {f.name for f in crud.form.fields if f.kind not in ("text", "textarea", "email")}
+            texts = [c.name for c in (*crud.list_view.columns, *crud.detail_fields) if c.kind == "text"] + [
+                f.name for f in crud.form.fields if f.kind in ("text", "textarea", "email")]
+            self.declared[table.name] = (key, [n for n in dict.fromkeys(texts) if n in table.c
+                                               and n not in named | coded and not table.c[n].info.get("choices")])
+
+    def __call__(self, table: Table, column: Column[Any]) -> str:
+        key, names = self.declared.get(table.name, ("", []))
+        if not is_text(column) or column.name not in names:
+            return f"{NAMED}{column.name}"
+        mode = self.cycle[names.index(column.name) % len(self.cycle)]
+        if not mode:
+            self.free.setdefault(key, []).append(column.name)
+            return f"{NAMED}{table.name}.{column.name}"
+        self.modes[(key, column.name)] = mode
+        return f"{HIDDEN if mode == 'hidden' else READ_ONLY}{table.name}.{column.name}"
+
+    def hidden(self, key: str) -> list[str]:
+        return [name for (k, name), mode in self.modes.items() if k == key and mode == "hidden"]
+
+    def ruled(self, key: str) -> list[str]:
+        """The fields of ``key`` with a rule (hidden or read-only)."""
+        return [name for (k, name) in self.modes if k == key]
+
+
+def restricted_user(kernel: Kernel, make: Any, seeded: OrgA, rules: Rules, username: str) -> int:
+    """A user of org A with every permission (scope "org", "all" for the
+    installation's own models) and the field rules; their id."""
+    grants = {}
+    for code in kernel.registry.permissions:
+        model = kernel.registry.models.get(code.rsplit(".", 1)[0])
+        grants[code] = "all" if model is not None and _col(model, "org") is None else "org"
+    with kernel.db.session(write=False) as db:
+        org, dept = db.get(Org, seeded.org_id), db.get(Department, seeded.department_id)
+    reader = make.user(org=org, department=dept, username=username, roles=())
+    with kernel.db.session() as db:
+        role = services.create_role(db, None, {"key": "restricted", "name": "受限"})  # type: ignore[arg-type]
+        services.set_role_grants(db, role, grants, kernel.registry)
+        services.set_field_rules(db, role, rules.modes, kernel.registry)
+        db.add(RoleAssignment(user_id=reader.id, role_id=role.id, org_id=seeded.org_id))
+    return int(reader.id)
+
+
+# ------------------------------------------------------------------ forms as a browser sends them
+
+
+class PageForms(HTMLParser):
+    """The forms of a page as a browser would submit them: the action of
+    each form -> its (name, value) pairs, in order. Disabled controls send
+    nothing; a select sends its selected option (the first, when none is);
+    checkboxes and radio buttons send only when checked."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self._form: list[tuple[str, str]] | None = None
+        self._select: tuple[str, bool, list[str], list[str]] | None = None  # name, multiple, options, chosen
+        self._textarea: tuple[str, list[str]] | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._form = self.forms.setdefault(a.get("action", ""), [])
+        if self._form is None or "disabled" in a or not (a.get("name") or tag == "option"):
+            return
+        if tag == "input" and a.get("type", "text") not in ("submit", "button", "file", "image", "reset"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self._form.append((a["name"], a.get("value", "on" if a.get("type") == "checkbox" else "")))
+        elif tag == "select":
+            self._select = (a["name"], "multiple" in a, [], [])
+        elif tag == "option" and self._select is not None:
+            self._select[2].append(a.get("value", ""))
+            if "selected" in a:
+                self._select[3].append(a.get("value", ""))
+        elif tag == "textarea":
+            self._textarea = (a["name"], [])
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "select" and self._select is not None and self._form is not None:
+            name, multiple, options, chosen = self._select
+            sent = chosen if multiple or chosen else options[:1]
+            self._form.extend((name, value) for value in sent)
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None and self._form is not None:
+            self._form.append((self._textarea[0], "".join(self._textarea[1]).removeprefix("\n")))
+            self._textarea = None
+
+
+def options(html: str, name: str) -> list[str]:
+    """The values a page's select named ``name`` offers."""
+    found = re.search(r'<select[^>]*\bname="' + re.escape(name) + r'"[^>]*>(.*?)</select>', html, re.S)
+    return re.findall(r'<option[^>]*value="([^"]*)"', found.group(1)) if found else []

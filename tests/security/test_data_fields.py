@@ -5,10 +5,10 @@ exports, the global search, reports, printed PDFs and issued copies.
 
 Generated from the tables and the registry: org A holds a row of every
 table (``data_support.seed_org_a``) whose every text column has a value of
-its own; every such column of every model is hidden or read-only for the
-reader's role (in turn), except the column a record is named by (its
-title, which references to it show). The hidden values carry a marker that
-must never show; then every hidden value is changed once, so that the
+its own; every free-text field a model's pages declare is hidden from the
+reader's role (``data_support.Rules``), except the one a record is named by
+(its title, which references to it show). The hidden values carry a marker
+that must never show; every hidden value is changed once, so that the
 change history holds old and new hidden values too.
 """
 
@@ -21,71 +21,10 @@ import subprocess
 from collections.abc import Callable
 from typing import Any
 
-from data_support import OrgA, api_client, is_text, realise, seed_org_a, text_for
-from sqlalchemy import Column, Table
+from data_support import HIDDEN, NAMED, OrgA, Rules, api_client, realise, restricted_user, seed_org_a, text_for
 
-from core.admin import services
 from core.app import Kernel
 from core.db import Base
-from core.models import Department, Org, RoleAssignment
-from core.permissions import _col
-
-HIDDEN, READ_ONLY, NAMED = "密藏甲", "密读甲", "名"
-
-
-class Rules:
-    """Decides, column by column as the seeding asks, what each text column
-    holds and which rule the reader's role has on it. The free-text fields a
-    model's pages declare (text inputs, text list columns and detail rows:
-    names, phones, addresses, notes, terms) are hidden or read-only in turn,
-    but those a record is named by (its title, its search title, a usual
-    name column: what references to it show). Choices (a currency code, a
-    kind) are codes, not data, and every other column holds neutral text."""
-
-    def __init__(self, kernel: Kernel, cycle: tuple[str, ...] = ("hidden",)) -> None:
-        self.kernel = kernel
-        self.cycle = cycle
-        self.modes: dict[tuple[str, str], str] = {}
-        self.declared: dict[str, tuple[str, list[str]]] = {}  # table -> (model key, its fields)
-        for key, (_mount, crud) in kernel.registry.cruds.items():
-            table = crud.model.__table__
-            search = kernel.registry.search.get(key)
-            named = {crud.title_attr, search.title if search else "", "name", "title", "display_name",
-                     "subject", "code"}
-            coded = {f.name for f in crud.form.fields if f.kind not in ("text", "textarea", "email")}
-            texts = [c.name for c in (*crud.list_view.columns, *crud.detail_fields) if c.kind == "text"] + [
-                f.name for f in crud.form.fields if f.kind in ("text", "textarea", "email")]
-            self.declared[table.name] = (key, [n for n in dict.fromkeys(texts) if n in table.c
-                                               and n not in named | coded and not table.c[n].info.get("choices")])
-
-    def __call__(self, table: Table, column: Column[Any]) -> str:
-        key, names = self.declared.get(table.name, ("", []))
-        if not is_text(column) or column.name not in names:
-            return f"{NAMED}{column.name}"
-        mode = self.cycle[names.index(column.name) % len(self.cycle)]
-        self.modes[(key, column.name)] = mode
-        return f"{HIDDEN if mode == 'hidden' else READ_ONLY}{table.name}.{column.name}"
-
-    def hidden(self, key: str) -> list[str]:
-        return [name for (k, name), mode in self.modes.items() if k == key and mode == "hidden"]
-
-
-def restricted_reader(kernel: Kernel, make: Any, seeded: OrgA, rules: Rules) -> int:
-    """A user of org A with every permission (scope "org", "all" for the
-    installation's own models) and the field rules; their id."""
-    grants = {}
-    for code in kernel.registry.permissions:
-        model = kernel.registry.models.get(code.rsplit(".", 1)[0])
-        grants[code] = "all" if model is not None and _col(model, "org") is None else "org"
-    with kernel.db.session(write=False) as db:
-        org, dept = db.get(Org, seeded.org_id), db.get(Department, seeded.department_id)
-    reader = make.user(org=org, department=dept, username="reader", roles=())
-    with kernel.db.session() as db:
-        role = services.create_role(db, None, {"key": "restricted", "name": "受限"})  # type: ignore[arg-type]
-        services.set_role_grants(db, role, grants, kernel.registry)
-        services.set_field_rules(db, role, rules.modes, kernel.registry)
-        db.add(RoleAssignment(user_id=reader.id, role_id=role.id, org_id=seeded.org_id))
-    return int(reader.id)
 
 
 def change_hidden_values(kernel: Kernel, seeded: OrgA, rules: Rules) -> None:
@@ -112,7 +51,7 @@ def test_a_hidden_field_never_leaves_through_any_channel(kernel: Kernel, make: A
     owner.login("a_owner")
     realise(kernel, owner, seeded)  # an issued copy, printed by who reads every field
     change_hidden_values(kernel, seeded, rules)
-    reader_id = restricted_reader(kernel, make, seeded, rules)
+    reader_id = restricted_user(kernel, make, seeded, rules, "reader")
     reader = new_client()
     reader.login("reader")
     assert len(rules.modes) > 40 and all(rules.hidden(k) for k in ("crm.customer", "notes.note"))
