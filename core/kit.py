@@ -36,6 +36,7 @@ from typing import Any
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import Integer, Numeric, Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -559,6 +560,27 @@ class Form:
             raise ValidationError(extra_errors(ctx.db, model.__model_key__, exc.errors, ctx._,
                                                ctx.t.locale)) from None
 
+    def saved(self, ctx: Ctx, model: type[Base], create: Callable[[], HasId],
+              extra: Mapping[str, Any] | None = None) -> HasId:
+        """A new record from ``create()`` (the service), with its run-time
+        field values, flushed in a savepoint. A required field the service
+        was not given because the actor may not set it (a field rule) and
+        that it does not fill itself is a ValidationError naming the field
+        ("required"), not a database error; nothing is written."""
+        try:
+            with ctx.db.begin_nested():
+                record = create()
+                if extra:
+                    set_extra(record, extra)
+                ctx.db.flush()
+        except IntegrityError as exc:
+            missing = {f.name: f for f in self.fields}.get(not_null_column(exc) or "")
+            if missing is None:
+                raise
+            message = ctx._(N_("{label} is required."), label=ctx._(missing.label))
+            raise ValidationError({missing.name: message}) from None
+        return record
+
     def bind_all(
         self, ctx: Ctx, model: type[Base], record: Base | None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -621,6 +643,16 @@ class Form:
                 raise ValueError(N_("{label}: choose one of the offered values."))
             return int(text) if text.isdigit() else text
         return text
+
+
+def not_null_column(exc: IntegrityError) -> str | None:
+    """The column a NOT NULL violation names (PostgreSQL's diagnostics,
+    SQLite's message), None for any other integrity error."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:
+        return diag.column_name if getattr(exc.orig, "sqlstate", None) == "23502" else None
+    found = re.search(r"NOT NULL constraint failed: \w+\.(\w+)", str(exc.orig))
+    return found.group(1) if found else None
 
 
 def _is_text(column: Any) -> bool:
@@ -799,10 +831,7 @@ class Crud:
     def create_(self, ctx: Ctx) -> Response:
         try:
             values, extra = self.form.bind_all(ctx, self.model, None)
-            record = self.create(ctx.db, ctx.user, values)
-            if extra:
-                set_extra(record, extra)
-            ctx.db.flush()
+            record = self.form.saved(ctx, self.model, lambda: self.create(ctx.db, ctx.user, values), extra)
         except ValidationError as exc:
             return self._form(ctx, None, dict(ctx.form), _translated(ctx, exc.errors), status=422)
         return ctx.redirect(f"{self.noun}_detail", id=record.id, flash="saved")

@@ -181,9 +181,7 @@ def resource_create(ctx: Ctx) -> Response:
     crud = resource(ctx)
     ctx.user.require(f"{crud.key}.create")
     values, extras = bind(ctx, crud, None)
-    record = crud.create(ctx.db, ctx.user, values)
-    set_extra(record, extras)
-    ctx.db.flush()
+    record = crud.form.saved(ctx, crud.model, lambda: crud.create(ctx.db, ctx.user, values), extras)
     location = ctx.url_for("resource_detail", mount=ctx.params["mount"], noun=crud.noun, id=record.id)
     return _out(ctx, crud, record, 201, Location=location)
 
