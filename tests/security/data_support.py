@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -33,12 +34,14 @@ from starlette.testclient import TestClient
 
 from core.admin import services
 from core.app import Kernel
-from core.auth import create_api_token
+from core.auth import CSRF_COOKIE, create_api_token
 from core.db import Base, SoftDeleteMixin, UTCDateTime, utcnow
 from core.models import Department, Org, RecordShare, Role, RoleAssignment, User
 from core.permissions import _col
 from core.web import AUTHENTICATED, PUBLIC
 
+#: the password of every user the suite's factories make (tests/conftest.py)
+PASSWORD = "correct-horse-battery"
 #: the id of org A's row in every table
 FIXED_ID = 900_001
 #: text every string column of org A's rows carries
@@ -70,8 +73,18 @@ def link_model(kernel: Kernel) -> str:
 
 
 def text_for(column: Column[Any], text: str) -> str:
+    """``text`` cut to what the column holds; a column of three characters or
+    fewer holds a code (a currency's ``CNY``): capital letters made from ``text``."""
     limit = getattr(column.type, "length", None)
+    if limit and limit <= 3:
+        return code_of(text, limit)
     return text[:limit] if limit else text
+
+
+def code_of(text: str, length: int = 3) -> str:
+    """Capital letters, the same for the same text (a code column's value)."""
+    n = zlib.crc32(text.encode())
+    return "".join(chr(65 + (n // 26**i) % 26) for i in range(length))
 
 
 def value_for(column: Column[Any], text: str) -> Any:
@@ -232,12 +245,14 @@ TextOf = Callable[[Table, Column[Any]], str]
 
 
 def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, marker: str = MARKER,
-               text: TextOf | None = None) -> OrgA:
+               text: TextOf | None = None, fill_optional: bool = False, only: set[str] | None = None) -> OrgA:
     """Organisation A (a branch of head office) with a department, a user who
     may log in (username ``a_owner``, an administrator in A) and a row of every
     other table: org A's with the id ``ident`` and ``marker`` in their text,
     the shared ones with the id ``ident + 1`` and neutral text. With ``text``,
-    every text column, optional ones too, holds what it gives instead."""
+    the text columns hold what it gives instead; with ``fill_optional``, the
+    optional ones too. With ``only``, the rows of those tables alone (and of
+    the tables they need: a contact's customer), none of their children."""
     linked = link_model(kernel)
     with kernel.db.session() as db:
         hq = db.scalar(select(Org).where(Org.code == "HQ"))
@@ -257,8 +272,9 @@ def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, mar
         owners = Owners(org.id, owner.id, dept.id)
         seeded = OrgA(ident, ident + 1, org.id, dept.id, owner.id, linked,
                       {"core_org": ident, "core_department": ident, "core_user": ident})
+        wanted = needed(only) if only is not None else None
         for table in seeded_tables(kernel):
-            if table.name in seeded.rows:
+            if table.name in seeded.rows or (wanted is not None and table.name not in wanted):
                 continue
             model = model_of_table(table)
             mine = owned(table, set(seeded.own()))
@@ -266,7 +282,7 @@ def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, mar
             if text is not None:
                 chosen = partial(text, table)
             values = row_values(table, owners, parent=lambda t: seeded.rows.get(t.name), text=chosen,
-                                linked=(linked, ident), fill_optional=text is not None)
+                                linked=(linked, ident), fill_optional=fill_optional)
             if "id" in table.columns:
                 values["id"] = ident if mine else seeded.shared
             if model is None or any(v is None for k, v in values.items() if not table.columns[k].nullable):
@@ -275,6 +291,19 @@ def seed_org_a(kernel: Kernel, password_hash: str, *, ident: int = FIXED_ID, mar
             db.flush()
             seeded.rows[table.name] = ident if mine else seeded.shared
     return seeded
+
+
+def needed(tables: set[str]) -> set[str]:
+    """``tables`` and every table a row of them needs (a required link), recursively."""
+    out, todo = set(), list(tables)
+    while todo:
+        name = todo.pop()
+        if name in out or name not in Base.metadata.tables:
+            continue
+        out.add(name)
+        todo += [next(iter(c.foreign_keys)).column.table.name for c in Base.metadata.tables[name].columns
+                 if c.foreign_keys and not c.nullable]
+    return out
 
 
 def seed_deleted(kernel: Kernel, seeded: OrgA) -> str:
@@ -516,8 +545,24 @@ def call(client: TestClient, method: str, url: str, data: dict[str, Any] | None 
     """A page request as a browser sends it: unsafe ones with the CSRF token."""
     if method == "GET":
         return client.get(url, follow_redirects=False)
-    token = client.csrf()  # type: ignore[attr-defined]  # the suite's Client
-    return client.request(method, url, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+    return client.request(method, url, data={"csrf_token": csrf(client), **(data or {})}, follow_redirects=False)
+
+
+def csrf(client: TestClient) -> str:
+    """The CSRF token a page of ``client`` carries (its cookie, set by any page)."""
+    if CSRF_COOKIE not in client.cookies:
+        client.get("/login")
+    return str(client.cookies[CSRF_COOKIE])
+
+
+def browser(kernel: Kernel, username: str, password: str) -> TestClient:
+    """A browser signed in as ``username`` that gets a server error as an
+    answer (500), not as an exception: a walk reports every one."""
+    client = TestClient(kernel.asgi(), base_url="http://testserver", raise_server_exceptions=False)
+    response = client.post("/login", data={"csrf_token": csrf(client), "username": username, "password": password},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text[:300]
+    return client
 
 
 def api_resources(kernel: Kernel) -> list[tuple[str, str, str]]:
@@ -553,50 +598,47 @@ HIDDEN, READ_ONLY, NAMED = "密藏甲", "密读甲", "名"
 
 
 class Rules:
-    """Decides, column by column as :func:`seed_org_a` asks, what each text
-    column holds and which rule a role has on it. The free-text fields a
-    model's pages declare (text inputs, text list columns and detail rows:
-    names, phones, addresses, notes, terms) take the modes of ``cycle`` in
-    turn ("" for none), but those a record is named by (its title, its
-    search title, a usual name column: what references to it show). Choices
-    (a currency code, a kind) are codes, not data; every other column holds
-    neutral text."""
+    """Which rule a role has on each field, and what :func:`seed_org_a`
+    writes in each text column. The free-text fields a model's pages declare
+    (text inputs, text list columns and detail rows: names, phones,
+    addresses, notes, terms) take the modes of ``cycle`` in turn ("" for
+    none; only the optional ones unless ``required``), but those a record is named by (its title, its search title, a
+    usual name column: what references to it show). Choices (a currency
+    code, a kind) are codes, not data; every other column holds neutral text."""
 
-    def __init__(self, kernel: Kernel, cycle: tuple[str, ...] = ("hidden",)) -> None:
-        self.kernel = kernel
-        self.cycle = cycle
+    def __init__(self, kernel: Kernel, cycle: tuple[str, ...] = ("hidden",), *, required: bool = True) -> None:
+        #: (model key, field) -> "hidden" | "readonly"
         self.modes: dict[tuple[str, str], str] = {}
         #: model key -> its free-text fields without a rule
         self.free: dict[str, list[str]] = {}
-        self.declared: dict[str, tuple[str, list[str]]] = {}  # table -> (model key, its fields)
+        self.tables: dict[str, str] = {}  # table -> model key
         for key, (_mount, crud) in kernel.registry.cruds.items():
             table = crud.model.__table__
+            self.tables[table.name] = key
             search = kernel.registry.search.get(key)
             named = {crud.title_attr, search.title if search else "", "name", "title", "display_name",
                      "subject", "code"}
             coded = {f.name for f in crud.form.fields if f.kind not in ("text", "textarea", "email")}
             texts = [c.name for c in (*crud.list_view.columns, *crud.detail_fields) if c.kind == "text"] + [
                 f.name for f in crud.form.fields if f.kind in ("text", "textarea", "email")]
-            self.declared[table.name] = (key, [n for n in dict.fromkeys(texts) if n in table.c
-                                               and n not in named | coded and not table.c[n].info.get("choices")])
+            needed = set() if required else {f.name for f in crud.form.fields if f.required}
+            fields = [n for n in dict.fromkeys(texts) if n in table.c and n not in named | coded | needed
+                      and not table.c[n].info.get("choices")]
+            for n, name in enumerate(fields):
+                mode = cycle[n % len(cycle)]
+                if mode:
+                    self.modes[(key, name)] = mode
+                else:
+                    self.free.setdefault(key, []).append(name)
 
     def __call__(self, table: Table, column: Column[Any]) -> str:
-        key, names = self.declared.get(table.name, ("", []))
-        if not is_text(column) or column.name not in names:
-            return f"{NAMED}{column.name}"
-        mode = self.cycle[names.index(column.name) % len(self.cycle)]
-        if not mode:
-            self.free.setdefault(key, []).append(column.name)
+        mode = self.modes.get((self.tables.get(table.name, ""), column.name))
+        if not is_text(column) or mode is None:
             return f"{NAMED}{table.name}.{column.name}"
-        self.modes[(key, column.name)] = mode
         return f"{HIDDEN if mode == 'hidden' else READ_ONLY}{table.name}.{column.name}"
 
     def hidden(self, key: str) -> list[str]:
         return [name for (k, name), mode in self.modes.items() if k == key and mode == "hidden"]
-
-    def ruled(self, key: str) -> list[str]:
-        """The fields of ``key`` with a rule (hidden or read-only)."""
-        return [name for (k, name) in self.modes if k == key]
 
 
 def restricted_user(kernel: Kernel, make: Any, seeded: OrgA, rules: Rules, username: str) -> int:
@@ -629,6 +671,8 @@ class PageForms(HTMLParser):
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.forms: dict[str, list[tuple[str, str]]] = {}
+        #: an input's name -> its type (``text``, ``number``, ``email``, ``date``, ``select``, ``textarea``...)
+        self.types: dict[str, str] = {}
         self._form: list[tuple[str, str]] | None = None
         self._select: tuple[str, bool, list[str], list[str]] | None = None  # name, multiple, options, chosen
         self._textarea: tuple[str, list[str]] | None = None
@@ -641,6 +685,8 @@ class PageForms(HTMLParser):
             self._form = self.forms.setdefault(a.get("action", ""), [])
         if self._form is None or "disabled" in a or not (a.get("name") or tag == "option"):
             return
+        if "name" in a:
+            self.types.setdefault(a["name"], a.get("type", "text") if tag == "input" else tag)
         if tag == "input" and a.get("type", "text") not in ("submit", "button", "file", "image", "reset"):
             if a.get("type") not in ("checkbox", "radio") or "checked" in a:
                 self._form.append((a["name"], a.get("value", "on" if a.get("type") == "checkbox" else "")))
