@@ -56,6 +56,7 @@ from core.kit import (
     load_refs,
     set_extra,
     shown_columns,
+    shown_values,
 )
 from core.masking import MASK_KINDS, is_hidden, is_masked, looks_masked, mask_kind, mask_value, shown_value
 from core.models import Department, User
@@ -121,7 +122,8 @@ __all__ = [
     "aggregate", "describe", "records_behind",
     "WaitingApproval", "waiting_approvals",
     "static_dirs",
-    "Filtered", "Page", "load_refs", "shown_columns", "User", "Department", "covers", "load_actor",
+    "Filtered", "Page", "load_refs", "shown_columns", "shown_values", "User", "Department", "covers",
+    "load_actor",
     "permission_holders", "amend",
     "next_number",
     "MASK_KINDS", "is_hidden", "is_masked", "looks_masked", "mask_kind", "mask_value", "shown_value",

@@ -37,6 +37,7 @@ from typing import Any
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import Integer, Numeric, Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -561,6 +562,27 @@ class Form:
             raise ValidationError(extra_errors(ctx.db, model.__model_key__, exc.errors, ctx._,
                                                ctx.t.locale)) from None
 
+    def saved(self, ctx: Ctx, model: type[Base], create: Callable[[], HasId],
+              extra: Mapping[str, Any] | None = None) -> HasId:
+        """A new record from ``create()`` (the service), with its run-time
+        field values, flushed in a savepoint. A required field the service
+        was not given because the actor may not set it (a field rule) and
+        that it does not fill itself is a ValidationError naming the field
+        ("required"), not a database error; nothing is written."""
+        try:
+            with ctx.db.begin_nested():
+                record = create()
+                if extra:
+                    set_extra(record, extra)
+                ctx.db.flush()
+        except IntegrityError as exc:
+            missing = {f.name: f for f in self.fields}.get(not_null_column(exc) or "")
+            if missing is None:
+                raise
+            message = ctx._(N_("{label} is required."), label=ctx._(missing.label))
+            raise ValidationError({missing.name: message}) from None
+        return record
+
     def bind_all(
         self, ctx: Ctx, model: type[Base], record: Base | None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -623,6 +645,16 @@ class Form:
                 raise ValueError(N_("{label}: choose one of the offered values."))
             return int(text) if text.isdigit() else text
         return text
+
+
+def not_null_column(exc: IntegrityError) -> str | None:
+    """The column a NOT NULL violation names (PostgreSQL's diagnostics,
+    SQLite's message), None for any other integrity error."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:
+        return diag.column_name if getattr(exc.orig, "sqlstate", None) == "23502" else None
+    found = re.search(r"NOT NULL constraint failed: \w+\.(\w+)", str(exc.orig))
+    return found.group(1) if found else None
 
 
 def _is_text(column: Any) -> bool:
@@ -783,12 +815,8 @@ class Crud:
         extras = [extra_form_field(ctx, f) for f in shown]
         fields = self.form.shown(user, model) + extras
         # a masked field shows the record's value masked, never what was posted
-        masked = {f.name for f in self.form.fields if f.name in user.masked_fields(model)}
+        values, masked = shown_values(user, model, self.form.fields, values, record)
         masked |= {ef.name for ef in shown if is_masked(user, model, ef.name)}
-        values = {k: v for k, v in values.items() if k not in masked}
-        for f in self.form.fields:
-            if f.name in masked:
-                values[f.name] = shown_value(user, model, f.name, getattr(record, f.name, None))
         for ef in shown:
             if ef.name in masked:
                 values[ef.name] = shown_value(user, model, ef.name,
@@ -807,10 +835,7 @@ class Crud:
     def create_(self, ctx: Ctx) -> Response:
         try:
             values, extra = self.form.bind_all(ctx, self.model, None)
-            record = self.create(ctx.db, ctx.user, values)
-            if extra:
-                set_extra(record, extra)
-            ctx.db.flush()
+            record = self.form.saved(ctx, self.model, lambda: self.create(ctx.db, ctx.user, values), extra)
         except ValidationError as exc:
             return self._form(ctx, None, dict(ctx.form), _translated(ctx, exc.errors), status=422)
         return ctx.redirect(f"{self.noun}_detail", id=record.id, flash="saved")
@@ -861,6 +886,21 @@ class Crud:
             raise TypeError(f"{type(record).__name__} has no recycle bin: it is no SoftDeleteMixin")
         record.deleted_at = utcnow()
         return ctx.redirect(f"{self.noun}_list", flash="deleted")
+
+
+def shown_values(actor: Actor, model: type[Base], fields: Sequence[FormField], values: Mapping[str, Any],
+                record: object | None) -> tuple[dict[str, Any], set[str]]:
+    """What a form may show ``actor`` of ``values``: without the fields hidden
+    from them, and the declared ``fields`` masked for them as the record's
+    value masked (never what was posted); and the names of those masked. A
+    form of its own (not the kit's) renders these, and only the fields
+    :meth:`Form.shown` gives, masked ones read-only."""
+    withheld = actor.hidden_fields(model)
+    masked = {f.name for f in fields if f.name in actor.masked_fields(model)}
+    shown = {k: v for k, v in values.items() if k not in withheld}
+    for name in masked:
+        shown[name] = shown_value(actor, model, name, getattr(record, name, None))
+    return shown, masked
 
 
 def _translated(ctx: Ctx, errors: Mapping[str, str]) -> dict[str, str]:

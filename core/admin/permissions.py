@@ -8,7 +8,8 @@ from core.registry import PermissionDecl, RoleDecl, model_permissions
 
 PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(Org, ("read", "create", "update")),
-    *model_permissions(Department, ("read", "create", "update", "delete")),
+    # import: the dataio plugin declares departments importable (create and update from a file)
+    *model_permissions(Department, ("read", "create", "update", "delete", "import")),
     *model_permissions(User, ("read", "create", "update", "assign")),
     *model_permissions(Role, ("read", "create", "update")),
     *model_permissions(ApprovalChain, ("read", "create", "update", "delete")),

@@ -116,6 +116,8 @@ def resource_list(ctx: Ctx) -> Response:
     columns = lv.visible_columns(ctx.user)
     names = {c.name for c in columns if not c.masked}  # a masked field neither searches nor filters
     sortable = {c.name for c in columns if c.sortable} | {"id"}
+    # the page's own order, even on a column it does not show (a tree's path)
+    sortable.add(lv.sort_of(ctx.user, None, sortable))
     errors: dict[str, str] = {}
     sort = q.get("sort") or lv.sort_of(ctx.user, None, sortable)
     if sort not in sortable or sort not in model.__table__.columns:
@@ -188,9 +190,7 @@ def resource_create(ctx: Ctx) -> Response:
     crud = resource(ctx)
     ctx.user.require(f"{crud.key}.create")
     values, extras = bind(ctx, crud, None)
-    record = crud.create(ctx.db, ctx.user, values)
-    set_extra(record, extras)
-    ctx.db.flush()
+    record = crud.form.saved(ctx, crud.model, lambda: crud.create(ctx.db, ctx.user, values), extras)
     location = ctx.url_for("resource_detail", mount=ctx.params["mount"], noun=crud.noun, id=record.id)
     return _out(ctx, crud, record, 201, Location=location)
 

@@ -26,7 +26,19 @@ from typing import Any, cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, BadRequest, Conflict, JobContext, NotFound, enqueue, get_for, scope, utcnow
+from core import (
+    N_,
+    Actor,
+    BadRequest,
+    Conflict,
+    JobContext,
+    NotFound,
+    ValidationError,
+    enqueue,
+    get_for,
+    scope,
+    utcnow,
+)
 from plugins.dataio import importer
 from plugins.dataio.importer import Checker, Plan, Target
 from plugins.dataio.models import MODES, Batch, SavedMapping
@@ -120,7 +132,9 @@ def checker_for(db: Session, actor: Actor, target: Target, kernel: Any) -> Check
     fields = importer.fields_for(target, actor)
     labels = labels_in(kernel.catalogs)
     t = kernel.catalogs.translator(actor.locale or "zh_CN")
-    light = SimpleNamespace(db=db, user=actor, actor=actor, kernel=kernel, t=t, _=t.gettext)
+    # what a form's choices may read of a request: an import has no form, query or path values
+    light = SimpleNamespace(db=db, user=actor, actor=actor, kernel=kernel, t=t, _=t.gettext, form={}, query={},
+                            params={})
     choices = {}
     for f in fields:
         if f.kind == "select" and f.choices is not None:
@@ -241,7 +255,16 @@ def run_commit(db: Session, actor: Actor, target: Target, batch: Batch, kernel: 
     if not plan.ok:
         batch.state = "failed"
         return False
-    importer.commit(db, actor, target, batch, plan)
+    try:
+        with db.begin_nested():  # a row the model's service refuses (its own rules) leaves none written
+            importer.commit(db, actor, target, batch, plan)
+    except ValidationError as exc:
+        t = kernel.catalogs.translator(actor.locale or "zh_CN")
+        labels = {f.name: t.gettext(f.label) for f in target.crud.form.fields}
+        batch.state, batch.inserted, batch.updated = "failed", 0, 0
+        batch.error = "; ".join(f"{labels.get(name, name)}: {t.gettext(message, label=labels.get(name, name))}"
+                                for name, message in exc.errors.items())
+        return False
     return True
 
 

@@ -16,6 +16,7 @@ from plugins.crm.models import Contact, Customer
 from plugins.sales.models import Contract, ContractLine, Delivery, Quote, QuoteLine, Receipt
 from plugins.sales.services.contracts import contract_lines
 from plugins.sales.services.deliveries import print_context as delivery_context
+from plugins.sales.services.documents import shown
 from plugins.sales.services.quotes import quote_lines
 from plugins.sales.services.receipts import print_context as receipt_context
 
@@ -45,20 +46,20 @@ def quote_context(session: Session, actor: Actor, quote: Quote) -> dict[str, Any
     customer = session.get(Customer, quote.customer_id)
     contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
     return {"lines": _lines(actor, QuoteLine, quote_lines(session, quote.id)),
-            "customer": customer.name if customer else "",
-            "customer_address": customer.address if customer else "",
-            "contact": contact.name if contact else "",
+            "customer": shown(actor, customer, "name"),
+            "customer_address": shown(actor, customer, "address"),
+            "contact": shown(actor, contact, "name"),
             "places": places_of(session, quote.currency_code),
-            "terms_paragraphs": _paragraphs(quote.terms)}
+            "terms_paragraphs": _paragraphs(shown(actor, quote, "terms"))}
 
 
 def contract_context(session: Session, actor: Actor, contract: Contract) -> dict[str, Any]:
     """A contract's parties, lines and clauses as printed."""
     return {"lines": _lines(actor, ContractLine, contract_lines(session, contract.id)),
             "places": places_of(session, contract.currency_code),
-            "terms_paragraphs": _paragraphs(contract.terms),
-            "payment_paragraphs": _paragraphs(contract.payment_terms),
-            "delivery_paragraphs": _paragraphs(contract.delivery_terms)}
+            "terms_paragraphs": _paragraphs(shown(actor, contract, "terms")),
+            "payment_paragraphs": _paragraphs(shown(actor, contract, "payment_terms")),
+            "delivery_paragraphs": _paragraphs(shown(actor, contract, "delivery_terms"))}
 
 
 PRINTS = [

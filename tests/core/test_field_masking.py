@@ -7,7 +7,7 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy import Column, MetaData, String, Table, func, select
 from starlette.testclient import TestClient
 from suanpan_notes.models import Note
 
@@ -342,3 +342,21 @@ def test_a_report_cannot_group_by_a_masked_field(kernel, make):
         aggregate(db, actor, kernel.registry, ReportQuery("notes.expenses", rows=("category",),
                                                           measures=("claims",)))
     assert list(refused.value.errors) == ["category"]
+
+
+def test_a_required_field_the_role_may_not_set_is_named_not_a_server_error(kernel, client, make):
+    # given a role that may create notes but reads their title only (a required column)
+    _holder(kernel, make, _role(kernel, "no_title", {"title": "readonly"},
+                                {**READER, "notes.note.create": "org"}), username="no_title")
+    client.login("no_title")
+    # when it posts a new note, title and all (a read-only field never binds)
+    page = client.submit("/notes/", {"title": "张三丰的拜访", "body": "正文"})
+    # then the form answers 422, and the API names the field, and nothing is written
+    assert page.status_code == 422
+    with kernel.db.session(write=False) as db:
+        user = db.scalar(select(User).where(User.username == "no_title"))
+    with _api(kernel, user) as c:
+        refused = c.post("/api/v1/notes/note", json={"body": "正文"})
+    assert refused.status_code == 422 and [e["name"] for e in refused.json()["errors"]] == ["title"]
+    with kernel.db.session(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(Note)) == 0

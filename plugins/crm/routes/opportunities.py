@@ -28,6 +28,7 @@ from core import (
     check_version,
     get_for,
     scope,
+    shown_values,
 )
 from plugins.crm import kernel
 from plugins.crm.models import Contact, Customer, Opportunity, Pipeline, Stage
@@ -113,6 +114,7 @@ class OpportunityCrud(Crud):
         customer_id = _int(values.get("customer_id"))
         if "products" not in values:
             values["products"] = _product_rows(ctx)
+        values, _masked = shown_values(ctx.user, Opportunity, FORM.fields, values, record)
         return ctx.render("crm/opportunity_edit.html", status=status, crud=self, record=record, values=values,
                           errors=errors, fields={f.name: f for f in FORM.fields},
                           editable={f.name for f in FORM.editable(ctx.user, Opportunity)},
@@ -152,9 +154,11 @@ def _bound(ctx: Ctx, *, lost: bool = False) -> dict[str, Any]:
     chosen = ctx.form.get("competitor_ids[]", [])
     values["competitor_ids"] = [chosen] if isinstance(chosen, str) else list(chosen)
     values["products"] = _product_rows(ctx)
-    if lost:
-        values |= {"lost_reason": ctx.field("lost_reason"), "lost_note": ctx.field("lost_note").strip(),
-                   "lost_to_id": _int(ctx.field("lost_to_id"))}
+    if lost:  # what a move to a lost stage records, but the fields the user may not change
+        lost_values = {"lost_reason": ctx.field("lost_reason"), "lost_note": ctx.field("lost_note").strip(),
+                       "lost_to_id": _int(ctx.field("lost_to_id"))}
+        locked = ctx.user.readonly_fields(Opportunity)
+        values |= {k: v for k, v in lost_values.items() if k not in locked}
     return values
 
 

@@ -47,7 +47,7 @@ def relationship_svgs(ctx: Ctx, customer: Customer, contacts: list[Contact]) -> 
 
     hidden = ctx._("A company you may not see")
     companies = relations.company_tree(ctx.db, ctx.user, customer, customer_href, hidden)
-    forest = relations.contact_forest(contacts, role, contact_href)
+    forest = relations.contact_forest(contacts, role, contact_href, ctx.user.hidden_fields(Contact))
     has_family = bool(companies.children) or companies.kind != "self"
     return {"company_svg": relations.tree_svg([companies], ctx._("Parent companies and subsidiaries"))
             if has_family else "",
@@ -61,8 +61,16 @@ def customer_context(ctx: Ctx, customer: Customer) -> dict[str, Any]:
         session=ctx.db, actor=ctx.user, customer=customer) for p in group or ()]
     return {**contacts, **relationship_svgs(ctx, customer, contacts["contacts"]),
             "tags": tag_service.tags_of(ctx.db, [customer.id]).get(customer.id, []),
+            "place": place_of(ctx, customer),
             "owner_name": kernel.names(ctx.db, [customer.owner_id]).get(customer.owner_id or 0, ""),
             "crm_panels": sorted(own_panels, key=lambda p: (p.order, p.key))}
+
+
+def place_of(ctx: Ctx, customer: Customer) -> str:
+    """Where the customer is (province, city, district, each once), of what the reader may read."""
+    hidden = ctx.user.hidden_fields(Customer)
+    parts = [getattr(customer, p) for p in ("province", "city", "district") if p not in hidden]
+    return " ".join(dict.fromkeys(p for p in parts if p))
 
 
 def contact_context(ctx: Ctx, contact: Contact) -> dict[str, Any]:
@@ -81,7 +89,8 @@ def contact_context(ctx: Ctx, contact: Contact) -> dict[str, Any]:
                                   .order_by(Contact.name)))
     customer = ctx.db.scalar(select(Customer).where(Customer.id == contact.customer_id,
                                                     scope(ctx.user, Customer, "read")))
-    return {"customer": customer, "bosses": bosses, "reports": reports, "decision_roles": DECISION_ROLES}
+    return {"customer": customer, "bosses": bosses, "reports": reports, "decision_roles": DECISION_ROLES,
+            "contact_hidden": ctx.user.hidden_fields(Contact)}
 
 
 __all__ = ["contact_context", "contacts_context", "customer_context"]

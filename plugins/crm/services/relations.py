@@ -11,7 +11,7 @@ one em, so Chinese names fit their boxes.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -57,8 +57,9 @@ def company_tree(db: Session, actor: Actor, customer: Customer, href: Callable[[
     """The customer's parent companies up to the top (at most
     :data:`DEPTH_UP`), the customer, and its subsidiaries two levels down."""
     readable = _readable(db, actor)
-    me = Node(customer.name, customer.city, "self")
-    me.children = _subsidiaries(db, readable, customer.id, href, hidden_label, DEPTH_DOWN)
+    city = "city" not in actor.hidden_fields(Customer)  # a box names no city the reader may not read
+    me = Node(customer.name, customer.city if city else "", "self")
+    me.children = _subsidiaries(db, readable, customer.id, href, hidden_label, DEPTH_DOWN, city)
     top, seen, parent_id = me, {customer.id}, customer.parent_id
     for _ in range(DEPTH_UP):
         if parent_id is None or parent_id in seen:
@@ -69,7 +70,7 @@ def company_tree(db: Session, actor: Actor, customer: Customer, href: Callable[[
         if row is None:
             break
         shown = row.id in readable(row.id)
-        top = Node(row.name if shown else hidden_label, row.city if shown else "",
+        top = Node(row.name if shown else hidden_label, row.city if shown and city else "",
                    "company" if shown else "hidden", href(row.id) if shown else "", [top])
         parent_id = row.parent_id
     return top
@@ -82,24 +83,28 @@ def _readable(db: Session, actor: Actor) -> Callable[..., set[int]]:
 
 
 def _subsidiaries(db: Session, readable: Callable[..., set[int]], parent_id: int, href: Callable[[int], str],
-                  hidden_label: str, depth: int) -> list[Node]:
+                  hidden_label: str, depth: int, city: bool) -> list[Node]:
     if depth <= 0:
         return []
     rows = db.execute(select(Customer.id, Customer.name, Customer.city).where(
         Customer.parent_id == parent_id, Customer.deleted_at.is_(None)).order_by(Customer.name)
         .limit(CHILDREN_MAX)).all()
     shown = readable(*[r.id for r in rows]) if rows else set()
-    return [Node(r.name if r.id in shown else hidden_label, r.city if r.id in shown else "",
+    return [Node(r.name if r.id in shown else hidden_label, r.city if r.id in shown and city else "",
                  "company" if r.id in shown else "hidden", href(r.id) if r.id in shown else "",
-                 _subsidiaries(db, readable, r.id, href, hidden_label, depth - 1))
+                 _subsidiaries(db, readable, r.id, href, hidden_label, depth - 1, city))
             for r in rows]
 
 
 def contact_forest(contacts: Sequence[Contact], role_label: Callable[[str], str],
-                   href: Callable[[int], str]) -> list[Node]:
+                   href: Callable[[int], str], hidden: Collection[str] = ()) -> list[Node]:
     """The contacts as trees of who reports to whom (the main contact's tree
-    first); each box names the position and the part in decisions."""
-    nodes = {c.id: Node(c.name, " · ".join(p for p in (c.position, role_label(c.decision_role)) if p),
+    first); each box names the position (unless ``hidden`` from the reader)
+    and the part in decisions."""
+    def position(c: Contact) -> str:
+        return "" if "position" in hidden else c.position
+
+    nodes = {c.id: Node(c.name, " · ".join(p for p in (position(c), role_label(c.decision_role)) if p),
                         c.decision_role or "other", href(c.id)) for c in contacts}
     roots: list[Node] = []
     ordered = sorted(contacts, key=lambda c: (not c.is_main, c.id))

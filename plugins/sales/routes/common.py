@@ -27,6 +27,7 @@ from core import (
     get_for,
     same_value,
     scope,
+    shown_values,
 )
 from plugins.crm import kernel as crm_kernel
 from plugins.crm.models import Contact, Customer, Opportunity
@@ -154,7 +155,8 @@ class DocumentCrud(Crud):
                     status: int = 200, *, conflict: Any = None) -> Response:
         from plugins.sales.routes.lines import editor_context, posted_rows
 
-        fields = {f.name: f for f in self.form.fields}
+        fields = {f.name: f for f in self.form.shown(ctx.user, self.model)}
+        values, masked = shown_values(ctx.user, self.model, self.form.fields, values, record)
         rows = values.get("rows")
         if rows is None:
             rows = posted_rows(ctx) if ctx.request.method == "POST" else []
@@ -168,7 +170,7 @@ class DocumentCrud(Crud):
             self.form_template, status=status, crud=self, record=record, values=values, errors=errors,
             layout=[(fields[name], width) for name, width in self.layout if name in fields],
             texts=[(fields[name], width) for name, width in self.texts if name in fields],
-            editable={f.name for f in self.form.editable(ctx.user, self.model)},
+            editable={f.name for f in self.form.editable(ctx.user, self.model)}, masked=masked,
             choices={f.name: _choices(f, ctx) for f in self.form.fields},
             customers=customer_options(ctx, values.get("customer_id")), editor=editor,
             new_title=self.new_title, conflict=conflict, **party_options(ctx, values.get("customer_id")))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core import N_, Actor, Conflict, ValidationError, get_for
 from plugins.sales.models import Contract, ContractLine, Delivery, DeliveryLine
 from plugins.sales.models.choices import DELIVERY_STATES
-from plugins.sales.services.documents import parse_date, today
+from plugins.sales.services.documents import parse_date, shown, today
 from plugins.sales.services.receipts import number_of
 from plugins.sales.services.receivables import contract_for, parse_amount
 
@@ -149,8 +149,9 @@ def print_context(db: Session, actor: Actor, delivery: Delivery) -> dict[str, An
     """What the delivery note print adds: the contract's number and buyer, the lines."""
     contract = db.get(Contract, delivery.contract_id)
     return {
-        "contract_number": contract.number if contract else "",
-        "buyer_name": contract.buyer_name if contract else "",
-        "lines": [{"n": n, "description": c.description, "unit": c.unit, "quantity": d.quantity,
-                   "ordered": c.quantity} for n, (d, c) in enumerate(_lines(db, delivery.id), start=1)],
+        "contract_number": shown(actor, contract, "number"),
+        "buyer_name": shown(actor, contract, "buyer_name"),
+        "lines": [{"n": n, "description": shown(actor, c, "description"), "unit": shown(actor, c, "unit"),
+                   "quantity": d.quantity, "ordered": c.quantity}
+                  for n, (d, c) in enumerate(_lines(db, delivery.id), start=1)],
     }

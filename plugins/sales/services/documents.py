@@ -15,13 +15,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Conflict, NotFound, get_for, utcnow
+from core import N_, Actor, Conflict, NotFound, get_for, shown_value, utcnow
 from plugins.catalog.models import Currency, PriceList
 from plugins.crm.models import Contact, Customer, Opportunity
 
 CHINA = ZoneInfo("Asia/Shanghai")
 #: the longest text of terms, notes, payment and delivery terms
 MAX_TEXT = 20_000
+
+
+def shown(actor: Actor, record: Any, name: str) -> Any:
+    """A field of ``record`` (of any model: a quote's customer, a delivery's
+    contract) as ``actor`` may read it, for a print or a page: "" when
+    hidden, masked text when masked."""
+    if record is None:
+        return ""
+    value = shown_value(actor, type(record), name, getattr(record, name))
+    return "" if value is None else value
 
 
 def today() -> date:

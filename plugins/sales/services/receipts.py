@@ -27,7 +27,7 @@ from core import N_, Actor, Conflict, ValidationError, get_for, next_number, sco
 from plugins.catalog.services.money import places_of
 from plugins.sales.models import Contract, Instalment, Receipt, ReceiptAllocation
 from plugins.sales.models.choices import PAYMENT_METHODS
-from plugins.sales.services.documents import parse_date, today
+from plugins.sales.services.documents import parse_date, shown, today
 from plugins.sales.services.receivables import (
     LIVE_CONTRACT_STATES,
     OPEN_STATES,
@@ -194,9 +194,9 @@ def print_context(db: Session, actor: Actor, receipt: Receipt) -> dict[str, Any]
     contract = db.get(Contract, receipt.contract_id)
     customer = db.get(Customer, receipt.customer_id)
     return {
-        "contract_number": contract.number if contract else "",
-        "contract_title": contract.title if contract else "",
-        "customer_name": customer.name if customer else "",
+        "contract_number": shown(actor, contract, "number"),
+        "contract_title": shown(actor, contract, "title"),
+        "customer_name": shown(actor, customer, "name"),
         "method_label": PAYMENT_METHODS.get(receipt.method, receipt.method),
         "is_refund": receipt.kind == "refund",
         "voided": receipt.voided_at is not None,

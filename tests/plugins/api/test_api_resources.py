@@ -211,3 +211,18 @@ def test_a_filter_beyond_a_32_bit_column_is_422_not_a_server_error(api, make):
     assert refused.status_code == 422
     assert [e["name"] for e in refused.json()["errors"]] == ["places"]
     assert c.get("/api/v1/catalog/unit", params={"places": str(2**31 - 1)}).status_code == 200
+
+
+def test_every_list_answers_without_parameters_in_its_pages_order(kernel, api, make):
+    # a list page's default order may be a column the page does not show (the
+    # departments' tree path): the API keeps it, as the page does
+    root = make.user(username="root")
+    make.department(make.hq(), "销售部")
+    c = api(root)
+    for mount, crud in kernel.registry.cruds.values():
+        response = c.get(f"/api/v1/{mount}/{crud.noun}")
+        assert response.status_code == 200, (crud.key, response.text)
+    departments = c.get("/api/v1/core/department").json()["items"]
+    assert [d["name"] for d in departments] == ["销售部"]
+    assert c.get("/api/v1/core/department", params={"sort": "path"}).status_code == 200
+    assert c.get("/api/v1/core/department", params={"sort": "head_id"}).status_code == 422

@@ -270,3 +270,19 @@ def test_new_notes_are_written_many_at_once_with_audit_index_and_match_keys(clie
     check(client, again, {"title": "标题", "body": "正文"})
     report = batch(kernel, again).report
     assert [(e["row"], e["code"]) for e in report["errors"]] == [(2, "duplicate")]
+
+
+def test_a_row_the_models_own_rules_refuse_at_commit_fails_the_batch_naming_the_field(client, admin, kernel):
+    # the check knows the columns' types and choices; a customer's province is checked by the CRM's own rules
+    from plugins.crm.models import Customer
+
+    rows = [["名称", "省份"], ["深圳华强电子有限公司", "广东省"], ["杭州西湖茶业有限公司", "火星省"]]
+    batch_id = upload(client, "crm.customer", csv_file(rows))
+    check(client, batch_id, {"name": "名称", "province": "省份"})
+    assert batch(kernel, batch_id).state == "checked"
+    done = commit(client, kernel, batch_id)
+    # the batch failed, saying why, and wrote nothing: not left "writing" with its job parked
+    assert (done.state, done.inserted) == ("failed", 0)
+    assert "省" in done.error
+    assert count(kernel, Customer) == 0
+    assert "text-danger" in client.get(f"/dataio/batches/{batch_id}/progress").text
