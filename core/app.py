@@ -32,7 +32,16 @@ from core.models import PluginState
 from core.plugins import KERNEL, Manifest, PluginManager, discover, resolve
 from core.registry import DeclarationError, Panel, Registry
 from core.static import static_dirs
-from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem, wants_json
+from core.web import (
+    AUTHENTICATED,
+    PUBLIC,
+    Ctx,
+    Routes,
+    accept_languages,
+    make_endpoint,
+    problem,
+    wants_json,
+)
 
 log = logging.getLogger("suanpan")
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -402,6 +411,25 @@ class Kernel:
             Markup("<!doctype html><meta charset=utf-8><title>{0}</title><h1>{0}</h1>"
                    "<p>{1}</p>").format(status, title),
             status_code=status,
+        )
+
+    def server_error(self, request: Request) -> Response:
+        """The answer to a request that failed unexpectedly: a generic message
+        and the request's id (which the log holds with the traceback), never
+        the failure itself; problem details for the API."""
+        request_id = getattr(request.state, "request_id", "")
+        translator = self.catalogs.translator(self.catalogs.negotiate(
+            [request.cookies.get("suanpan_locale"), *accept_languages(request)]))
+        title = translator.gettext("Something went wrong on our side. It has been logged.")
+        if wants_json(request):
+            return problem(500, title, request_id=request_id)
+        note = translator.gettext("Quote the request id {request_id} to your administrator.",
+                                  request_id=request_id)
+        return HTMLResponse(
+            Markup("<!doctype html><meta charset=utf-8><title>500</title><h1>500</h1><p>{0}</p>"
+                   "<p class=sp-request-id>{1}</p><p><a href=\"/\">{2}</a></p>").format(
+                title, note, translator.gettext("Back to the workbench")),
+            status_code=500,
         )
 
     def url_path(self, request: Request, name: str, **params: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.permissions import Forbidden, NotFound
 
-__all__ = ["Conflict", "Forbidden", "NotFound", "ValidationError", "BadRequest"]
+__all__ = ["BadParameter", "BadRequest", "Conflict", "Forbidden", "NotFound", "ValidationError"]
 
 
 class ValidationError(Exception):
@@ -29,3 +29,15 @@ class Conflict(Exception):
 
 class BadRequest(Exception):
     """Malformed request (400)."""
+
+
+class BadParameter(BadRequest):
+    """A query parameter the endpoint does not allow (400), such as a sort or
+    a filter outside a list's allowlist (design rule 7). ``message`` is a
+    translatable id taking ``{name}`` (the parameter) and ``params``."""
+
+    def __init__(self, name: str, message: str, **params: str) -> None:
+        super().__init__(f"{name}: {message.format(name=name, **params)}")
+        self.name = name
+        self.message = message
+        self.params = params

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from core import auth
-from core.errors import BadRequest, Conflict, ValidationError
+from core.errors import BadParameter, BadRequest, Conflict, ValidationError
 from core.i18n import Translator
 from core.permissions import Actor, Forbidden, NotFound
 
@@ -33,11 +35,17 @@ if TYPE_CHECKING:
     from core.app import Kernel
     from core.config import Settings
 
+log = logging.getLogger("suanpan")
+
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 FLASH_COOKIE = "suanpan_flash"
 PROBLEM_COOKIE = "suanpan_problem"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: the response header carrying the request's id (also on the error page and in the log)
+REQUEST_ID_HEADER = "X-Request-ID"
+#: ``Sec-Fetch-Site`` values of a request a page of this site made (or the user typed)
+_OWN_SITE = frozenset({"same-origin", "none"})
 
 Handler = Callable[["Ctx"], Response]
 #: a route's own body limit in bytes, or a function of the settings giving it
@@ -245,22 +253,53 @@ async def _read_form(request: Request, max_bytes: int, max_chars: int) -> dict[s
 
 def make_endpoint(kernel: Kernel, spec: RouteSpec, mount: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        settings = kernel.settings
-        form: dict[str, Any] = {}
+        request.state.request_id = request_id = secrets.token_hex(8)
         try:
-            try:
-                if request.method in UNSAFE:
-                    form = await _read_form(request, spec.body_limit(settings), settings.max_field_chars)
-            except ValidationError as exc:
-                return kernel.error_response(request, 413, "A field is too long.", fields=exc.errors)
-            except BadRequest as exc:
-                return kernel.error_response(request, 400, "The request is malformed.", detail=str(exc))
-            return await run_in_threadpool(_handle, kernel, spec, mount, request, form)
+            response = await _answer(kernel, spec, mount, request)
+        except Exception:
+            # Whatever failed (a handler, a template, the database at commit):
+            # the traceback goes to the log under the request's id, the user
+            # gets a page with that id and nothing of the failure itself.
+            log.exception("request %s failed: %s %s", request_id, request.method, request.url.path)
+            response = kernel.server_error(request)
         finally:
             await request.close()  # uploaded files: their spooled temporary files
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
 
     endpoint.__name__ = spec.name
     return endpoint
+
+
+async def _answer(kernel: Kernel, spec: RouteSpec, mount: str, request: Request) -> Response:
+    settings = kernel.settings
+    form: dict[str, Any] = {}
+    try:
+        if request.method in UNSAFE:
+            form = await _read_form(request, spec.body_limit(settings), settings.max_field_chars)
+    except ValidationError as exc:
+        return kernel.error_response(request, 413, "A field is too long.", fields=exc.errors)
+    except BadRequest as exc:
+        return kernel.error_response(request, 400, "The request is malformed.", detail=str(exc))
+    return await run_in_threadpool(_handle, kernel, spec, mount, request, form)
+
+
+def cross_site(request: Request, trusted_origins: tuple[str, ...] = ()) -> bool:
+    """Whether a request was sent by a page of another site (OWASP's CSRF
+    cheat sheet: Fetch Metadata, else the ``Origin`` header). Browsers send
+    ``Sec-Fetch-Site``; a ``same-site`` sender (another host of the same
+    domain) counts as another site unless its origin is trusted. Without
+    either header (an old browser, a script) the CSRF token decides alone."""
+    origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in _OWN_SITE and origin not in trusted_origins
+    if origin is None:
+        return False
+    if origin == "null":  # a sandboxed frame, a data: page, a redirect across sites
+        return True
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] != host and origin not in trusted_origins
 
 
 def _handle(
@@ -270,6 +309,11 @@ def _handle(
     bearer = _bearer(request)
     cookie_csrf = request.cookies.get(auth.CSRF_COOKIE)
     if unsafe and bearer is None:
+        # a cookie session: refuse what another site sent, even with a valid
+        # token (it may have read one through a flaw of ours), then check the token
+        if cross_site(request, kernel.settings.trusted_origins):
+            return kernel.error_response(request, 403,
+                                         "This request was sent from another site and was refused.")
         submitted = request.headers.get(auth.CSRF_HEADER) or form.get(auth.CSRF_FIELD)
         if not auth.csrf_ok(cookie_csrf, submitted if isinstance(submitted, str) else None):
             return kernel.error_response(
@@ -312,7 +356,7 @@ def _run(
         actor = kernel.actors.actor(db, user, kernel.registry.permissions)
     locale = kernel.catalogs.negotiate(
         [actor.locale if actor else None, request.cookies.get("suanpan_locale"),
-         *_accept_languages(request)]
+         *accept_languages(request)]
     )
     ctx = Ctx(kernel, request, db, actor, kernel.catalogs.translator(locale), form, csrf, mount)
     db.info["actor"] = actor
@@ -321,8 +365,13 @@ def _run(
     if spec.permission != PUBLIC and actor is None:
         if bearer is not None or wants_json(request):
             return kernel.error_response(request, 401, "Please log in."), False
-        target = kernel.url_path(request, "core:session_new") + "?next=" + request.url.path
-        return RedirectResponse(target, status_code=303), False
+        login = kernel.url_path(request, "core:session_new")
+        if ctx.is_htmx:
+            # a fragment must not swap the login page into its target: the whole page goes there
+            response = kernel.error_response(request, 401, "Please log in.")
+            response.headers["HX-Redirect"] = login + "?next=" + _page_path(request)
+            return response, False
+        return RedirectResponse(login + "?next=" + request.url.path, status_code=303), False
     try:
         if spec.permission not in (PUBLIC, AUTHENTICATED):
             ctx.user.require(spec.permission)
@@ -336,6 +385,9 @@ def _run(
     except ValidationError as exc:
         response = kernel.error_response(request, 422, "Please correct the marked fields.",
                                          ctx=ctx, fields=exc.errors)
+    except BadParameter as exc:
+        response = kernel.error_response(request, 400, exc.message, ctx=ctx,
+                                         params={"name": exc.name, **exc.params}, parameter=exc.name)
     except BadRequest as exc:
         response = kernel.error_response(request, 400, "The request is malformed.", ctx=ctx,
                                          detail=str(exc))
@@ -345,7 +397,19 @@ def _run(
     return response, ctx.commit_on_error
 
 
-def _accept_languages(request: Request) -> list[str]:
+def _page_path(request: Request) -> str:
+    """The path of the page an htmx request came from (``HX-Current-URL``),
+    when it is on this site; else the request's own."""
+    current = request.headers.get("hx-current-url", "")
+    base = str(request.base_url).rstrip("/")
+    if current.startswith(base + "/"):
+        path = current[len(base):].split("?", 1)[0].split("#", 1)[0]
+        if not path.startswith("//"):
+            return path
+    return request.url.path
+
+
+def accept_languages(request: Request) -> list[str]:
     header = request.headers.get("accept-language", "")
     return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
 

@@ -55,9 +55,11 @@ def document(cruds: dict[str, tuple[str, Crud]], workflows: dict[str, Any], vers
 def _problem_schema() -> dict[str, Any]:
     return {"type": "object", "required": ["type", "title", "status"], "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"},
+        "detail": {"type": "string"}, "parameter": {"type": "string"},
+        "request_id": {"type": "string", "description": "of a server error, as the server's log has it"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {
-            "name": {"type": "string"}, "pointer": {"type": "string"}, "detail": {"type": "string"}}}},
+            "name": {"type": "string"}, "pointer": {"type": "string"}, "parameter": {"type": "string"},
+            "detail": {"type": "string"}}}},
     }}
 
 
@@ -169,7 +171,7 @@ def _collection(crud: Crud, name: str) -> dict[str, Any]:
     return {
         "get": {"operationId": f"{name}_list", "summary": f"List ({key}.read)", "tags": [key],
                 "parameters": _list_params(crud),
-                "responses": {"200": _json(page, "a page"), **_errors(401, 403, 422)}},
+                "responses": {"200": _json(page, "a page"), **_errors(400, 401, 403)}},
         "post": {"operationId": f"{name}_create", "summary": f"Create ({key}.create)", "tags": [key],
                  "requestBody": {"required": True, "content": {
                      "application/json": {"schema": _ref(f"{name}_create")}}},

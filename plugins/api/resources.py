@@ -58,6 +58,13 @@ def invalid(ctx: Ctx, errors: dict[str, str]) -> JSONResponse:
         for name, message in errors.items()])
 
 
+def bad_query(ctx: Ctx, errors: dict[str, str]) -> JSONResponse:
+    """400 naming each query parameter the list does not allow (a sort, a
+    filter, a direction, a page size or cursor outside what it offers)."""
+    return problem(400, ctx._("The list does not allow these parameters."), errors=[
+        {"name": name, "parameter": name, "detail": message} for name, message in errors.items()])
+
+
 def handles_invalid(handler: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
     """A service's ``ValidationError`` as the API's 422 (the kernel's has no ``errors`` list)."""
     def wrapped(ctx: Ctx) -> Response:
@@ -143,14 +150,14 @@ def resource_list(ctx: Ctx) -> Response:
         except ValueError as exc:
             errors[key] = str(exc)
     if errors:
-        raise ValidationError({k: ctx._(m, label=k) for k, m in errors.items()})
+        return bad_query(ctx, {k: ctx._(m, label=k) for k, m in errors.items()})
     desc, size, id_col, sort_col = direction == "desc", int(limit), model.id, getattr(model, sort)  # type: ignore[attr-defined]
     after = q.get("after")
     if after:
         try:
             value, ident = v.decode_cursor(model, sort, after)
         except ValueError as exc:
-            raise ValidationError({"after": ctx._(str(exc), label="after")}) from None
+            return bad_query(ctx, {"after": ctx._(str(exc), label="after")})
         if value is None:
             stmt = stmt.where(id_col < ident if desc else id_col > ident)
         elif desc:
