@@ -256,6 +256,8 @@ def make_endpoint(kernel: Kernel, spec: RouteSpec, mount: str) -> Callable[[Requ
         request.state.request_id = request_id = secrets.token_hex(8)
         try:
             response = await _answer(kernel, spec, mount, request)
+        except HTTPException:
+            raise  # an answer Starlette gives itself (413: a body too large)
         except Exception:
             # Whatever failed (a handler, a template, the database at commit):
             # the traceback goes to the log under the request's id, the user
