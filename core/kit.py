@@ -35,7 +35,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlalchemy import Integer, Numeric, Select, and_, func, or_, select
+from sqlalchemy import Integer, Numeric, Select, TypeDecorator, and_, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -308,15 +308,17 @@ class ListView:
             stmt = stmt.where(or_(*[col.ilike(like, escape="\\") for col in searched]))
         filter_state = []
         withheld = user.hidden_fields(model)
+        # a declared filter works whether or not its field is a column of the
+        # list, unless the field is hidden or masked from the reader
         offered = [flt for flt in self.filters if flt.name not in withheld]
         offered += [extra_filter(ctx, f) for f in extras.values() if f.kind in FILTER_KINDS]
-        self._refuse_unoffered(ctx, {flt.name for flt in offered if flt.name in visible | {"deleted"}})
+        self._refuse_unoffered(ctx, {flt.name for flt in offered})
         for flt in offered:
             options = _choices(flt.choices, ctx)
             value = q.get(flt.name, "")
-            if value and flt.name in visible | {"deleted"} and value not in {v for v, _ in options}:
+            if value and value not in {v for v, _ in options}:
                 raise BadParameter(flt.name, N_("{name}: choose one of the offered values."))
-            if value and flt.name in visible | {"deleted"}:
+            if value:
                 if flt.name in extras and extras[flt.name].kind == "multi":
                     # one of the chosen values: the value as JSON ("…", escaped as
                     # stored) within the stored list's JSON text
@@ -401,10 +403,15 @@ class ListView:
 def _fits(column: Any, field: ExtraField | None, value: Any) -> bool:
     """Whether a page cursor's value can be compared with the sort column
     (a cursor made for another sort, or made up, is refused, not sent to SQL)."""
+    if isinstance(value, list | dict):
+        return False
     if value is None or field is not None:
         return True
+    kind_of = column.type
+    if isinstance(kind_of, TypeDecorator):  # UTCDateTime: a datetime stored as a DateTime
+        kind_of = kind_of.impl_instance
     try:
-        kind = column.type.python_type
+        kind = kind_of.python_type
     except NotImplementedError:
         return True
     if kind is bool:

@@ -388,8 +388,10 @@ def _run(
         response = kernel.error_response(request, 422, "Please correct the marked fields.",
                                          ctx=ctx, fields=exc.errors)
     except BadParameter as exc:
-        response = kernel.error_response(request, 400, exc.message, ctx=ctx,
-                                         params={"name": exc.name, **exc.params}, parameter=exc.name)
+        # the parameter's name and the value sent are shown as they are, the rest translated
+        params = {k: v if k == "value" else ctx._(v) for k, v in exc.params.items()}
+        response = kernel.error_response(request, 400, ctx._(exc.message, name=exc.name, **params), ctx=ctx,
+                                         parameter=exc.name)
     except BadRequest as exc:
         response = kernel.error_response(request, 400, "The request is malformed.", ctx=ctx,
                                          detail=str(exc))
