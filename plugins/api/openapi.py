@@ -100,8 +100,7 @@ def _record_schema(crud: Crud) -> dict[str, Any]:
 def _field_schema(crud: Crud, f: FormField) -> dict[str, Any]:
     schema: dict[str, Any]
     if f.kind == "select":
-        column = crud.model.__table__.columns.get(f.name)
-        numeric = column is not None and v.python_type(column.type) is int
+        numeric = v.json_kind(crud.model, f) == "integer"
         schema = {"type": "integer" if numeric else "string"}
         if f.choices is not None and not callable(f.choices):
             schema["enum"] = [int(c) if numeric and str(c).isdigit() else c for c, _ in f.choices]

@@ -40,6 +40,8 @@ from core import (
 from plugins.api import values as v
 
 MAX_LIMIT = 200
+#: the longest search text (the document's ``maxLength`` of ``q``)
+MAX_SEARCH = 100
 RESERVED = frozenset({"sort", "dir", "after", "limit", "q"})
 #: what a form post carries besides the fields (a session-cookie client)
 IGNORED = frozenset({"csrf_token"})
@@ -121,17 +123,20 @@ def resource_list(ctx: Ctx) -> Response:
     names = {c.name for c in columns if not c.masked}  # a masked field neither searches nor filters
     sortable = {c.name for c in columns if c.sortable} | {"id"}
     errors: dict[str, str] = {}
-    sort = q.get("sort") or lv.sort_of(ctx.user, None, sortable)
+    # a parameter sent empty is refused like any other value the document does not allow
+    sort = q.get("sort", lv.sort_of(ctx.user, None, sortable))
     if sort not in sortable or sort not in model.__table__.columns:
         errors["sort"] = N_("{label}: choose one of the offered values.")
-    direction = q.get("dir") or ("desc" if lv.default_desc else "asc")
+    direction = q.get("dir", "desc" if lv.default_desc else "asc")
     if direction not in ("asc", "desc"):
         errors["dir"] = N_("{label}: choose one of the offered values.")
-    limit = q.get("limit") or str(lv.page_size)
+    limit = q.get("limit", str(lv.page_size))
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
         errors["limit"] = N_("{label} must be a whole number from 1 to 200.")
     stmt = lv.base_query(ctx)
-    text = (q.get("q") or "").strip()[:100]
+    if len(q.get("q") or "") > MAX_SEARCH:
+        errors["q"] = N_("{label} is too long.")
+    text = (q.get("q") or "").strip()
     searched = [getattr(model, f) for f in lv.search if f in names]  # not a hidden or masked one
     if text and searched:
         try:
@@ -285,7 +290,7 @@ def bind(ctx: Ctx, crud: Crud, record: Any) -> tuple[dict[str, Any], dict[str, A
     for name, f in editable.items():
         try:
             if name in body:
-                raw = v.body_text(f, body[name])
+                raw = v.body_text(f, body[name], v.json_kind(model, f))
             elif record is not None:
                 raw = "" if f.kind == "password" else v.record_text(getattr(record, name, None))
             else:
