@@ -39,10 +39,12 @@ system-deps:
 runtime-deps:
 	@scripts/system-deps --runtime
 
-# ruff everywhere; mypy --strict on the kernel and the in-repo plugins (settings in pyproject.toml).
+# ruff everywhere; mypy --strict on the kernel and the in-repo plugins; bandit with no
+# medium or high finding in them (settings of all three in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check core plugins tests scripts migrations
 	$(BIN)/mypy core plugins
+	$(BIN)/bandit -c pyproject.toml -r core plugins --severity-level medium --quiet
 
 typecheck: lint
 

@@ -26,7 +26,7 @@ from core.db import (
     VersionedMixin,
     utcnow,
 )
-from core.errors import BadRequest, Conflict, Forbidden, NotFound, StaleVersion, ValidationError
+from core.errors import BadParameter, BadRequest, Conflict, Forbidden, NotFound, StaleVersion, ValidationError
 from core.fields import (
     clean_extra,
     convert_extra,
@@ -103,7 +103,7 @@ from core.workflows import allowed_transitions, amend, ensure_editable, transiti
 
 __all__ = [
     "ACTIONS", "AUTHENTICATED", "PUBLIC", "N_",
-    "Actor", "AuditedMixin", "BadRequest", "Base", "BigId", "Column", "Conflict", "Crud", "Ctx",
+    "Actor", "AuditedMixin", "BadParameter", "BadRequest", "Base", "BigId", "Column", "Conflict", "Crud", "Ctx",
     "DatasetDecl", "Filter", "Forbidden", "Form", "FormField", "IdMixin", "JobContext", "JobDecl",
     "ListView",
     "MenuItem", "Money", "NotFound", "OrgScopedMixin", "Panel", "PermissionDecl", "RoleDecl",

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, NoMatchFound, Route
@@ -26,18 +27,34 @@ from core import actors, audit
 from core.auth import Passwords, Throttle
 from core.config import Settings, load_settings
 from core.db import Base, Database
-from core.i18n import LOCALE_NAMES, Catalogs
+from core.i18n import LOCALE_NAMES, N_, Catalogs
 from core.jobs import Worker
 from core.models import PluginState
 from core.plugins import KERNEL, Manifest, PluginManager, discover, resolve
 from core.registry import DeclarationError, Panel, Registry
 from core.static import static_dirs
-from core.web import AUTHENTICATED, PUBLIC, Ctx, Routes, make_endpoint, problem, wants_json
+from core.web import (
+    AUTHENTICATED,
+    PUBLIC,
+    Ctx,
+    Routes,
+    accept_languages,
+    make_endpoint,
+    problem,
+    wants_json,
+)
 
 log = logging.getLogger("suanpan")
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 ROOT = Path(__file__).resolve().parent.parent
 CORE_DIR = Path(__file__).resolve().parent
+
+#: what the user reads when Starlette itself refuses a request
+HTTP_ERRORS = {
+    404: N_("Not found."),
+    405: N_("This address does not take this kind of request."),
+    413: N_("The request is too large."),
+}
 
 KERNEL_MANIFEST = Manifest(
     name=KERNEL,
@@ -405,6 +422,25 @@ class Kernel:
             status_code=status,
         )
 
+    def server_error(self, request: Request) -> Response:
+        """The answer to a request that failed unexpectedly: a generic message
+        and the request's id (which the log holds with the traceback), never
+        the failure itself; problem details for the API."""
+        request_id = getattr(request.state, "request_id", "")
+        translator = self.catalogs.translator(self.catalogs.negotiate(
+            [request.cookies.get("suanpan_locale"), *accept_languages(request)]))
+        title = translator.gettext("Something went wrong on our side. It has been logged.")
+        if wants_json(request):
+            return problem(500, title, request_id=request_id)
+        note = translator.gettext("Quote the request id {request_id} to your administrator.",
+                                  request_id=request_id)
+        return HTMLResponse(
+            Markup("<!doctype html><meta charset=utf-8><title>500</title><h1>500</h1><p>{0}</p>"
+                   "<p class=sp-request-id>{1}</p><p><a href=\"/\">{2}</a></p>").format(
+                title, note, translator.gettext("Back to the workbench")),
+            status_code=500,
+        )
+
     def url_path(self, request: Request, name: str, **params: Any) -> str:
         return self.url_path_for(name, **params)
 
@@ -443,9 +479,21 @@ class Kernel:
     # -- ASGI ----------------------------------------------------------------
 
     def asgi(self) -> Starlette:
-        app = Starlette(routes=self.starlette_routes(), lifespan=self._lifespan)
+        app = Starlette(routes=self.starlette_routes(), lifespan=self._lifespan,
+                        exception_handlers={HTTPException: self._http_error})
         app.state.kernel = self
         return app
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        """What Starlette answers itself (no such address, a method the
+        address does not take, a body too large) in the suite's own form:
+        an error page, or problem details for the API."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        message = HTTP_ERRORS.get(status, "The request is malformed.")
+        response = self.error_response(request, status, message)
+        if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)  # Allow, of a 405
+        return response
 
     @asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:

@@ -25,6 +25,10 @@ class Settings:
     theme: str = "default"
     session_days: int = 14
     secure_cookies: bool = False
+    #: origins (``https://erp.example.com``) besides the request's own host whose
+    #: pages may send forms here: for a proxy that rewrites the Host header, or
+    #: another host of the same domain (see ``core.web.cross_site``)
+    trusted_origins: tuple[str, ...] = ()
     max_form_bytes: int = 1_000_000
     max_field_chars: int = 20_000
     login_max_failures: int = 5

@@ -7,7 +7,7 @@ from typing import Any
 from core.i18n import N_
 from core.permissions import Forbidden, NotFound
 
-__all__ = ["Conflict", "Forbidden", "NotFound", "StaleVersion", "ValidationError", "BadRequest"]
+__all__ = ["BadParameter", "BadRequest", "Conflict", "Forbidden", "NotFound", "StaleVersion", "ValidationError"]
 
 #: what a stale save says (:class:`StaleVersion`)
 STALE = N_("Someone else changed this record meanwhile. Reload it and apply your change again.")
@@ -51,3 +51,15 @@ class StaleVersion(Conflict):
 
 class BadRequest(Exception):
     """Malformed request (400)."""
+
+
+class BadParameter(BadRequest):
+    """A query parameter the endpoint does not allow (400), such as a sort or
+    a filter outside a list's allowlist (design rule 7). ``message`` is a
+    translatable id taking ``{name}`` (the parameter) and ``params``."""
+
+    def __init__(self, name: str, message: str, **params: str) -> None:
+        super().__init__(f"{name}: {message.format(name=name, **params)}")
+        self.name = name
+        self.message = message
+        self.params = params

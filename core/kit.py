@@ -36,14 +36,14 @@ from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlalchemy import Integer, Numeric, Select, and_, func, or_, select
+from sqlalchemy import Integer, Numeric, Select, TypeDecorator, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from core.conflicts import Difference, Stale, form_differences, stale, stale_page
 from core.db import Base, HasId, SoftDeleteMixin, VersionedMixin, id_column, id_of, utcnow
-from core.errors import StaleVersion, ValidationError
+from core.errors import BadParameter, StaleVersion, ValidationError
 from core.fields import (
     SORTABLE_KINDS,
     clean_extra,
@@ -51,6 +51,7 @@ from core.fields import (
     editable_extra,
     extra_column,
     extra_errors,
+    extra_fields_of,
     extra_value,
     has_extra,
     ref_model,
@@ -66,6 +67,8 @@ from core.web import Ctx, Routes
 from core.workflows import allowed_transitions, ensure_editable, is_locked, workflow_of
 
 COUNT_LIMIT = 1000
+#: the query parameters of every list: search, sort, direction, the page cursors
+LIST_PARAMS = frozenset({"q", "sort", "dir", "after", "before"})
 #: at most this many records are offered in a select of users or linked records
 REF_CHOICES_LIMIT = 200
 Choices = Sequence[tuple[str, str]] | Callable[[Ctx], Sequence[tuple[str, str]]]
@@ -256,6 +259,11 @@ class ListView:
     #: a checkbox per row and a select-all: the checked ids are sent as ``ids[]`` by
     #: the buttons of the form ``kit-<noun>-selection`` (a ``list_actions`` item's)
     selectable: bool = False
+    #: query parameters the page reads itself besides the list's own (``q``,
+    #: ``sort``, ``dir``, ``after``, ``before`` and the filters). Any other
+    #: parameter naming a field of the model is refused (400): a list filters
+    #: by the fields it offers, and never quietly ignores a filter it was sent.
+    params: tuple[str, ...] = ()
 
     def visible_columns(self, actor: Actor) -> list[Column]:
         """The declared columns ``actor`` may see, those masked for them masked."""
@@ -286,8 +294,14 @@ class ListView:
         visible = {c.name for c in columns if not c.masked}  # what a search or a filter may read
         extras = {c.extra.name: c.extra for c in columns if c.extra is not None and c.name in visible}
         sortable = {c.name for c in columns if c.sortable} | {"id"}
-        sort = self.sort_of(user, q.get("sort"), sortable)
-        desc = q.get("dir", "desc" if self.default_desc else "asc") == "desc"
+        wanted = q.get("sort") or None
+        if wanted is not None and wanted not in sortable:
+            raise BadParameter("sort", N_("{name}: the list cannot be sorted by “{value}”."), value=wanted[:50])
+        sort = self.sort_of(user, wanted, sortable)
+        direction = q.get("dir") or ("desc" if self.default_desc else "asc")
+        if direction not in ("asc", "desc"):
+            raise BadParameter("dir", N_("{name}: use asc or desc."))
+        desc = direction == "desc"
         stmt = stmt if stmt is not None else self.base_query(ctx, deleted=deleted)
         text = (q.get("q") or "").strip()[:100]
         searched = [getattr(model, f) for f in self.search if f in visible]
@@ -297,11 +311,17 @@ class ListView:
             stmt = stmt.where(or_(*[col.ilike(like, escape="\\") for col in searched]))
         filter_state = []
         withheld = user.hidden_fields(model)
+        # a declared filter works whether or not its field is a column of the
+        # list, unless the field is hidden or masked from the reader
         offered = [flt for flt in self.filters if flt.name not in withheld]
-        for flt in offered + [extra_filter(ctx, f) for f in extras.values() if f.kind in FILTER_KINDS]:
+        offered += [extra_filter(ctx, f) for f in extras.values() if f.kind in FILTER_KINDS]
+        self._refuse_unoffered(ctx, {flt.name for flt in offered})
+        for flt in offered:
             options = _choices(flt.choices, ctx)
             value = q.get(flt.name, "")
-            if value and value in {v for v, _ in options} and flt.name in visible | {"deleted"}:
+            if value and value not in {v for v, _ in options}:
+                raise BadParameter(flt.name, N_("{name}: choose one of the offered values."))
+            if value:
                 if flt.name in extras and extras[flt.name].kind == "multi":
                     # one of the chosen values: the value as JSON ("…", escaped as
                     # stored) within the stored list's JSON text
@@ -320,6 +340,17 @@ class ListView:
         sort_col = extra_column(model, sort_field) if sort_field else getattr(model, sort)
         return Filtered(stmt, columns, sort, desc, sort_col, sort_field, id_column(model), text, filter_state)
 
+    def _refuse_unoffered(self, ctx: Ctx, offered: set[str]) -> None:
+        """400 for a parameter naming a field of the model (a column, a
+        run-time field, a filter) that this list does not let the reader filter by."""
+        fields = set(self.model.__table__.columns.keys()) | {f.name for f in self.filters}
+        if has_extra(self.model):
+            fields |= {f.name for f in extra_fields_of(ctx.db, self.model.__model_key__)}
+        allowed = offered | LIST_PARAMS | set(self.params)
+        for name in ctx.query:
+            if name in fields and name not in allowed:
+                raise BadParameter(name, N_("{name}: the list cannot be filtered by this field."))
+
     def page(self, ctx: Ctx, *, stmt: Select[Any] | None = None, deleted: bool = False) -> Page:
         f = self.filtered(ctx, stmt=stmt, deleted=deleted)
         q, stmt, columns, sort, desc = ctx.query, f.stmt, f.columns, f.sort, f.desc
@@ -330,6 +361,8 @@ class ListView:
         ) or 0
         after, before = q.get("after"), q.get("before")
         cursor = _decode(after or before or "") if (after or before) else None
+        if (after or before) and (cursor is None or not _fits(sort_col, sort_field, cursor[0])):
+            raise BadParameter("after" if after else "before", N_("{name}: this page link is not valid."))
         backwards = bool(before and cursor)
         forward_gt = not desc
         if backwards:
@@ -368,6 +401,31 @@ class ListView:
         refs = load_refs(ctx.db, ctx.user, columns, rows, ctx.t.locale)
         return Page(rows, columns, refs, sort, desc, text, filter_state, next_cursor,
                     prev_cursor, min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
+
+
+def _fits(column: Any, field: ExtraField | None, value: Any) -> bool:
+    """Whether a page cursor's value can be compared with the sort column
+    (a cursor made for another sort, or made up, is refused, not sent to SQL)."""
+    if isinstance(value, list | dict):
+        return False
+    if value is None or field is not None:
+        return True
+    kind_of = column.type
+    if isinstance(kind_of, TypeDecorator):  # UTCDateTime: a datetime stored as a DateTime
+        kind_of = kind_of.impl_instance
+    try:
+        kind = kind_of.python_type
+    except NotImplementedError:
+        return True
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind in (int, float):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is datetime:
+        return isinstance(value, datetime)
+    if kind is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return isinstance(value, kind)
 
 
 def _nullable_after(col: Any, value: Any, id_col: Any, ident: int, ascending: bool) -> Any:

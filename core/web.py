@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from core import auth
 from core.db import is_transient
-from core.errors import BadRequest, Conflict, StaleVersion, ValidationError
+from core.errors import BadParameter, BadRequest, Conflict, StaleVersion, ValidationError
 from core.i18n import Translator
 from core.permissions import Actor, Forbidden, NotFound
 
@@ -53,6 +54,10 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: (random, up to this many seconds times the runs so far)
 TRANSIENT_ATTEMPTS = 5
 TRANSIENT_PAUSE = 0.05
+#: the response header carrying the request's id (also on the error page and in the log)
+REQUEST_ID_HEADER = "X-Request-ID"
+#: ``Sec-Fetch-Site`` values of a request a page of this site made (or the user typed)
+_OWN_SITE = frozenset({"same-origin", "none"})
 
 Handler = Callable[["Ctx"], Response]
 #: a route's own body limit in bytes, or a function of the settings giving it
@@ -266,22 +271,55 @@ async def _read_form(request: Request, max_bytes: int, max_chars: int) -> dict[s
 
 def make_endpoint(kernel: Kernel, spec: RouteSpec, mount: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        settings = kernel.settings
-        form: dict[str, Any] = {}
+        request.state.request_id = request_id = secrets.token_hex(8)
         try:
-            try:
-                if request.method in UNSAFE:
-                    form = await _read_form(request, spec.body_limit(settings), settings.max_field_chars)
-            except ValidationError as exc:
-                return kernel.error_response(request, 413, "A field is too long.", fields=exc.errors)
-            except BadRequest as exc:
-                return kernel.error_response(request, 400, "The request is malformed.", detail=str(exc))
-            return await run_in_threadpool(_handle, kernel, spec, mount, request, form)
+            response = await _answer(kernel, spec, mount, request)
+        except HTTPException:
+            raise  # an answer Starlette gives itself (413: a body too large)
+        except Exception:
+            # Whatever failed (a handler, a template, the database at commit):
+            # the traceback goes to the log under the request's id, the user
+            # gets a page with that id and nothing of the failure itself.
+            log.exception("request %s failed: %s %s", request_id, request.method, request.url.path)
+            response = kernel.server_error(request)
         finally:
             await request.close()  # uploaded files: their spooled temporary files
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
 
     endpoint.__name__ = spec.name
     return endpoint
+
+
+async def _answer(kernel: Kernel, spec: RouteSpec, mount: str, request: Request) -> Response:
+    settings = kernel.settings
+    form: dict[str, Any] = {}
+    try:
+        if request.method in UNSAFE:
+            form = await _read_form(request, spec.body_limit(settings), settings.max_field_chars)
+    except ValidationError as exc:
+        return kernel.error_response(request, 413, "A field is too long.", fields=exc.errors)
+    except BadRequest as exc:
+        return kernel.error_response(request, 400, "The request is malformed.", detail=str(exc))
+    return await run_in_threadpool(_handle, kernel, spec, mount, request, form)
+
+
+def cross_site(request: Request, trusted_origins: tuple[str, ...] = ()) -> bool:
+    """Whether a request was sent by a page of another site (OWASP's CSRF
+    cheat sheet: Fetch Metadata, else the ``Origin`` header). Browsers send
+    ``Sec-Fetch-Site``; a ``same-site`` sender (another host of the same
+    domain) counts as another site unless its origin is trusted. Without
+    either header (an old browser, a script) the CSRF token decides alone."""
+    origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in _OWN_SITE and origin not in trusted_origins
+    if origin is None:
+        return False
+    if origin == "null":  # a sandboxed frame, a data: page, a redirect across sites
+        return True
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] != host and origin not in trusted_origins
 
 
 def _handle(
@@ -291,6 +329,11 @@ def _handle(
     bearer = _bearer(request)
     cookie_csrf = request.cookies.get(auth.CSRF_COOKIE)
     if unsafe and bearer is None:
+        # a cookie session: refuse what another site sent, even with a valid
+        # token (it may have read one through a flaw of ours), then check the token
+        if cross_site(request, kernel.settings.trusted_origins):
+            return kernel.error_response(request, 403,
+                                         "This request was sent from another site and was refused.")
         submitted = request.headers.get(auth.CSRF_HEADER) or form.get(auth.CSRF_FIELD)
         if not auth.csrf_ok(cookie_csrf, submitted if isinstance(submitted, str) else None):
             return kernel.error_response(
@@ -363,7 +406,7 @@ def _run(
         actor = kernel.actors.actor(db, user, kernel.registry.permissions)
     locale = kernel.catalogs.negotiate(
         [actor.locale if actor else None, request.cookies.get("suanpan_locale"),
-         *_accept_languages(request)]
+         *accept_languages(request)]
     )
     ctx = Ctx(kernel, request, db, actor, kernel.catalogs.translator(locale), form, csrf, mount)
     db.info["actor"] = actor
@@ -372,8 +415,13 @@ def _run(
     if spec.permission != PUBLIC and actor is None:
         if bearer is not None or wants_json(request):
             return kernel.error_response(request, 401, "Please log in."), False
-        target = kernel.url_path(request, "core:session_new") + "?next=" + request.url.path
-        return RedirectResponse(target, status_code=303), False
+        login = kernel.url_path(request, "core:session_new")
+        if ctx.is_htmx:
+            # a fragment must not swap the login page into its target: the whole page goes there
+            response = kernel.error_response(request, 401, "Please log in.")
+            response.headers["HX-Redirect"] = login + "?next=" + _page_path(request)
+            return response, False
+        return RedirectResponse(login + "?next=" + request.url.path, status_code=303), False
     try:
         if spec.permission not in (PUBLIC, AUTHENTICATED):
             ctx.user.require(spec.permission)
@@ -389,6 +437,11 @@ def _run(
     except ValidationError as exc:
         response = kernel.error_response(request, 422, "Please correct the marked fields.",
                                          ctx=ctx, fields=exc.errors)
+    except BadParameter as exc:
+        # the parameter's name and the value sent are shown as they are, the rest translated
+        params = {k: v if k == "value" else ctx._(v) for k, v in exc.params.items()}
+        response = kernel.error_response(request, 400, ctx._(exc.message, name=exc.name, **params), ctx=ctx,
+                                         parameter=exc.name)
     except BadRequest as exc:
         response = kernel.error_response(request, 400, "The request is malformed.", ctx=ctx,
                                          detail=str(exc))
@@ -410,7 +463,19 @@ def _stale(kernel: Kernel, ctx: Ctx, refused: StaleVersion) -> Response:
     return stale_page(ctx, refused)
 
 
-def _accept_languages(request: Request) -> list[str]:
+def _page_path(request: Request) -> str:
+    """The path of the page an htmx request came from (``HX-Current-URL``),
+    when it is on this site; else the request's own."""
+    current = request.headers.get("hx-current-url", "")
+    base = str(request.base_url).rstrip("/")
+    if current.startswith(base + "/"):
+        path = current[len(base):].split("?", 1)[0].split("#", 1)[0]
+        if not path.startswith("//"):
+            return path
+    return request.url.path
+
+
+def accept_languages(request: Request) -> list[str]:
     header = request.headers.get("accept-language", "")
     return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
 

@@ -55,11 +55,13 @@ def document(cruds: dict[str, tuple[str, Crud]], workflows: dict[str, Any], vers
 def _problem_schema() -> dict[str, Any]:
     return {"type": "object", "required": ["type", "title", "status"], "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"},
+        "detail": {"type": "string"}, "parameter": {"type": "string"},
         "current_version": {"type": "integer", "description": "412 and 409 of a stale version: the version "
                                                               "saved now (its ETag, unquoted)"},
+        "request_id": {"type": "string", "description": "of a server error, as the server's log has it"},
         "errors": {"type": "array", "items": {"type": "object", "properties": {
-            "name": {"type": "string"}, "pointer": {"type": "string"}, "detail": {"type": "string"}}}},
+            "name": {"type": "string"}, "pointer": {"type": "string"}, "parameter": {"type": "string"},
+            "detail": {"type": "string"}}}},
     }}
 
 
@@ -100,8 +102,7 @@ def _record_schema(crud: Crud) -> dict[str, Any]:
 def _field_schema(crud: Crud, f: FormField) -> dict[str, Any]:
     schema: dict[str, Any]
     if f.kind == "select":
-        column = crud.model.__table__.columns.get(f.name)
-        numeric = column is not None and v.python_type(column.type) is int
+        numeric = v.json_kind(crud.model, f) == "integer"
         schema = {"type": "integer" if numeric else "string"}
         if f.choices is not None and not callable(f.choices):
             schema["enum"] = [int(c) if numeric and str(c).isdigit() else c for c, _ in f.choices]
@@ -172,7 +173,7 @@ def _collection(crud: Crud, name: str) -> dict[str, Any]:
     return {
         "get": {"operationId": f"{name}_list", "summary": f"List ({key}.read)", "tags": [key],
                 "parameters": _list_params(crud),
-                "responses": {"200": _json(page, "a page"), **_errors(401, 403, 422)}},
+                "responses": {"200": _json(page, "a page"), **_errors(400, 401, 403)}},
         "post": {"operationId": f"{name}_create", "summary": f"Create ({key}.create)", "tags": [key],
                  "requestBody": {"required": True, "content": {
                      "application/json": {"schema": _ref(f"{name}_create")}}},

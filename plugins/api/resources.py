@@ -43,6 +43,8 @@ from core import (
 from plugins.api import values as v
 
 MAX_LIMIT = 200
+#: the longest search text (the document's ``maxLength`` of ``q``)
+MAX_SEARCH = 100
 RESERVED = frozenset({"sort", "dir", "after", "limit", "q"})
 #: what a form post carries besides the fields (a session-cookie client)
 IGNORED = frozenset({"csrf_token"})
@@ -59,6 +61,13 @@ def invalid(ctx: Ctx, errors: dict[str, str]) -> JSONResponse:
     return problem(422, ctx._("Please correct the marked fields."), errors=[
         {"name": name, "pointer": f"#/{name}", "detail": ctx._(message)}
         for name, message in errors.items()])
+
+
+def bad_query(ctx: Ctx, errors: dict[str, str]) -> JSONResponse:
+    """400 naming each query parameter the list does not allow (a sort, a
+    filter, a direction, a page size or cursor outside what it offers)."""
+    return problem(400, ctx._("The list does not allow these parameters."), errors=[
+        {"name": name, "parameter": name, "detail": message} for name, message in errors.items()])
 
 
 def handles_invalid(handler: Callable[[Ctx], Response]) -> Callable[[Ctx], Response]:
@@ -119,17 +128,20 @@ def resource_list(ctx: Ctx) -> Response:
     # the page's own order, even on a column it does not show (a tree's path)
     sortable.add(lv.sort_of(ctx.user, None, sortable))
     errors: dict[str, str] = {}
-    sort = q.get("sort") or lv.sort_of(ctx.user, None, sortable)
+    # a parameter sent empty is refused like any other value the document does not allow
+    sort = q.get("sort", lv.sort_of(ctx.user, None, sortable))
     if sort not in sortable or sort not in model.__table__.columns:
         errors["sort"] = N_("{label}: choose one of the offered values.")
-    direction = q.get("dir") or ("desc" if lv.default_desc else "asc")
+    direction = q.get("dir", "desc" if lv.default_desc else "asc")
     if direction not in ("asc", "desc"):
         errors["dir"] = N_("{label}: choose one of the offered values.")
-    limit = q.get("limit") or str(lv.page_size)
+    limit = q.get("limit", str(lv.page_size))
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
         errors["limit"] = N_("{label} must be a whole number from 1 to 200.")
     stmt = lv.base_query(ctx)
-    text = (q.get("q") or "").strip()[:100]
+    if len(q.get("q") or "") > MAX_SEARCH:
+        errors["q"] = N_("{label} is too long.")
+    text = (q.get("q") or "").strip()
     searched = [getattr(model, f) for f in lv.search if f in names]  # not a hidden or masked one
     if text and searched:
         try:
@@ -148,14 +160,14 @@ def resource_list(ctx: Ctx) -> Response:
         except ValueError as exc:
             errors[key] = str(exc)
     if errors:
-        raise ValidationError({k: ctx._(m, label=k) for k, m in errors.items()})
+        return bad_query(ctx, {k: ctx._(m, label=k) for k, m in errors.items()})
     desc, size, id_col, sort_col = direction == "desc", int(limit), model.id, getattr(model, sort)  # type: ignore[attr-defined]
     after = q.get("after")
     if after:
         try:
             value, ident = v.decode_cursor(model, sort, after)
         except ValueError as exc:
-            raise ValidationError({"after": ctx._(str(exc), label="after")}) from None
+            return bad_query(ctx, {"after": ctx._(str(exc), label="after")})
         if value is None:
             stmt = stmt.where(id_col < ident if desc else id_col > ident)
         elif desc:
@@ -337,7 +349,7 @@ def bind(ctx: Ctx, crud: Crud, record: Any) -> tuple[dict[str, Any], dict[str, A
     for name, f in editable.items():
         try:
             if name in body:
-                raw = v.body_text(f, body[name])
+                raw = v.body_text(f, body[name], v.json_kind(model, f))
             elif record is not None:
                 raw = "" if f.kind == "password" else v.record_text(getattr(record, name, None))
             else:

@@ -189,23 +189,45 @@ def fits_in(type_: Any, value: Any) -> None:
         raise ValueError(N_("{label} is too long."))
 
 
-def body_text(f: FormField, value: Any) -> str | list[Any] | None:
+def json_kind(model: type[Base], f: FormField) -> str:
+    """The JSON type the document gives a form field: ``boolean``,
+    ``integer`` (a whole number, or a choice of linked records), ``decimal``
+    (a number written as a string: no float rounds an amount) or ``string``."""
+    if f.kind == "bool":
+        return "boolean"
+    if f.kind == "int":
+        return "integer"
+    if f.kind == "decimal":
+        return "decimal"
+    column = model.__table__.columns.get(f.name)
+    if f.kind == "select" and column is not None and python_type(column.type) is int:
+        return "integer"
+    return "string"
+
+
+def body_text(f: FormField, value: Any, kind: str = "string") -> str | list[Any] | None:
     """A JSON value as the text a form would have sent for ``f`` (for
-    :meth:`core.Form.clean`); ValueError for a value of the wrong JSON type."""
+    :meth:`core.Form.clean`); ValueError for a value of another JSON type
+    than the document's (``kind``, :func:`json_kind`)."""
     if value is None:
         return None
     if isinstance(value, list | dict):
         raise ValueError(N_("{label}: send one value."))
-    if f.kind == "bool":
+    if kind == "boolean":
         if not isinstance(value, bool):
             raise ValueError(N_("{label} must be true or false."))
         return "1" if value else ""
     if isinstance(value, bool):
         raise ValueError(N_("{label}: send one value."))
-    if isinstance(value, float) and f.kind != "decimal":
-        if not value.is_integer():
+    if kind == "integer":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int):
             raise ValueError(N_("{label} must be a whole number."))
-        value = int(value)
+    elif kind == "decimal" and not isinstance(value, str):
+        raise ValueError(N_("{label}: send the number as a string, such as \"1234.50\"."))
+    elif kind == "string" and not isinstance(value, str):
+        raise ValueError(N_("{label} must be text."))
     return storable(str(value))
 
 

@@ -44,7 +44,8 @@ def _short(value: float) -> str:
 
 
 def _svg(title: str, desc: str, body: list[str], height: int = HEIGHT) -> Markup:
-    return Markup(
+    # The title, the desc and every label in body are escaped where they are put in: bandit B704 reviewed.
+    return Markup(  # nosec B704
         f'<svg class="crm-chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
         f'style="font-family:{FONT};font-size:12px" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>{''.join(body)}</svg>")

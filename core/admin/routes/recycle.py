@@ -27,7 +27,7 @@ def recycle_bin(ctx: Ctx) -> Response:
     if key in models:
         model = models[key]
         view = ListView(model, [Column("id", "ID"), Column("deleted_at", N_("Deleted at"), kind="datetime")],
-                        default_sort="deleted_at")
+                        default_sort="deleted_at", params=("model",))
         page = view.page(ctx, deleted=True)
     return ctx.render("core/recycle_bin.html", models=models, current=key, page=page)
 

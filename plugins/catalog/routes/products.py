@@ -80,20 +80,21 @@ class ProductListView(ListView):
 
     def filtered(self, ctx: Ctx, *, stmt: Select[Any] | None = None, deleted: bool = False) -> Filtered:
         wanted = ctx.query.get("category_id", "")
-        stmt = stmt if stmt is not None else self.base_query(ctx, deleted=deleted)
         path = ctx.db.scalar(select(Category.path).where(Category.id == int(wanted), scope(
             ctx.user, Category, "read"))) if wanted.isdigit() else None
-        if path is not None:
-            subtree = select(Category.id).where(Category.path.startswith(path))
-            stmt = stmt.where(Product.category_id.in_(subtree))
+        if path is None or "category_id" in ctx.user.hidden_fields(Product):
+            # no category, or one the kit refuses (unknown, unreadable, or the field hidden: 400)
+            return super().filtered(ctx, stmt=stmt, deleted=deleted)
+        stmt = stmt if stmt is not None else self.base_query(ctx, deleted=deleted)
+        subtree = select(Category.id).where(Category.path.startswith(path))
+        stmt = stmt.where(Product.category_id.in_(subtree))
         original = ctx.query
         ctx.query = QueryParams([(k, v) for k, v in original.multi_items() if k != "category_id"])
         try:
             found = super().filtered(ctx, stmt=stmt, deleted=deleted)
         finally:
             ctx.query = original
-        found.filter_state = [(flt, options,
-                               wanted if flt.name == "category_id" and path is not None else value)
+        found.filter_state = [(flt, options, wanted if flt.name == "category_id" else value)
                               for flt, options, value in found.filter_state]
         return found
 

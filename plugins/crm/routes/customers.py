@@ -133,7 +133,9 @@ customers = Crud(
         Filter("value_grade", N_("Value grade"), list(VALUE_GRADES.items())),
         Filter("city", N_("City"), _city_choices),
         Filter("owner_id", N_("Owner"), _owner_choices),
-    ], default_sort="id", selectable=True),
+    ], default_sort="id", selectable=True,
+        # what base_query filters by besides the declared filters (source and province are fields)
+        params=("letter", "tag", "mine", "source", "province")),
     form=Form([
         FormField("kind", N_("Customer type"), "select", choices=list(KINDS.items())),
         FormField("name", N_("Name"), required=True),

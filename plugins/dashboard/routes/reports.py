@@ -12,7 +12,7 @@ from starlette.responses import Response
 from core import N_, Ctx, Forbidden, ValidationError, describe, utcnow
 from plugins.dashboard import kernel, xlsx
 from plugins.dashboard.models import CHARTS, FREQUENCIES, RECIPIENTS, SHARING
-from plugins.dashboard.routes.common import datasets, errors_of, formatter, linker, routes
+from plugins.dashboard.routes.common import bad_parameter, datasets, errors_of, formatter, linker, routes
 from plugins.dashboard.services import builder, records, reports, schedules, tables
 from plugins.dashboard.specs import NONE, ReportSpec
 
@@ -37,12 +37,20 @@ def _builder(ctx: Ctx, spec: ReportSpec, title: str = "") -> dict[str, Any]:
     context: dict[str, Any] = {"spec": spec, "datasets": datasets(ctx), "charts": CHARTS, "view": None,
                                "errors": {}, "table": None, "chart": None}
     if spec.dataset:
-        view = describe(ctx.user, ctx.kernel.registry, spec.dataset)
+        view = _view(ctx, spec)
         dimensions = builder.dimension_choices(view, ctx._)
         context.update(view=view, dimensions=dimensions,
                        filters=builder.filter_inputs(ctx.db, ctx.user, ctx.kernel.registry, view, ctx._),
                        **_run(ctx, spec, title or _title(ctx, view, spec, dict(dimensions))))
     return context
+
+
+def _view(ctx: Ctx, spec: ReportSpec) -> Any:
+    """The dataset the address names, as the reader may use it (400 for one it does not offer)."""
+    try:
+        return describe(ctx.user, ctx.kernel.registry, spec.dataset)
+    except ValidationError as exc:
+        raise bad_parameter(spec, exc.errors) from None
 
 
 def _title(ctx: Ctx, view: Any, spec: ReportSpec, dimensions: dict[str, str]) -> str:
@@ -69,8 +77,10 @@ def report_new(ctx: Ctx) -> Response:
     spec = ReportSpec.from_params(ctx.query)
     if report is not None and not spec.dataset:
         spec = reports.spec_of(report)
-    return ctx.render("dashboard/report_new.html", report=report,
-                      **_builder(ctx, spec, report.name if report else ""))
+    context = _builder(ctx, spec, report.name if report else "")
+    # what the address asks for and the reader may not have is a bad request (rule 7), shown on the form
+    return ctx.render("dashboard/report_new.html", status=400 if context["errors"] else 200, report=report,
+                      **context)
 
 
 @routes.post("/reports", name="report_create", permission="dashboard.report.create")
@@ -143,7 +153,7 @@ def schedule_delete(ctx: Ctx) -> Response:
 def record_list(ctx: Ctx) -> Response:
     """The records behind one number of a report (``k.<dimension>=<key>``)."""
     spec = ReportSpec.from_params(ctx.query)
-    view = describe(ctx.user, ctx.kernel.registry, spec.dataset)
+    view = _view(ctx, spec)
     keys = {k[2:]: None if v == NONE else v for k, v in ctx.query.multi_items() if k.startswith("k.")}
     after = ctx.query.get("after", "0")
     try:
@@ -151,7 +161,7 @@ def record_list(ctx: Ctx) -> Response:
                              after=int(after) if after.isdigit() else 0, link=ctx.kernel.record_path,
                              text=records.cell_text(ctx._, ctx.t.date))
     except ValidationError as exc:
-        raise ValidationError(errors_of(ctx, exc.errors)) from None
+        raise bad_parameter(spec, exc.errors) from None
     fmt = formatter(ctx)
     labels = [(fmt.dimension(d), text) for d, text in
               records.key_labels(ctx.db, ctx.user, ctx.kernel.registry, view, spec, keys, ctx._)]
@@ -168,11 +178,11 @@ def record_list(ctx: Ctx) -> Response:
 def report_export(ctx: Ctx) -> Response:
     """The report as an Excel workbook (``name``: its title)."""
     spec = ReportSpec.from_params(ctx.query)
-    view = describe(ctx.user, ctx.kernel.registry, spec.dataset)
+    view = _view(ctx, spec)
     try:
         computed = tables.compute(ctx.db, ctx.user, ctx.kernel.registry, spec)
     except ValidationError as exc:
-        raise ValidationError(errors_of(ctx, exc.errors)) from None
+        raise bad_parameter(spec, exc.errors) from None
     title = (ctx.query.get("name") or "").strip()[:100] or ctx._(view.label)
     table = tables.table_of(computed, formatter(ctx), lambda _keys: None)
     subtitle = ctx._("As of {date}, with the permissions of {name}.", date=ctx.t.datetime(utcnow(), "short"),

@@ -58,13 +58,13 @@ def test_lists_page_by_cursor_sort_filter_and_search(api, make, note):
     assert [n["title"] for n in c.get("/api/v1/notes/note?q=发布").json()["items"]] == ["已发布的"]
 
 
-def test_bad_list_parameters_are_422_naming_them(api, make):
+def test_bad_list_parameters_are_400_naming_them(api, make):
     c = api(make.user(username="root"))
     response = c.get("/api/v1/notes/note", params={"sort": "body", "limit": 1000, "owner_id": 1,
                                                    "after": "garbage"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert {e["name"] for e in response.json()["errors"]} == {"sort", "limit", "owner_id"}
-    assert c.get("/api/v1/notes/note", params={"after": "garbage"}).status_code == 422
+    assert c.get("/api/v1/notes/note", params={"after": "garbage"}).status_code == 400
 
 
 def test_another_orgs_note_is_not_found_and_never_listed(api, make, note):
@@ -204,11 +204,11 @@ def test_expense_amounts_are_decimal_strings(api, make):
                                                  "category": "travel"}).status_code == 422
 
 
-def test_a_filter_beyond_a_32_bit_column_is_422_not_a_server_error(api, make):
+def test_a_filter_beyond_a_32_bit_column_is_400_not_a_server_error(api, make):
     # the catalog's units: ``places`` is a 32-bit INTEGER column (PostgreSQL refuses 2**31 in a comparison)
     c = api(make.user(username="root"))
     refused = c.get("/api/v1/catalog/unit", params={"places": str(2**31)})
-    assert refused.status_code == 422
+    assert refused.status_code == 400
     assert [e["name"] for e in refused.json()["errors"]] == ["places"]
     assert c.get("/api/v1/catalog/unit", params={"places": str(2**31 - 1)}).status_code == 200
 
