@@ -11,6 +11,7 @@ from core import approvals, audit
 from core.admin import approvals as approval_pages
 from core.admin.permissions import PERMISSIONS, ROLES
 from core.admin.routes import routes
+from core.admin.routes.choices import user_label
 from core.db import Base, HasId
 from core.hookspecs import hookimpl
 from core.i18n import N_
@@ -135,10 +136,10 @@ def _sharing_panel(session: Session, model_key: str, record: HasId, actor: Actor
         .join(User, User.id == RecordShare.user_id)
         .where(RecordShare.model == model_key, RecordShare.record_id == record.id)
         .order_by(User.display_name)))
-    users = list(session.execute(
+    users = [(i, user_label(actor, i, n, u)) for i, n, u in session.execute(
         select(User.id, User.display_name, User.username)
         .where(scope(actor, User), User.active.is_(True), User.id != actor.user_id)
-        .order_by(User.username).limit(500)))
+        .order_by(User.username).limit(500))]
     return [Panel("sharing", N_("Shared with"), "core/_sharing_panel.html",
                   {"shares": shares, "users": users, "model": model_key}, order=800)]
 

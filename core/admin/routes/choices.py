@@ -6,12 +6,13 @@ from sqlalchemy import select
 
 from core.i18n import LOCALE_NAMES, N_
 from core.kit import Form, FormField
+from core.masking import shown_value
 from core.models import (
     Department,
     Org,
     User,
 )
-from core.permissions import scope
+from core.permissions import Actor, scope
 from core.web import Ctx
 
 # ------------------------------------------------------------------ choices
@@ -36,7 +37,15 @@ def user_choices(ctx: Ctx) -> list[tuple[str, str]]:
         select(User.id, User.display_name, User.username)
         .where(scope(ctx.user, User), User.active.is_(True)).order_by(User.username).limit(2000)
     )
-    return [(str(i), f"{n} ({u})") for i, n, u in rows]
+    return [(str(i), user_label(ctx.user, i, n, u)) for i, n, u in rows]
+
+
+def user_label(actor: Actor, user_id: int, display_name: str, username: str) -> str:
+    """How a user is offered in a select: their name and, where the actor may
+    read it (a field rule may hide it), their username."""
+    name = shown_value(actor, User, "display_name", display_name)
+    login = shown_value(actor, User, "username", username)
+    return f"{name or f'#{user_id}'}{f' ({login})' if login else ''}"
 
 
 def locale_choices(ctx: Ctx) -> list[tuple[str, str]]:
