@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 from core.app import Kernel
+from core.models import User
+from core.permissions import load_actor
 from tests.security.web_support import (
     Site,
     WebRoute,
@@ -25,7 +27,8 @@ from tests.security.web_support import (
     requests_for,
 )
 
-pytestmark = pytest.mark.xdist_group("security-web")
+# one worker seeds the module's database once
+pytestmark = pytest.mark.xdist_group("security-web-crawl")
 
 #: Tables a GET may write, each with the reason. None today: sessions are
 #: written at login and logout only (no "last seen" on each request), and
@@ -41,10 +44,18 @@ class Crawl:
     changed: list[str]
 
 
-def _crawl(site: Site, client, headers: dict[str, str] | None = None) -> list[tuple[WebRoute, str, int]]:
-    """Each GET route with the real URLs :func:`requests_for` offers, until one answers 200."""
+def _crawl(site: Site, client, headers: dict[str, str] | None = None,
+           user: User | None = None) -> list[tuple[WebRoute, str, int]]:
+    """Each GET route with the real URLs :func:`requests_for` offers, until
+    one answers 200; for ``user``, only the routes whose permission they hold
+    (the kernel refuses the others before any code of the route runs)."""
+    routes = get_routes(site.routes)
+    if user is not None:
+        with site.kernel.db.session(write=False) as db:
+            actor = load_actor(db, db.get(User, user.id), all_codes=set(site.kernel.registry.permissions))
+        routes = [r for r in routes if not r.needs_permission or actor.can(r.spec.permission)]
     answered = []
-    for route, urls in requests_for(site.kernel, get_routes(site.routes), site.seeded):
+    for route, urls in requests_for(site.kernel, routes, site.seeded):
         for url in urls:
             status = client.get(url, headers=headers or {}, follow_redirects=False).status_code
             answered.append((route, url, status))
@@ -60,7 +71,7 @@ def crawl(base_settings, password_hash) -> Iterator[Crawl]:
         admin, seller = site.browser("sec_admin"), site.browser("sec_seller")  # a login writes a session
         before = checksums(site.kernel, exclude=MAY_CHANGE)
         answers = {"administrator": _crawl(site, admin),
-                   "salesperson (htmx)": _crawl(site, seller, {"HX-Request": "true"})}
+                   "salesperson (htmx)": _crawl(site, seller, {"HX-Request": "true"}, site.seller)}
         yield Crawl(site.kernel, answers, changed_tables(before, checksums(site.kernel, exclude=MAY_CHANGE)))
     finally:
         site.close()

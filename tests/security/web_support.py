@@ -117,6 +117,8 @@ class Seeded:
     skipped: dict[str, str] = field(default_factory=dict)
     #: (column name, value) for text columns naming something declared
     hints: tuple[tuple[str, str], ...] = ()
+    #: column name -> values found in the database (:func:`column_values`, read once)
+    found: dict[str, list[Any]] = field(default_factory=dict)
 
 
 #: plausible text for columns whose name says what they hold (a content type
@@ -308,17 +310,19 @@ def path_candidates(kernel: Kernel, route: WebRoute, seeded: Seeded) -> list[dic
             if name in ("index", "step", "number"):
                 values = [0, 1, *values]
         elif name == "model":
-            values = sorted(registry.models)
+            # the likeliest first: a model with pages and a workflow, then with pages
+            values = sorted(registry.models, key=lambda k: (k not in registry.cruds or k not in registry.workflows,
+                                                           k not in registry.cruds, k))
         elif name == "mount" or name == "noun":
             values = [m if name == "mount" else c.noun for m, c in registry.cruds.values()]
         elif name == "transition":
             values = sorted({t.name for wf in registry.workflows.values() for t in wf.transitions})
         elif name == "key":
-            values = [*registry.prints, *registry.widgets, *column_values(kernel, "key")]
+            values = [*registry.prints, *registry.widgets, *_found(kernel, seeded, "key")]
         elif name == "name":
-            values = [*kernel.enabled, *column_values(kernel, "name")]
+            values = [*kernel.enabled, *_found(kernel, seeded, "name")]
         else:
-            values = column_values(kernel, name)
+            values = _found(kernel, seeded, name)
         choices[name] = [str(v) for v in values] or ["1"]
     return _combinations(kernel, route, choices, seeded)
 
@@ -333,7 +337,7 @@ def _combinations(kernel: Kernel, route: WebRoute, choices: dict[str, list[str]]
             rows = seeded.ids.get(model.__table__.name)
             if rows:
                 out.append({"model": key, "id": str(rows[0])})
-        return out
+        return out or [{"model": next(iter(sorted(kernel.registry.models))), "id": "1"}]
     if names == ["mount", "noun", *names[2:]]:
         out = []
         for mount, crud in kernel.registry.cruds.values():
@@ -347,6 +351,12 @@ def _combinations(kernel: Kernel, route: WebRoute, choices: dict[str, list[str]]
         return [{names[0]: v} for v in choices[names[0]]]
     first = names[0]
     return [{first: v, **{n: choices[n][0] for n in names[1:]}} for v in choices[first]]
+
+
+def _found(kernel: Kernel, seeded: Seeded, column: str) -> list[Any]:
+    if column not in seeded.found:
+        seeded.found[column] = column_values(kernel, column)
+    return seeded.found[column]
 
 
 def column_values(kernel: Kernel, column: str, limit: int = 5) -> list[Any]:
