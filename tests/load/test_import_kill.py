@@ -31,7 +31,7 @@ def killed(installation: Installation) -> Iterator[tuple[ImportKill, Outcome]]:
         driver.close()
 
 
-def test_a_killed_import_leaves_an_intact_database_and_no_partial_rows(killed):
+def test_a_killed_import_leaves_an_intact_database_and_no_partial_rows(killed: tuple[ImportKill, Outcome]) -> None:
     _driver, outcome = killed
     assert len(outcome.rounds) == KILLS
     for found in outcome.rounds:
@@ -44,7 +44,8 @@ def test_a_killed_import_leaves_an_intact_database_and_no_partial_rows(killed):
         assert found.changed.get("core_job", 0) >= 1, found
 
 
-def test_the_killed_job_shows_as_failed_and_the_import_runs_again_to_success(killed):
+def test_the_killed_job_shows_as_failed_and_the_import_runs_again_to_success(
+        killed: tuple[ImportKill, Outcome]) -> None:
     driver, outcome = killed
     # each dead job was parked once the restarted server's worker found its lease run out
     assert outcome.job_states == ["parked"] * KILLS
