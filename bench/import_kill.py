@@ -77,7 +77,7 @@ def main() -> int:
         out["imported"] = outcome.imported
         out["job_states"] = outcome.job_states
         for r in outcome.rounds:
-            if (r.job_state, r.batch_state) != ("running", "writing"):
+            if r.job_state != "running" or r.batch_state not in ("queued", "writing"):
                 problems.append(f"round {r.number}: killed with the job {r.job_state}, "
                                 f"the batch {r.batch_state}")
             if r.integrity:

@@ -6,11 +6,13 @@ real pages against ``suanpan serve --workers 2``, for S seconds.
     .venv/bin/python bench/load_writers.py --postgres             # PostgreSQL
     .venv/bin/python bench/load_writers.py --backup               # and `suanpan backup` half-way
     .venv/bin/python bench/load_writers.py --clients 20 --seconds 10 --trace
+    .venv/bin/python bench/load_writers.py --think 1                # users pause 0..2 s between saves
 
 Each user logs in as the administrator (its own session and keep-alive
 connection), then creates customers and updates the ones it created (one
 create for two updates), each a form post with its CSRF token
-(tests/load/writers.py). Afterwards it checks the database: every customer
+(tests/load/writers.py), each request as soon as its last one was answered
+(``--think S``: after a pause of 0..2 S seconds). Afterwards it checks the database: every customer
 answered created is stored once, with the values and version of its last
 update and an audit row per write. The run fails (exit 1) on any failed
 request, any difference in the database, a traceback or a restarted worker
@@ -53,7 +55,7 @@ def one(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]
     url = bench.pg_recreate(args.pg_database) if backend == "postgresql" else None
     var_dir = workdir / backend
     inst = Installation(var_dir, url) if url else Installation.sqlite(var_dir)
-    out: dict[str, Any] = {"backend": backend, "workers": args.workers}
+    out: dict[str, Any] = {"backend": backend, "workers": args.workers, "think": args.think}
     try:
         started = time.perf_counter()
         inst.setup()
@@ -69,7 +71,7 @@ def one(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]
             cpu0, pg0, sys0 = bench.group_cpu(pgid), bench.pg_backend_cpu(database), bench.system_cpu()
             load0 = bench.loadavg()
             run = run_writers(server.url, clients=args.clients, seconds=args.seconds, password=ADMIN_PASSWORD,
-                              prefix=PREFIX, side=side)
+                              prefix=PREFIX, think=args.think, side=side)
             cpu1, pg1, sys1 = bench.group_cpu(pgid), bench.pg_backend_cpu(database), bench.system_cpu()
             out["loadavg"] = [load0, bench.loadavg()]
         out.update(run.summary())
@@ -109,6 +111,8 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="each user pauses 0..2x this many seconds between requests (0: none)")
     ap.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     ap.add_argument("--both", action="store_true", help="SQLite, then PostgreSQL")
     ap.add_argument("--pg-database", default="suanpan_bench_load")

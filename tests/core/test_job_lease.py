@@ -98,7 +98,7 @@ def lk(kernel: Kernel, base_settings: Settings, tmp_path: Path,
     """A kernel with the throwaway plugin ``leaset``, a 3 s lease (renewed every second)."""
     seen.clear()
     module = ModuleType("suanpan_test_leaset")
-    module.__path__ = []  # type: ignore[attr-defined]  # no hookspecs submodule
+    module.__path__ = []  # no hookspecs submodule
     module.register_tasks = register_tasks  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, module.__name__, module)
     manifest = Manifest(name="leaset", module=module.__name__, path=tmp_path)
@@ -115,7 +115,7 @@ def job(kernel: Kernel, job_id: int) -> Job:
     return found
 
 
-def test_a_claim_holds_for_the_lease_not_for_the_whole_timeout(lk, now):
+def test_a_claim_holds_for_the_lease_not_for_the_whole_timeout(lk: Kernel, now: FakeClock) -> None:
     # given a task that may run an hour
     with lk.db.session() as db:
         job_id = enqueue(db, "leaset.quick").id
@@ -126,7 +126,7 @@ def test_a_claim_holds_for_the_lease_not_for_the_whole_timeout(lk, now):
     assert job(lk, job_id).state == "done"
 
 
-def test_the_worker_renews_the_lease_while_the_task_runs_but_never_past_its_timeout(lk, now):
+def test_the_worker_renews_the_lease_while_the_task_runs_but_never_past_its_timeout(lk: Kernel, now: FakeClock) -> None:
     start = now.current
     with lk.db.session() as db:
         job_id = enqueue(db, "leaset.linger").id
@@ -138,7 +138,7 @@ def test_the_worker_renews_the_lease_while_the_task_runs_but_never_past_its_time
     assert job(lk, job_id).state == "done"
 
 
-def test_a_dead_workers_job_is_taken_over_once_its_lease_ran_out(lk, now):
+def test_a_dead_workers_job_is_taken_over_once_its_lease_ran_out(lk: Kernel, now: FakeClock) -> None:
     # given a job whose worker died during attempt 1 of 2, as kill -9 leaves it
     with lk.db.session() as db:
         orphan = enqueue(db, "leaset.orphan", {"batch_id": 7})
@@ -158,7 +158,7 @@ def test_a_dead_workers_job_is_taken_over_once_its_lease_ran_out(lk, now):
     assert seen == [("gave up", {"batch_id": 7}, "ConnectionError: the gateway is down")]
 
 
-def test_a_job_whose_worker_died_in_its_last_attempt_is_parked_and_its_task_told(lk, now):
+def test_a_job_whose_worker_died_in_its_last_attempt_is_parked_and_its_task_told(lk: Kernel, now: FakeClock) -> None:
     # given a job whose worker died in its last attempt
     with lk.db.session() as db:
         orphan = enqueue(db, "leaset.orphan", {"batch_id": 8})
@@ -177,7 +177,7 @@ def test_a_job_whose_worker_died_in_its_last_attempt_is_parked_and_its_task_told
         assert db.scalar(select(Org.name).where(Org.code == "HQ")) == "放弃了"
 
 
-def test_a_task_failing_its_last_attempt_tells_on_give_up(lk, now):
+def test_a_task_failing_its_last_attempt_tells_on_give_up(lk: Kernel, now: FakeClock) -> None:
     with lk.db.session() as db:
         job_id = enqueue(db, "leaset.fail", {"batch_id": 9}).id
     assert Worker(lk, "w1").run_pending() == 1
@@ -185,7 +185,7 @@ def test_a_task_failing_its_last_attempt_tells_on_give_up(lk, now):
     assert seen == [("gave up", {"batch_id": 9}, "ConnectionError: the gateway is down")]
 
 
-def test_a_renewal_never_waits_for_the_process_writer(lk, now):
+def test_a_renewal_never_waits_for_the_process_writer(lk: Kernel, now: FakeClock) -> None:
     # given another thread of this process holding the write transaction (on
     # SQLite the process's one writer; the job itself often does)
     with lk.db.session() as db:

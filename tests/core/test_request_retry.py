@@ -45,14 +45,14 @@ def _append(db: Any, code: str, mark: str) -> None:
 def _other_transaction(url: str, ready: threading.Event) -> None:
     """Take B, then wait for A (PostgreSQL), or be refused (SQLite)."""
     if url.startswith("sqlite"):
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        lite = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            lite.execute("BEGIN IMMEDIATE")
             OTHER["outcome"] = "began"
         except sqlite3.OperationalError as exc:
             OTHER["outcome"] = f"refused: {exc}"
         finally:
-            conn.close()
+            lite.close()
             ready.set()
         return
     engine = create_engine(url)
@@ -104,7 +104,7 @@ def retry_kernel(kernel: Kernel, start: Any, make: Any, tmp_path: Path,
     OTHER.clear()
     CODES.update(A=make.org("甲公司").code, B=make.org("乙公司").code)
     module = ModuleType("suanpan_test_retryt")
-    module.__path__ = []  # type: ignore[attr-defined]  # no hookspecs submodule
+    module.__path__ = []  # no hookspecs submodule
     module.register_routes = register_routes  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, module.__name__, module)
     k = start((Manifest(name="retryt", module=module.__name__, path=tmp_path), module))
@@ -120,7 +120,8 @@ def names(kernel: Kernel) -> tuple[str, str]:
     return found[CODES["A"]], found[CODES["B"]]
 
 
-def test_a_request_caught_in_a_deadlock_runs_again_and_the_user_never_sees_it(retry_kernel, browser, caplog):
+def test_a_request_caught_in_a_deadlock_runs_again_and_the_user_never_sees_it(
+        retry_kernel: Kernel, browser: Any, caplog: pytest.LogCaptureFixture) -> None:
     client = browser(retry_kernel, raise_server_exceptions=False)
     # when a user's request and another transaction update the same two rows in opposite orders
     response = client.submit("/retryt/swap")

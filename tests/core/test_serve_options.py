@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from core import cli
 
 
-def test_serve_gives_its_worker_processes_a_minute_to_answer_before_replacing_them(monkeypatch, tmp_path):
+def test_serve_gives_its_worker_processes_a_minute_to_answer_before_replacing_them(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # uvicorn's supervisor kills a worker that does not answer its health ping in time;
     # at its default of 5 s, workers still importing the suite on a busy machine were
     # killed and started again without end (seen with `--workers 2` under load)

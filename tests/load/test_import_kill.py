@@ -31,12 +31,13 @@ def killed(installation: Installation) -> Iterator[tuple[ImportKill, Outcome]]:
         driver.close()
 
 
-def test_a_killed_import_leaves_an_intact_database_and_no_partial_rows(killed):
+def test_a_killed_import_leaves_an_intact_database_and_no_partial_rows(killed: tuple[ImportKill, Outcome]) -> None:
     _driver, outcome = killed
     assert len(outcome.rounds) == KILLS
     for found in outcome.rounds:
-        # killed while the import's job was at work, never after it finished
-        assert (found.job_state, found.batch_state) == ("running", "writing"), found
+        # killed while the import's job was at work (about to begin its transaction, or in
+        # it), never after it finished
+        assert found.job_state == "running" and found.batch_state in ("queued", "writing"), found
         assert found.integrity == [], found
         # no table gained or lost a row but the job system's own (the job the click queued, the
         # schedule rows and scheduled jobs a starting worker writes): nothing of the import
@@ -44,7 +45,8 @@ def test_a_killed_import_leaves_an_intact_database_and_no_partial_rows(killed):
         assert found.changed.get("core_job", 0) >= 1, found
 
 
-def test_the_killed_job_shows_as_failed_and_the_import_runs_again_to_success(killed):
+def test_the_killed_job_shows_as_failed_and_the_import_runs_again_to_success(
+        killed: tuple[ImportKill, Outcome]) -> None:
     driver, outcome = killed
     # each dead job was parked once the restarted server's worker found its lease run out
     assert outcome.job_states == ["parked"] * KILLS

@@ -24,7 +24,7 @@ bench/load_writers.py (50 users, 60 s) and recorded in docs/performance.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +83,8 @@ def loaded(installation: Installation) -> Iterator[Loaded]:
     yield Loaded(run, server.log, trace, backup, deadlocks)
 
 
-def test_twenty_writers_get_no_error_and_every_create_and_update_lands(loaded, installation, record_property):
+def test_twenty_writers_get_no_error_and_every_create_and_update_lands(
+        loaded: Loaded, installation: Installation, record_property: Callable[[str, object], None]) -> None:
     run = loaded.run
     summary = run.summary()
     for key in ("requests", "creates", "updates", "errors", "requests_per_second"):
@@ -105,7 +106,7 @@ def test_twenty_writers_get_no_error_and_every_create_and_update_lands(loaded, i
     assert "Traceback" not in log and "died" not in log, log[-3000:]
 
 
-def test_the_database_discipline_held_on_every_server_connection(loaded, installation):
+def test_the_database_discipline_held_on_every_server_connection(loaded: Loaded, installation: Installation) -> None:
     if installation.is_sqlite:
         report = sqltrace.check(loaded.trace)
         # both serving processes wrote; every connection began with the kernel's PRAGMAs, and
@@ -133,7 +134,8 @@ def restored_installation(installation: Installation, tmp_path: Path) -> tuple[I
     return Installation(tmp_path / "restored", url), url
 
 
-def test_a_backup_taken_under_load_restores_consistent_into_a_clean_directory(loaded, installation, tmp_path):
+def test_a_backup_taken_under_load_restores_consistent_into_a_clean_directory(
+        loaded: Loaded, installation: Installation, tmp_path: Path) -> None:
     run = loaded.run
     assert run.side is not None and loaded.backup.is_file()
     began, ended = run.side

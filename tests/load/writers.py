@@ -177,8 +177,9 @@ class _User:
     """One simulated user: creates customers, then mostly updates its own."""
 
     def __init__(self, run: Run, number: int, host: str, port: int, prefix: str, started: float,
-                 seed: int) -> None:
+                 seed: int, think: float) -> None:
         self.run, self.number, self.prefix, self.started = run, number, prefix, started
+        self.think = think
         self.conn = Connection(host, port)
         self.mine: list[Customer] = []
         self.random = random.Random(seed * 1000 + number)
@@ -190,6 +191,8 @@ class _User:
                 await self._create()
             else:
                 await self._update(self.random.choice(self.mine))
+            if self.think:
+                await asyncio.sleep(self.random.uniform(0, 2 * self.think))
 
     async def _post(self, kind: str, path: str, form: dict[str, str]) -> tuple[Sample, str]:
         sent = time.monotonic()
@@ -239,9 +242,11 @@ class _User:
 
 
 def run_writers(url: str, *, clients: int, seconds: float, password: str, prefix: str,
-                username: str = "admin", seed: int = 1, side: Callable[[], Any] | None = None,
-                side_at: float = 0.5) -> Run:
-    """``clients`` users writing for ``seconds`` against the server at ``url``.
+                username: str = "admin", seed: int = 1, think: float = 0.0,
+                side: Callable[[], Any] | None = None, side_at: float = 0.5) -> Run:
+    """``clients`` users writing for ``seconds`` against the server at ``url``,
+    each sending its next request as soon as the last was answered, or, with
+    ``think``, after a pause drawn from 0..2 × ``think`` seconds.
 
     ``side``, if given, runs in a thread of its own once ``side_at`` of the
     time has passed (a backup taken under load); its result and when it ran
@@ -251,7 +256,7 @@ def run_writers(url: str, *, clients: int, seconds: float, password: str, prefix
     run = Run(clients, seconds)
 
     async def main() -> None:
-        users = [_User(run, n, host, port, prefix, 0.0, seed) for n in range(clients)]
+        users = [_User(run, n, host, port, prefix, 0.0, seed, think) for n in range(clients)]
         await asyncio.gather(*(_login(u.conn, username, password) for u in users))
         run.logins = len(users)
         started = time.monotonic()

@@ -15,6 +15,7 @@ from core.db import utcnow
 from core.jobs import Worker
 from core.models import Job
 from plugins.dataio import services
+from plugins.dataio.models import Batch
 from tests.plugins.dataio.test_import import EXPENSE_HEADER, batch, check, commit, count, csv_file, upload
 
 
@@ -26,12 +27,12 @@ def die_while_writing(kernel: Any, batch_id: int) -> int:
     with kernel.db.session() as db:
         db.execute(update(Job).where(Job.id == job_id).values(
             state="running", attempts=1, locked_by="killed:4242", locked_until=utcnow() - timedelta(seconds=1)))
-        db.execute(update(services.Batch).where(services.Batch.id == batch_id).values(state="writing"))
+        db.execute(update(Batch).where(Batch.id == batch_id).values(state="writing"))
     return job_id
 
 
-def test_a_killed_import_shows_as_failed_and_is_imported_again(client, admin, kernel):
-    from suanpan_notes.models import Expense
+def test_a_killed_import_shows_as_failed_and_is_imported_again(client: Any, admin: Any, kernel: Any) -> None:
+    from suanpan_notes.models import Expense  # type: ignore[import-not-found]  # the example plugin
 
     rows = [EXPENSE_HEADER] + [[f"报销 {i}", "12.50", "差旅"] for i in range(50)]
     batch_id = upload(client, "notes.expense", csv_file(rows))
