@@ -28,6 +28,11 @@ from core.models import Department, Org, Role, RoleAssignment, User
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 _seq = count(1)
+CHROMIUM = Path(os.environ.get("SUANPAN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 
 def database_url(tmp: Path) -> str:
@@ -84,6 +89,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for folder, group in groups.items():
             if folder in item.path.parents:
                 item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Chromium from the system, one per test process (the end-to-end and
+    the XSS tests share it: Playwright's sync API allows one driver per
+    thread). A missing browser is an error, never a skip."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"Chromium is required for the browser tests and was not found at {CHROMIUM}; "
+                    "install it (make system-deps) or set SUANPAN_CHROMIUM.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-CHROMIUM = Path(os.environ.get("SUANPAN_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ADMIN_PASSWORD = "e2e-admin-password-算盘"
 DESKTOP = {"width": 1366, "height": 800}
 
@@ -102,18 +97,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, example_plugin: Path) -> It
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Chromium from the system. A missing browser is an error, never a skip."""
-    if not CHROMIUM.is_file():
-        pytest.fail(f"Chromium is required for the e2e tests and was not found at {CHROMIUM}; "
-                    "install it (make system-deps) or set SUANPAN_CHROMIUM.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                      headless=True)
-        yield chromium
-        chromium.close()
+def browser(chromium: Any) -> Any:
+    """The process's Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture

@@ -296,7 +296,21 @@ def run_writers(url: str, *, clients: int, seconds: float, password: str, prefix
             raise result["error"]
         run.side_result = result.get("value")
 
-    asyncio.run(main())
+    # in a thread of its own: the test process may hold a running event loop
+    # (Playwright's sync driver of the browser tests keeps one per thread)
+    failed: list[BaseException] = []
+
+    def drive() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            failed.append(exc)
+
+    driver = threading.Thread(target=drive, name="load-writers")
+    driver.start()
+    driver.join()
+    if failed:
+        raise failed[0]
     return run
 
 

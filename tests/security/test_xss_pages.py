@@ -37,7 +37,6 @@ from xss_support import (
     PageUrl,
     Seeded,
     Submission,
-    chromium,
     load_payloads,
     notify_payloads,
     page_urls,
@@ -95,7 +94,7 @@ def test_payloads_are_many_and_of_every_kind() -> None:
         assert needle in texts, needle
 
 
-def test_the_detector_catches_payloads_written_unescaped() -> None:
+def test_the_detector_catches_payloads_written_unescaped(chromium: Any) -> None:
     """The control: the same payloads written into pages and into htmx
     fragments without escaping (as ``|safe`` or ``Markup`` of user text
     would) are caught, whether they run or only sit in the page. Each
@@ -112,25 +111,24 @@ def test_the_detector_catches_payloads_written_unescaped() -> None:
     frames.append(frame("<p>XSSEVAL</p>"))
     pages = ["<!doctype html><html><body>" + "".join(frames[n:n + 40]) + "</body></html>"
              for n in range(0, len(frames), 40)]
-    with chromium() as browser:
-        detector = Detector(browser, CONTROL)
-        # the last registered route that matches answers: anything else of the control's host is a 404
-        detector.page.route(f"{CONTROL}/**", lambda r: r.fulfill(status=404, body=""))
-        detector.page.route(f"{CONTROL}/static/**", _static_from_disk)
-        for n, body in enumerate(pages):
-            detector.page.route(f"{CONTROL}/control/{n}", partial(_answer, body))
-        detector.page.route(f"{CONTROL}/host", lambda r: r.fulfill(
-            body=f"<!doctype html><html><head>{htmx}</head><body></body></html>", content_type="text/html"))
-        detector.page.route(f"{CONTROL}/fragment", lambda r: r.fulfill(
-            body="".join(f"<div>{p.text}</div>" for p in payloads if p.text.startswith(SELF_CONTAINED)),
-            content_type="text/html"))
-        for n in range(len(pages)):
-            detector.open(f"/control/{n}")
-        on_page = detector.visit.findings[:]
-        detector.visit.findings.clear()
-        detector.swap("/host", "/fragment")
-        in_fragment = detector.visit.findings[:]
-        detector.close()
+    detector = Detector(chromium, CONTROL)
+    # the last registered route that matches answers: anything else of the control's host is a 404
+    detector.page.route(f"{CONTROL}/**", lambda r: r.fulfill(status=404, body=""))
+    detector.page.route(f"{CONTROL}/static/**", _static_from_disk)
+    for n, body in enumerate(pages):
+        detector.page.route(f"{CONTROL}/control/{n}", partial(_answer, body))
+    detector.page.route(f"{CONTROL}/host", lambda r: r.fulfill(
+        body=f"<!doctype html><html><head>{htmx}</head><body></body></html>", content_type="text/html"))
+    detector.page.route(f"{CONTROL}/fragment", lambda r: r.fulfill(
+        body="".join(f"<div>{p.text}</div>" for p in payloads if p.text.startswith(SELF_CONTAINED)),
+        content_type="text/html"))
+    for n in range(len(pages)):
+        detector.open(f"/control/{n}")
+    on_page = detector.visit.findings[:]
+    detector.visit.findings.clear()
+    detector.swap("/host", "/fragment")
+    in_fragment = detector.visit.findings[:]
+    detector.close()
     kinds = {f.kind for f in on_page}
     assert {"call", "injected element", "event handler", "hx-on", "hx-trigger filter", "hx js:", "script URL",
             "style", "script", "srcdoc", "template evaluated"} <= kinds, kinds
@@ -160,7 +158,7 @@ def _static_from_disk(route: Any) -> None:
 
 
 def test_stored_payloads_run_nowhere(kernel: Kernel, owner: User, app_client: AppClient, base_settings: Settings,
-                                     example_plugin: Path) -> None:
+                                     example_plugin: Path, chromium: Any) -> None:
     clock = Clock()
     payloads = load_payloads()
     packer = Packer(payloads)
@@ -174,8 +172,8 @@ def test_stored_payloads_run_nowhere(kernel: Kernel, owner: User, app_client: Ap
     same_form = new_pages_like_edit_pages(kernel)
     clock.lap("forms")
 
-    with serve(base_settings, example_plugin) as url, chromium() as browser:
-        detector = Detector(browser, url, payloads)
+    with serve(base_settings, example_plugin) as url:
+        detector = Detector(chromium, url, payloads)
         detector.login("xss", PASSWORD)
         clock.lap("served")
         for page_url, kind in html.items():

@@ -793,10 +793,6 @@ def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: 
 
 # ------------------------------------------------------------------ Chromium and the detector
 
-CHROMIUM = Path(os.environ.get("SUANPAN_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 #: runs in every frame before the page's own scripts: the page defines nothing
 #: called __xss, and dialogs report instead of opening
 INIT_SCRIPT = """
@@ -879,22 +875,6 @@ class Visit:
     pages: int = 0
     fragments: int = 0
     seconds: list[tuple[float, str]] = field(default_factory=list)
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """Chromium from the system. A missing browser is an error, never a skip."""
-    if not CHROMIUM.is_file():
-        raise AssertionError(f"Chromium is required and was not found at {CHROMIUM}; install it "
-                             "(make system-deps) or set SUANPAN_CHROMIUM.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Detector:
