@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, or_
+from sqlalchemy.orm import load_only
 from starlette.responses import JSONResponse, Response
 
 from core import (
@@ -45,7 +46,7 @@ from plugins.api import values as v
 MAX_LIMIT = 200
 #: the longest search text (the document's ``maxLength`` of ``q``)
 MAX_SEARCH = 100
-RESERVED = frozenset({"sort", "dir", "after", "limit", "q"})
+RESERVED = frozenset({"sort", "dir", "after", "limit", "q", "fields"})
 #: what a form post carries besides the fields (a session-cookie client)
 IGNORED = frozenset({"csrf_token"})
 
@@ -118,7 +119,9 @@ def _label(ctx: Ctx, crud: Crud, name: str) -> str:
 
 @handles_invalid
 def resource_list(ctx: Ctx) -> Response:
-    """A keyset page: ``items`` and the ``next`` cursor (``null`` on the last page)."""
+    """A keyset page: ``items`` and the ``next`` cursor (``null`` on the last
+    page). ``fields=name,phone`` sends only those fields (and the id), and
+    reads no other column."""
     crud = resource(ctx)
     ctx.user.require(f"{crud.key}.read")
     model, lv, q = crud.model, crud.list_view, ctx.query
@@ -159,9 +162,20 @@ def resource_list(ctx: Ctx) -> Response:
             stmt = stmt.where(getattr(model, key) == v.column_value(model, key, raw))
         except ValueError as exc:
             errors[key] = str(exc)
+    only = None
+    if "fields" in q:
+        only, unknown = v.asked_fields(ctx.db, crud, ctx.user, q["fields"])
+        if unknown or not only:
+            errors["fields"] = N_("{label}: name fields of the record, separated by commas.")
     if errors:
         return bad_query(ctx, {k: ctx._(m, label=k) for k, m in errors.items()})
     desc, size, id_col, sort_col = direction == "desc", int(limit), model.id, getattr(model, sort)  # type: ignore[attr-defined]
+    if only is not None:  # the columns asked for, the id and the sort (the cursor): nothing more is read
+        table = model.__table__.columns
+        loaded = {"id", sort, *(n for n in only if n in table)}
+        if any(n not in table for n in only):
+            loaded.add("extra")  # a custom field
+        stmt = stmt.options(load_only(*(getattr(model, n) for n in sorted(loaded))))
     after = q.get("after")
     if after:
         try:
@@ -179,21 +193,29 @@ def resource_list(ctx: Ctx) -> Response:
     more = len(rows) > size
     rows = rows[:size]
     cursor = v.encode_cursor(getattr(rows[-1], sort), rows[-1].id) if more else None
-    return JSONResponse({"items": v.dump_many(ctx.db, crud, rows, ctx.user), "next": cursor})
+    return JSONResponse({"items": v.dump_many(ctx.db, crud, rows, ctx.user, only), "next": cursor})
 
 
 # ------------------------------------------------------------------ one record
 
 
 def resource_detail(ctx: Ctx) -> Response:
-    """The record with its ``ETag``; ``If-None-Match`` naming it is 304."""
+    """The record with its ``ETag``; ``If-None-Match`` naming it is 304;
+    ``fields=a,b`` sends only those fields (and the id)."""
     crud = resource(ctx)
     record = _record(ctx, crud, "read")
     wanted = ctx.request.headers.get("if-none-match")
     if wanted and isinstance(record, VersionedMixin) and (
             wanted.strip() == "*" or str(record.version) in [_tag(p) for p in wanted.split(",")]):
         return Response(status_code=304, headers={"ETag": f'"{record.version}"'})
-    return _out(ctx, crud, record)
+    if "fields" not in ctx.query:
+        return _out(ctx, crud, record)
+    only, unknown = v.asked_fields(ctx.db, crud, ctx.user, ctx.query["fields"])
+    if unknown or not only:
+        return bad_query(ctx, {"fields": ctx._(N_("{label}: name fields of the record, separated by commas."),
+                                               label="fields")})
+    headers = {"ETag": f'"{record.version}"'} if isinstance(record, VersionedMixin) else {}
+    return JSONResponse(v.dump(ctx.db, crud, record, ctx.user, only), headers=headers)
 
 
 @handles_invalid

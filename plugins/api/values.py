@@ -63,20 +63,24 @@ def output_fields(crud: Crud) -> list[str]:
     return [n for n in dict.fromkeys(names) if n in crud.model.__table__.columns]
 
 
-def dump(db: Session, crud: Crud, record: Any, actor: Actor | None) -> dict[str, Any]:
+def dump(db: Session, crud: Crud, record: Any, actor: Actor | None,
+         only: Sequence[str] | None = None) -> dict[str, Any]:
     """One record as the reader may see it: hidden fields never leave, masked
-    ones leave as masked text (``actor`` None: the system, which sees all)."""
-    return dump_many(db, crud, [record], actor)[0]
+    ones leave as masked text (``actor`` None: the system, which sees all).
+    ``only``: the fields asked for (see :func:`asked_fields`), else all."""
+    return dump_many(db, crud, [record], actor, only)[0]
 
 
-def dump_many(db: Session, crud: Crud, records: Sequence[Any], actor: Actor | None) -> list[dict[str, Any]]:
+def dump_many(db: Session, crud: Crud, records: Sequence[Any], actor: Actor | None,
+              only: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Records as :func:`dump` gives each. Which fields the reader sees, and
     which masked, is worked out once for them all: per field and row it cost
     most of a list page (80 rows of 28 fields: 2,240 times three set builds)."""
     model = crud.model
-    columns = [(n, _view(actor, model, n)) for n in output_fields(crud)]
-    extras = [(ef.name, _view(actor, model, ef.name)) for ef in extra_fields_of(db, crud.key)] \
-        if has_extra(model) else []
+    wanted = None if only is None else {"id", *only}
+    columns = [(n, _view(actor, model, n)) for n in output_fields(crud) if wanted is None or n in wanted]
+    extras = [(ef.name, _view(actor, model, ef.name)) for ef in extra_fields_of(db, crud.key)
+              if wanted is None or ef.name in wanted] if has_extra(model) else []
     out = []
     for record in records:
         row = {n: jsonable(_shown(model, n, view, getattr(record, n))) for n, view in columns if view}
@@ -85,6 +89,19 @@ def dump_many(db: Session, crud: Crud, records: Sequence[Any], actor: Actor | No
             row.update((n, jsonable(_shown(model, n, view, extra.get(n)))) for n, view in extras if view)
         out.append(row)
     return out
+
+
+def asked_fields(db: Session, crud: Crud, actor: Actor, raw: str) -> tuple[list[str], list[str]]:
+    """The fields a ``fields=name,phone`` parameter asks for, and the names
+    in it that are not fields the reader may see (a hidden field is refused
+    as an unknown one: its existence is not told). The id always comes."""
+    model = crud.model
+    known = set(output_fields(crud))
+    if has_extra(model):
+        known |= {ef.name for ef in extra_fields_of(db, crud.key)}
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    bad = [n for n in names if n not in known or not _view(actor, model, n)]
+    return list(dict.fromkeys(names)), bad
 
 
 def _view(actor: Actor | None, model: type[Base], name: str) -> str:

@@ -46,3 +46,13 @@ def test_custom_fields_are_written_validated_and_read_through_the_api(api, admin
     patched = client.patch(f"/api/v1/notes/note/{note['id']}", json={"version": note["version"], level: "silver"})
     assert patched.status_code == 200, patched.text
     assert (patched.json()[budget], patched.json()[level]) == ("12500.50", "silver")
+
+
+def test_a_custom_field_can_be_asked_for_alone(api, admin, field):
+    budget = field("Budget", "money")
+    client = api(admin)
+    made = client.post("/api/v1/notes/note", json={"title": "展会", budget: "88.00"}).json()
+    listed = client.get("/api/v1/notes/note", params={"fields": budget}).json()["items"]
+    assert listed == [{"id": made["id"], budget: "88.00"}]
+    one = client.get(f"/api/v1/notes/note/{made['id']}", params={"fields": f"title,{budget}"}).json()
+    assert one == {"id": made["id"], "title": "展会", budget: "88.00"}
