@@ -1,0 +1,21 @@
+"""The exhibitions plugin's models, one module per concept; imported from here."""
+
+from __future__ import annotations
+
+from plugins.exhibitions.models.booths import Booth, FloorPlan
+from plugins.exhibitions.models.sales import (
+    Application,
+    EditionDeal,
+    PointsAdjustment,
+    PriceRule,
+    WaitlistEntry,
+)
+from plugins.exhibitions.models.shows import Edition, ShowSeries
+from plugins.exhibitions.models.venues import Space, SpaceBooking, Venue, Zone
+
+__all__ = ["Application", "Booth", "Edition", "EditionDeal", "FloorPlan", "MODELS", "PointsAdjustment",
+           "PriceRule", "ShowSeries", "Space", "SpaceBooking", "Venue", "WaitlistEntry", "Zone"]
+
+#: every model, in the order register_models gives them (parents first)
+MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
+          WaitlistEntry, PointsAdjustment, EditionDeal]

@@ -1,0 +1,54 @@
+"""Fixed choices of the exhibitions' fields (value -> translatable label),
+in the order forms offer them. Stored values are stable English keys."""
+
+from __future__ import annotations
+
+from core import N_
+
+#: an edition's life: planned, selling space, on site (move-in to move-out), closed
+EDITION_STATES = {"planning": N_("Planning"), "selling": N_("Selling"), "running": N_("On site"),
+                  "closed": N_("Closed")}
+
+#: what a bookable space of a venue is
+SPACE_KINDS = {"hall": N_("Exhibition hall"), "meeting_room": N_("Meeting room"),
+               "outdoor": N_("Outdoor area")}
+
+#: a booking of a space: a hold lapses on its date unless confirmed
+BOOKING_STATES = {"hold": N_("On hold"), "confirmed": N_("Confirmed"), "released": N_("Released")}
+
+#: what a booking of a space is for (the days of an edition, or any other use)
+BOOKING_PURPOSES = {"move_in": N_("Move-in"), "show": N_("Show days"), "move_out": N_("Move-out"),
+                    "event": N_("Event"), "other": N_("Other")}
+
+#: a booth's position by its open sides (1, 2, 3, 4), computed from its neighbours
+BOOTH_TYPES = {"inline": N_("Inline booth"), "corner": N_("Corner booth"), "peninsula": N_("Peninsula booth"),
+               "island": N_("Island booth")}
+
+#: 标摊 (a shell-scheme booth the organiser builds) or 光地 (raw space, the exhibitor's own build)
+CONSTRUCTIONS = {"shell": N_("Shell scheme"), "raw": N_("Raw space")}
+
+#: where a booth is in selling it; "blocked" is kept out of sale (a pillar, a fire lane, the organiser's)
+BOOTH_STATES = {"available": N_("Available"), "held": N_("Held"), "reserved": N_("Reserved"),
+                "sold": N_("Sold"), "blocked": N_("Blocked")}
+
+#: the components a booth's price is built from (plugins.exhibitions.services.pricing)
+PRICE_RULE_KINDS = {
+    "base": N_("Base price per m²"),
+    "surcharge": N_("Surcharge by booth type"),
+    "zone": N_("Location premium of a zone"),
+    "early_bird": N_("Early-bird discount"),
+    "member": N_("Member or loyalty rate"),
+    "minimum": N_("Minimum area of raw space"),
+}
+
+#: an exhibitor's application to an edition
+APPLICATION_STATES = {"submitted": N_("Submitted"), "approved": N_("Approved"), "rejected": N_("Rejected"),
+                      "withdrawn": N_("Withdrawn")}
+
+#: a place on the waitlist for a booth type that is sold out
+WAITLIST_STATES = {"waiting": N_("Waiting"), "offered": N_("Offered"), "placed": N_("Placed"),
+                   "dropped": N_("Dropped")}
+
+#: the stages of selling space for an edition (the CRM pipeline each edition gets)
+SPACE_STAGES = {"prospect": N_("Prospect"), "applied": N_("Applied"), "approved": N_("Approved"),
+                "contracted": N_("Contracted"), "deposit_paid": N_("Deposit paid"), "paid": N_("Fully paid")}

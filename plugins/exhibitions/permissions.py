@@ -1,0 +1,86 @@
+"""Permission codes of the exhibitions and the roles the plugin ships, as data.
+
+The exhibition manager (展会经理) sets up venues, shows, editions, floor
+plans and prices for the organisation and confirms releases of unpaid
+booths; space sellers (招展专员) hold, reserve and sell booths on every
+plan of the organisation, for their own customers, and handle the
+applications; the venue planner (场馆调度) books the halls.
+"""
+
+from __future__ import annotations
+
+from core import N_, PermissionDecl, RoleDecl, RoleGrant, model_permissions
+from plugins.exhibitions.models import (
+    Application,
+    Booth,
+    Edition,
+    FloorPlan,
+    PointsAdjustment,
+    PriceRule,
+    ShowSeries,
+    Space,
+    SpaceBooking,
+    Venue,
+    WaitlistEntry,
+    Zone,
+)
+
+_SETUP = ("read", "create", "update", "delete")
+
+PERMISSIONS: list[PermissionDecl] = [
+    *model_permissions(Venue, _SETUP),
+    *model_permissions(Space, _SETUP),
+    *model_permissions(Zone, _SETUP),
+    *model_permissions(SpaceBooking, _SETUP),
+    *model_permissions(ShowSeries, _SETUP),
+    *model_permissions(Edition, (*_SETUP, "export")),
+    *model_permissions(FloorPlan, (*_SETUP, "print")),
+    *model_permissions(Booth, (*_SETUP, "export")),
+    PermissionDecl("exhibitions.booth.sell", N_("Hold, reserve and sell booths, and vacate them")),
+    PermissionDecl("exhibitions.booth.release", N_("Release booths whose deposit is overdue")),
+    *model_permissions(PriceRule, _SETUP),
+    *model_permissions(Application, (*_SETUP, "export", "approve")),
+    *model_permissions(WaitlistEntry, _SETUP),
+    *model_permissions(PointsAdjustment, ("read", "create")),
+]
+
+_SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
+
+
+def _read_all(scope: str) -> dict[str, str]:
+    return {f"exhibitions.{m}.read": scope for m in (*_SETUP_MODELS, "booth", "space_booking")}
+
+
+ROLES: list[RoleDecl] = [
+    RoleDecl("manager", "展会经理", "Exhibition manager", grants={
+        **{f"exhibitions.{m}.{a}": "org" for m in (*_SETUP_MODELS, "booth", "space_booking", "application",
+                                                      "waitlist_entry") for a in _SETUP},
+        "exhibitions.edition.export": "org", "exhibitions.booth.export": "org",
+        "exhibitions.floor_plan.print": "org", "exhibitions.booth.sell": "org",
+        "exhibitions.booth.release": "org", "exhibitions.application.export": "org",
+        "exhibitions.application.approve": "org", "exhibitions.points_adjustment.read": "org",
+        "exhibitions.points_adjustment.create": "org",
+        "crm.customer.read": "org", "crm.contact.read": "org", "crm.opportunity.read": "org",
+        "sales.contract.read": "org", "sales.quote.read": "org", "catalog.product.read": "all",
+    }, description=N_("Sets up venues, shows, editions, floor plans and prices; sees every sale of the "
+                      "organisation and releases booths whose deposit is overdue.")),
+    RoleDecl("seller", "招展专员", "Space seller", grants={
+        **_read_all("org"),
+        "exhibitions.booth.update": "org", "exhibitions.booth.sell": "org",
+        "exhibitions.floor_plan.print": "org",
+        "exhibitions.application.read": "org", "exhibitions.application.create": "org",
+        "exhibitions.application.update": "org", "exhibitions.application.approve": "org",
+        "exhibitions.waitlist_entry.read": "org", "exhibitions.waitlist_entry.create": "org",
+        "exhibitions.waitlist_entry.update": "org", "exhibitions.points_adjustment.read": "org",
+    }, description=N_("Holds, reserves and sells booths on the organisation's floor plans and handles "
+                      "exhibitors' applications.")),
+    RoleDecl("planner", "场馆调度", "Venue planner", grants={
+        **_read_all("org"),
+        **{f"exhibitions.{m}.{a}": "org" for m in ("venue", "space", "zone", "space_booking") for a in _SETUP},
+    }, description=N_("Keeps the venues, halls and zones, and books the halls for editions and events.")),
+]
+
+#: the CRM's sales director sees the exhibitions of the organisation
+ROLE_GRANTS: list[RoleGrant] = [
+    RoleGrant("crm.director", _read_all("org")),
+]

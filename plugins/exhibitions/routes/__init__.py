@@ -1,0 +1,7 @@
+"""The exhibitions' pages, one module per concept, all on one table."""
+
+from __future__ import annotations
+
+from core import Routes
+
+routes = Routes()

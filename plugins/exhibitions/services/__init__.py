@@ -1,0 +1,1 @@
+"""Domain operations of the exhibitions: plain functions taking (session, actor, ...)."""
