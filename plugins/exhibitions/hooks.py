@@ -1,16 +1,48 @@
-"""Everything the exhibitions plugin registers: read this file first."""
+"""Everything the exhibitions plugin registers: read this file first.
+
+The plugin has three parts, each declaring its menu entries, jobs, prints,
+datasets, widgets, searches, sequences, demo data and customer panels in a
+module of its own (``parts/venues.py``: venues, halls, bookings, series and
+editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
+pricing, applications, booth quotes and contracts, the pipeline). The
+hooks below gather them, in that order.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from core import PermissionDecl, RoleDecl, RoleGrant, Routes, hookimpl
+from core import (
+    DatasetDecl,
+    JobDecl,
+    MenuItem,
+    Panel,
+    PermissionDecl,
+    PrintDecl,
+    RoleDecl,
+    RoleGrant,
+    Routes,
+    SearchDecl,
+    SequenceDecl,
+    WidgetDecl,
+    hookimpl,
+)
 from plugins.exhibitions.models import MODELS
+from plugins.exhibitions.parts import plans, selling, venues
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
 if TYPE_CHECKING:
-    from core import Base
+    from sqlalchemy.orm import Session
+
+    from core import Actor, Base
+
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling)
+
+
+def _gathered(name: str) -> list[Any]:
+    return [item for part in PARTS for item in getattr(part, name, ())]
 
 
 # ----------------------------------------------------------------- declarations
@@ -39,3 +71,63 @@ def register_role_grants() -> list[RoleGrant]:
 @hookimpl
 def register_routes() -> Routes:
     return routes
+
+
+@hookimpl
+def register_menu_items() -> list[MenuItem]:
+    return _gathered("MENU")
+
+
+@hookimpl
+def register_jobs() -> list[JobDecl]:
+    return _gathered("JOBS")
+
+
+@hookimpl
+def register_sequences() -> list[SequenceDecl]:
+    return _gathered("SEQUENCES")
+
+
+@hookimpl
+def register_search() -> list[SearchDecl]:
+    return _gathered("SEARCH")
+
+
+@hookimpl
+def register_print_templates() -> list[PrintDecl]:
+    return _gathered("PRINTS")
+
+
+@hookimpl
+def register_report_datasets() -> list[DatasetDecl]:
+    return _gathered("DATASETS")
+
+
+@hookimpl
+def register_widgets() -> list[WidgetDecl]:
+    return _gathered("WIDGETS")
+
+
+@hookimpl
+def load_demo_data(session: Session, orgs: dict[str, int], users: dict[str, int]) -> None:
+    """Each part's ``load_demo(session, orgs, users, made)``, in order; ``made``
+    carries what one part made to the next (the venue, halls, editions)."""
+    made: dict[str, Any] = {}
+    for part in PARTS:
+        load = getattr(part, "load_demo", None)
+        if load is not None:
+            load(session, orgs, users, made)
+
+
+# ----------------------------------------------------------------- panels
+
+
+@hookimpl
+def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel]:
+    """The exhibitor on the customer 360 view: each part's panels."""
+    out: list[Panel] = []
+    for part in PARTS:
+        panels = getattr(part, "customer_panels", None)
+        if panels is not None:
+            out += panels(session, actor, customer)
+    return out

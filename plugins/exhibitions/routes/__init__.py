@@ -1,7 +1,9 @@
-"""The exhibitions' pages, one module per concept, all on one table."""
+"""The exhibitions' pages, one module per part, all on one table."""
 
 from __future__ import annotations
 
 from core import Routes
 
 routes = Routes()
+
+from plugins.exhibitions.routes import plans, selling, venues  # noqa: E402, F401 - they register on routes
