@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import (
@@ -87,6 +88,10 @@ class Edition(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDelet
     #: the balance is due this many days before the show opens
     balance_days: Mapped[int] = mapped_column(Integer, default=30,
                                               info={"label": N_("Balance due (days before)")})
+    #: what cancelling or reducing a booth contract costs, by date: ``[{"until": "2027-08-20",
+    #: "percent": "30"}, ...]`` in date order; after the last date, the whole contract
+    penalties: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list,
+                                                            info={"label": N_("Cancellation penalties")})
     state: Mapped[str] = mapped_column(String(20), default="planning", index=True,
                                        info={"label": N_("State"), "choices": EDITION_STATES})
     description: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Description")})

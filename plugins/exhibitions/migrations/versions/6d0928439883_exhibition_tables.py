@@ -96,6 +96,7 @@ def upgrade() -> None:
     sa.Column('deposit_days', sa.Integer(), nullable=False),
     sa.Column('deposit_percent', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('balance_days', sa.Integer(), nullable=False),
+    sa.Column('penalties', sa.JSON(), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
