@@ -183,8 +183,8 @@ def test_stored_payloads_run_nowhere(kernel: Kernel, owner: User, app_client: Ap
                 detector.open(page_url)
             else:
                 detector.swap("/", page_url)
-        for page in reflected(kernel, payloads):
-            detector.open(page.url)
+        for page, status in reflected(kernel, payloads):
+            detector.open(page.url, status)
         for page in searched(kernel):
             if page.route.endswith("dropdown"):
                 detector.swap("/", page.url)
@@ -299,9 +299,10 @@ def crud_form_actions(kernel: Kernel, seeded: Seeded) -> dict[str, set[str]]:
     return out
 
 
-def reflected(kernel: Kernel, payloads: list[Any]) -> list[PageUrl]:
-    """List pages asked to search for, sort by and page after payloads: one of
-    each list template."""
+def reflected(kernel: Kernel, payloads: list[Any]) -> list[tuple[PageUrl, int]]:
+    """List pages asked to search for payloads (answered), and to sort by
+    them (refused with 400, a page naming the parameter): one of each list
+    template, with the status each must answer."""
     from urllib.parse import urlencode
 
     short = [p.text for p in payloads if len(p.text) <= 100 and ("<" in p.text or '"' in p.text)]
@@ -311,9 +312,11 @@ def reflected(kernel: Kernel, payloads: list[Any]) -> list[PageUrl]:
         if crud.list_template in templates:
             continue  # the same template, the same echo of the query
         templates.add(crud.list_template)
-        query = urlencode({"q": short[n % len(short)], "sort": short[(n + 1) % len(short)],
-                           "dir": short[(n + 2) % len(short)], "after": short[(n + 3) % len(short)]})
-        out.append(PageUrl(key, kernel.url_path_for(f"{mount}:{crud.noun}_list") + "?" + query))
+        path = kernel.url_path_for(f"{mount}:{crud.noun}_list")
+        out.append((PageUrl(key, path + "?" + urlencode({"q": short[n % len(short)]})), 200))
+        refused = urlencode({"q": short[(n + 3) % len(short)], "sort": short[(n + 1) % len(short)],
+                             "dir": short[(n + 2) % len(short)]})
+        out.append((PageUrl(key, path + "?" + refused), 400))
     return out
 
 

@@ -934,13 +934,15 @@ class Detector:
         page.locator("form[action='/login'] [type=submit]").click()
         page.wait_for_url(lambda url: "/login" not in url)
 
-    def open(self, url: str) -> None:
-        """Navigate to a full page; wait for its htmx requests; scan it."""
+    def open(self, url: str, status: int = 200) -> None:
+        """Navigate to a full page; wait for its htmx requests; scan it.
+        ``status``: what the page must answer (400: a refusal page, scanned too)."""
         page = self.page
         started = time.monotonic()
         response = page.goto(url, wait_until="domcontentloaded")
-        if response is None or response.status >= 400:
-            self.visit.errors.append(f"{url}: answered {response.status if response else 'nothing'}")
+        answered = response.status if response is not None else None
+        if answered != status and not (status == 200 and answered is not None and answered < 400):
+            self.visit.errors.append(f"{url}: answered {answered or 'nothing'}, not {status}")
         loaded = time.monotonic()
         self._scan(url)
         self.visit.pages += 1
