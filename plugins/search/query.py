@@ -23,7 +23,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Integer, Select, column, func, literal_column, or_, select, table
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import Join
 
 from core import Actor, Base, SearchDecl, mask_kind, mask_value, scope
 from plugins.search.index import Registry, part_key, withheld
@@ -58,6 +61,34 @@ class Group:
     @property
     def capped(self) -> bool:
         return self.count is not None and self.count > COUNT_CAP
+
+
+class FtsFirst(Join):
+    """``search_fts CROSS JOIN search_entry ON …``: SQLite keeps the order of
+    a ``CROSS JOIN``, so the full-text index drives the query.
+
+    Without it, and without statistics (no installation runs ``ANALYZE``),
+    SQLite reads every entry of the model through ``(model, record_id)``
+    and asks the FTS5 table whether each one matches, one at a time: a
+    search of contacts for a word 2,000 customers hold took 170 ms at 6,000
+    entries, growing with the model. Read from the index, the matches come
+    in one pass and each costs a lookup by id (1 ms).
+    """
+
+    __visit_name__ = "fts_first_join"
+    inherit_cache = True
+
+
+@compiles(FtsFirst)
+def _fts_first(join: FtsFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    kw["asfrom"] = True
+    assert join.onclause is not None  # _fts_entries gives one
+    return (f"{compiler.process(join.left, **kw)} CROSS JOIN {compiler.process(join.right, **kw)} "
+            f"ON {compiler.process(join.onclause, **kw)}")
+
+
+def _fts_entries() -> FtsFirst:
+    return FtsFirst(FTS, SearchEntry.__table__, SearchEntry.id == FTS.c.rowid)
 
 
 def fts_query(query: Query) -> str:
@@ -103,7 +134,7 @@ def spelled(query: Query) -> Select[Any]:
     pattern = next(iter(query.patterns.values()))
     pieces = " AND ".join(f'"{p}"' for p in chunks(pattern))
     found = literal_column("search_fts").op("MATCH")(f'{{{" ".join(query.patterns)}}} : ({pieces})')
-    return (select(*_columns()).select_from(FTS).join(SearchEntry, SearchEntry.id == FTS.c.rowid)
+    return (select(*_columns()).select_from(_fts_entries())
             .where(found, or_(*(func.instr(col, pattern) > 0 for col in cols))))
 
 
@@ -112,7 +143,7 @@ def matching(dialect: str, query: Query) -> Select[Any]:
     if dialect == "sqlite" and query.kind == "pinyin":
         return spelled(query)
     if dialect == "sqlite":
-        return (select(*_columns()).select_from(FTS).join(SearchEntry, SearchEntry.id == FTS.c.rowid)
+        return (select(*_columns()).select_from(_fts_entries())
                 .where(literal_column("search_fts").op("MATCH")(fts_query(query))))
     likes = [getattr(SearchEntry, col).like(_like(p), escape="\\") for col, p in query.patterns.items()]
     return select(*_columns()).where(or_(*likes))

@@ -438,3 +438,31 @@ def test_a_title_prefix_is_read_from_the_models_title_index_without_statistics(k
             plan = " ".join(str(row[-1]) for row in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert "ix_search_entry_model_title_key (model=? AND title_key>? AND title_key<?)" in plan, plan
         assert len(db.execute(stmt).all()) == 5
+
+
+def test_a_substring_is_read_from_the_full_text_index_first_without_statistics(kernel, note, make, admin):
+    # given many entries of another model holding the word and none of this one, no ANALYZE ever run
+    from suanpan_notes.models import Note
+
+    from core.permissions import scope
+    from plugins.search.normalise import parse
+    from plugins.search.query import matching, readable
+
+    for n in range(30):
+        note(f"农业展览{n}")
+    with kernel.db.session() as db:
+        db.execute(SearchEntry.__table__.insert(), [
+            {"model": "core.user", "record_id": 100000 + n, "org_id": make.hq().id, "title": f"用户{n}",
+             "subtitle": "", "title_key": f"用户{n}", "blob": "", "pinyin": "", "initials": "", "phones": "",
+             "emails": "", "codes": "", "grams": ""} for n in range(5)])
+    with kernel.db.session(write=False) as db:
+        stmt = readable(matching(db.get_bind().dialect.name, parse("农业展")), Note, ["notes.note"],
+                        scope(admin_actor(kernel, db, admin), Note, "read")).limit(5)
+        if db.get_bind().dialect.name == "sqlite":
+            # then SQLite reads the matches from the FTS5 table and looks each entry up by id,
+            # rather than asking the FTS5 table about every entry of the model, one at a time
+            sql = str(stmt.compile(dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+            plan = [str(row[-1]) for row in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+            assert plan[0].startswith("SCAN search_fts VIRTUAL TABLE"), plan
+            assert any(step.startswith("SEARCH search_entry USING INTEGER PRIMARY KEY") for step in plan), plan
+        assert len(db.execute(stmt).all()) == 5
