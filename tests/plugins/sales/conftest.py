@@ -11,15 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sales_support import actor_of
 
 from core.app import Kernel
 from core.models import Department, User
-from core.permissions import Actor, load_actor
-
-
-def actor_of(kernel: Kernel, db: Any, user: User) -> Actor:
-    """The actor ``user`` is in a request (their roles, scopes and field rules)."""
-    return load_actor(db, db.get(User, user.id), all_codes=set(kernel.registry.permissions))
 
 
 @pytest.fixture

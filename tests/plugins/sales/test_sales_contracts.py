@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from conftest import actor_of
 from openpyxl import load_workbook
+from sales_support import actor_of
 from sqlalchemy import func, select
 
 from core import Conflict, ValidationError, hookimpl

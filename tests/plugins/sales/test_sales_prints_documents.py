@@ -10,7 +10,7 @@ import subprocess
 from datetime import date
 from typing import Any
 
-from conftest import actor_of
+from sales_support import actor_of
 
 from core.app import Kernel
 from plugins.sales.services import contracts as contract_services

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from conftest import actor_of
+from sales_support import actor_of
 from sqlalchemy import func, select
 
 from core import Conflict, NotFound, ValidationError

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from conftest import actor_of
+from sales_support import actor_of
 
 from core import ReportQuery, aggregate
 from core.app import Kernel
