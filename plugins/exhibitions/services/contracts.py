@@ -91,9 +91,9 @@ def selected(db: Session, actor: Actor, booth_ids: Sequence[Any],
         raise ValidationError({"booth_ids": N_("Choose the booths.")})
     if len(ids) > MAX_BOOTHS:
         raise ValidationError({"booth_ids": N_("At most 50 booths at once.")})
+    found = [get_for(db, actor, Booth, i, "sell") for i in ids]
     given = int(str(customer_id)) if str(customer_id or "").isdigit() else None
     customer = booth_services._customer(db, actor, given)
-    found = [get_for(db, actor, Booth, i, "sell") for i in ids]
     if len({b.edition_id for b in found}) > 1:
         raise ValidationError({"booth_ids": N_("Choose booths of one edition.")})
     for booth in found:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from exhibitions_support import actor_of
-from selling_support import STANDARD, now, rules  # noqa: F401 - fixtures
+from selling_support import STANDARD, now, rules  # noqa: F401, F811 - fixtures
 
 from core import ValidationError
 from plugins.exhibitions.models import Booth, Edition, Zone
