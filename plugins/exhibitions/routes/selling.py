@@ -55,16 +55,16 @@ def _rule_values(rule: Any) -> dict[str, Any]:
     return {n: ("" if getattr(rule, n) is None else str(getattr(rule, n))) for n in RULE_FIELDS}
 
 
-@routes.get("/editions/{id:int}/prices", name="edition_prices", permission="exhibitions.price_rule.read")
-def edition_prices(ctx: Ctx) -> Response:
+@routes.get("/editions/{id:int}/prices", name="selling_prices", permission="exhibitions.price_rule.read")
+def selling_prices(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     rules = [_rule_values(r) for r in pricing.rules_for(ctx.db, ctx.user, edition.id)]
     return _prices_page(ctx, edition, rules, list(edition.penalties or []), {})
 
 
-@routes.post("/editions/{id:int}/prices", name="edition_prices_save",
+@routes.post("/editions/{id:int}/prices", name="selling_prices_save",
              permission="exhibitions.price_rule.update")
-def edition_prices_save(ctx: Ctx) -> Response:
+def selling_prices_save(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     rows = _rows(ctx, "rule", RULE_FIELDS)
     try:
@@ -73,12 +73,12 @@ def edition_prices_save(ctx: Ctx) -> Response:
     except ValidationError as exc:
         return _prices_page(ctx, edition, rows, list(edition.penalties or []), _translated(ctx, exc.errors),
                             422)
-    return RedirectResponse(ctx.url_for("edition_prices", id=edition.id) + "?flash=saved", status_code=303)
+    return RedirectResponse(ctx.url_for("selling_prices", id=edition.id) + "?flash=saved", status_code=303)
 
 
-@routes.post("/editions/{id:int}/penalties", name="edition_penalties_save",
+@routes.post("/editions/{id:int}/penalties", name="selling_penalties_save",
              permission="exhibitions.edition.update")
-def edition_penalties_save(ctx: Ctx) -> Response:
+def selling_penalties_save(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"], "update")
     rows = _rows(ctx, "penalty", ("until", "percent"))
     try:
@@ -87,7 +87,7 @@ def edition_penalties_save(ctx: Ctx) -> Response:
     except ValidationError as exc:
         rules = [_rule_values(r) for r in pricing.rules_for(ctx.db, ctx.user, edition.id)]
         return _prices_page(ctx, edition, rules, rows, _translated(ctx, exc.errors), 422)
-    return RedirectResponse(ctx.url_for("edition_prices", id=edition.id) + "?flash=saved", status_code=303)
+    return RedirectResponse(ctx.url_for("selling_prices", id=edition.id) + "?flash=saved", status_code=303)
 
 
 # ------------------------------------------------------------------ selling booths
@@ -114,14 +114,14 @@ def _sell_page(ctx: Ctx, edition: Edition, errors: dict[str, str], status: int =
                       total=sum((p.total for p in quoted.values()), Decimal(0)))
 
 
-@routes.get("/editions/{id:int}/sell", name="edition_sell", permission="exhibitions.booth.sell")
-def edition_sell(ctx: Ctx) -> Response:
+@routes.get("/editions/{id:int}/sell", name="selling_sell", permission="exhibitions.booth.sell")
+def selling_sell(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     return _sell_page(ctx, edition, {})
 
 
-@routes.post("/editions/{id:int}/sell", name="edition_sell_make", permission="exhibitions.booth.sell")
-def edition_sell_make(ctx: Ctx) -> Response:
+@routes.post("/editions/{id:int}/sell", name="selling_sell_make", permission="exhibitions.booth.sell")
+def selling_sell_make(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     what = ctx.field("make")
     ids = _listed(ctx, "booth_ids")
@@ -149,8 +149,8 @@ def edition_sell_make(ctx: Ctx) -> Response:
 # ------------------------------------------------------------------ overdue deposits
 
 
-@routes.get("/editions/{id:int}/overdue", name="edition_overdue", permission="exhibitions.booth.read")
-def edition_overdue(ctx: Ctx) -> Response:
+@routes.get("/editions/{id:int}/overdue", name="selling_overdue", permission="exhibitions.booth.read")
+def selling_overdue(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     items = contracts.overdue_deposits(ctx.db, edition_id=edition.id, actor=ctx.user) \
         if ctx.user.can("sales.contract.read") else []
@@ -158,19 +158,19 @@ def edition_overdue(ctx: Ctx) -> Response:
                       can_release=ctx.user.can("exhibitions.booth.release"), today=today())
 
 
-@routes.post("/editions/{id:int}/overdue/release", name="edition_overdue_release",
+@routes.post("/editions/{id:int}/overdue/release", name="selling_overdue_release",
              permission="exhibitions.booth.release")
-def edition_overdue_release(ctx: Ctx) -> Response:
+def selling_overdue_release(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     contracts.release(ctx.db, ctx.user, edition.id, ctx.field("contract_id"))
-    return RedirectResponse(ctx.url_for("edition_overdue", id=edition.id) + "?flash=saved", status_code=303)
+    return RedirectResponse(ctx.url_for("selling_overdue", id=edition.id) + "?flash=saved", status_code=303)
 
 
 # ------------------------------------------------------------------ the sales figures
 
 
-@routes.get("/editions/{id:int}/sales", name="edition_sales", permission="exhibitions.edition.read")
-def edition_sales(ctx: Ctx) -> Response:
+@routes.get("/editions/{id:int}/sales", name="selling_sales", permission="exhibitions.edition.read")
+def selling_sales(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     figures = pipeline.figures(ctx.db, ctx.user, edition.id)
     chart = pipeline.curve_svg(figures.curve, figures.previous_curve, label=ctx._("This edition"),
