@@ -62,6 +62,18 @@ def space_pipeline(db: Session, org_id: int) -> tuple[Pipeline, dict[str, int]]:
     return found, ids
 
 
+def stage_ids(db: Session, org_id: int) -> dict[str, int]:
+    """The 招展 pipeline's stage ids by key, without making it (empty when none)."""
+    found = db.scalar(select(Pipeline.id).where(Pipeline.org_id == org_id,
+                                                Pipeline.name_en == PIPELINE_NAME_EN))
+    if found is None:
+        return {}
+    by_name = dict((a, b) for a, b in db.execute(select(Stage.name_en, Stage.id)
+                                                 .where(Stage.pipeline_id == found)))
+    return {key: by_name[SPACE_STAGES.get(key, "Lost")] for key, *_ in STAGES
+            if SPACE_STAGES.get(key, "Lost") in by_name}
+
+
 def record_deal(db: Session, actor: Actor, edition: Edition, customer_id: int, *, area: Decimal,
                 amount: Decimal, stage: str) -> EditionDeal | None:
     """The customer's deal in the edition, made (a CRM opportunity in the
@@ -159,7 +171,7 @@ def figures(db: Session, actor: Actor, edition_id: int) -> Figures:
     by_stage: list[tuple[str, int, Decimal, Decimal]] = []
     deals, deal_area, deal_amount = 0, Decimal(0), Decimal(0)
     if actor.can("crm.opportunity.read"):
-        _, stages = space_pipeline(db, edition.org_id)
+        stages = stage_ids(db, edition.org_id)  # a read: the pipeline is made by the first deal
         rows = db.execute(select(Opportunity.stage_id, func.count(),
                                  func.coalesce(func.sum(EditionDeal.area), 0),
                                  func.coalesce(func.sum(EditionDeal.amount), 0))
