@@ -131,3 +131,11 @@ def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[P
         if panels is not None:
             out += panels(session, actor, customer)
     return out
+
+
+# ----------------------------------------------------------------- the sales plugin's hooks
+
+
+@hookimpl
+def sales_contract_approved(session: Session, actor: Actor | None, contract: Any) -> None:
+    selling.on_contract_approved(session, actor, contract)
