@@ -12,6 +12,7 @@ from core.audit import TrailEntry
 from core.audit import trail as audit_trail
 from core.bulk import create_many
 from core.conflicts import Difference, Stale, form_differences, record_name, same_value
+from core.conflicts import stale as stale_panel
 from core.db import (
     AuditedMixin,
     Base,
@@ -127,5 +128,5 @@ __all__ = [
     "permission_holders", "amend",
     "next_number",
     "MASK_KINDS", "is_hidden", "is_masked", "looks_masked", "mask_kind", "mask_value", "shown_value",
-    "StaleVersion", "Stale", "Difference", "form_differences", "record_name", "same_value",
+    "StaleVersion", "Stale", "Difference", "form_differences", "record_name", "same_value", "stale_panel",
 ]

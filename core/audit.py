@@ -7,7 +7,7 @@ from ``session.info["actor"]`` (set per request, never from input).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -266,9 +266,15 @@ def _shown(field: str, old: Any, new: Any, names: dict[str, dict[Any, str]],
     or a choice by its label (a message id; ``True`` says so), else as stored."""
     if field in labelled:
         labels = labelled[field]
-        return labels.get(old, old), labels.get(new, new), True
+        return _looked_up(labels, old), _looked_up(labels, new), True
     ref = names.get(field, {})
-    return ref.get(old, old), ref.get(new, new), False
+    return _looked_up(ref, old), _looked_up(ref, new), False
+
+
+def _looked_up(table: dict[Any, str], value: Any) -> Any:
+    """``value``'s name in ``table``, else ``value`` (a JSON list or object,
+    which no table names, as it is)."""
+    return table.get(value, value) if isinstance(value, Hashable) else value
 
 
 def _choice_labels(session: Session, model: Any, columns: dict[str, Any]) -> dict[str, dict[Any, str]]:

@@ -8,7 +8,19 @@ from typing import Any
 from sqlalchemy import select
 from starlette.responses import Response
 
-from core import N_, Ctx, Form, FormField, ValidationError, check_version, get_for, scope
+from core import (
+    N_,
+    Ctx,
+    Form,
+    FormField,
+    StaleVersion,
+    ValidationError,
+    check_version,
+    form_differences,
+    get_for,
+    scope,
+    stale_panel,
+)
 from plugins.crm.models import Contact, Customer
 from plugins.crm.models.choices import DECISION_ROLES
 from plugins.crm.routes.common import routes
@@ -65,9 +77,17 @@ def contact_row_edit(ctx: Ctx) -> Response:
 def contact_row_update(ctx: Ctx) -> Response:
     contact = get_for(ctx.db, ctx.user, Contact, ctx.params["id"], "update")
     customer = get_for(ctx.db, ctx.user, Customer, contact.customer_id)
-    check_version(contact, ctx.form.get("version"))
+    form = inline_form(customer.id)
     try:
-        values = inline_form(customer.id).bind(ctx, model=Contact)
+        check_version(contact, ctx.form.get("version"))
+    except StaleVersion:
+        # htmx swaps no 409: the row stays open with the conflict panel, the
+        # values typed kept, and the current version to apply them over
+        panel = stale_panel(ctx, contact, form_differences(ctx, Contact, contact, form.fields),
+                      ctx.url_for("crm:customer_detail", id=customer.id))
+        return _section(ctx, customer, editing=contact.id, conflict=panel, row_values=dict(ctx.form))
+    try:
+        values = form.bind(ctx, model=Contact)
         services.update_contact(ctx.db, ctx.user, contact, values)
         ctx.db.flush()
     except ValidationError as exc:

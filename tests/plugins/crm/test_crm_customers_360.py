@@ -187,3 +187,35 @@ def test_other_plugins_add_tabs_through_crm_customer_panels(contracts_plugin: Ke
         # and it is asked only for customers the reader may read
         assert browser.get(f"/crm/customers/{customer + 999}").status_code == 404
     assert contracts_plugin.seen == [("rep1", "比亚迪股份有限公司")]  # type: ignore[attr-defined]
+
+
+def test_a_stale_inline_contact_save_shows_the_conflict_in_the_row(client: Any, kernel: Kernel, new_customer: Any,
+                                                                    sales: dict[str, Any]) -> None:
+    customer = new_customer(sales["rep1"], "美的集团股份有限公司")
+    ids = add_contacts(kernel, sales["rep1"], customer)
+    with kernel.db.session(write=False) as db:
+        opened = db.scalar(select(Contact.version).where(Contact.id == ids["buyer"]))
+    client.login("rep1")
+    # given someone else saves the contact after the row was opened
+    first = client.submit(f"/crm/contacts/{ids['buyer']}/row", {"name": "王经理", "position": "采购总监",
+                                                                "version": str(opened)})
+    assert first.status_code == 200
+    # when the row is saved with the version it was opened at (as htmx sends it)
+    section = client.submit(f"/crm/contacts/{ids['buyer']}/row", {"name": "王经理", "position": "采购部长",
+                                                                  "version": str(opened)},
+                            headers={"HX-Request": "true"})
+    # then the answer is the section (htmx swaps it), the row still open with the panel
+    assert section.status_code == 200
+    assert 'id="kit-conflict"' in section.text and 'id="crm-contact-edit-' in section.text
+    assert "采购部长" in section.text and "采购总监" in section.text  # what they typed, what is saved
+    with kernel.db.session(write=False) as db:
+        saved = db.get(Contact, ids["buyer"])
+        assert saved.position == "采购总监" and saved.version == opened + 1
+    # and the panel's form carries the current version: applying again writes theirs
+    current = re.search(r'name="version" value="(\d+)"', section.text)
+    assert current is not None and int(current.group(1)) == opened + 1
+    again = client.submit(f"/crm/contacts/{ids['buyer']}/row", {"name": "王经理", "position": "采购部长",
+                                                                "version": current.group(1)})
+    assert 'id="kit-conflict"' not in again.text
+    with kernel.db.session(write=False) as db:
+        assert db.get(Contact, ids["buyer"]).position == "采购部长"

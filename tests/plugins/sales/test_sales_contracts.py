@@ -359,3 +359,26 @@ def test_a_contract_takes_its_payment_terms_text_from_the_chosen_terms(
     contract_id = make_contract(kernel, team["rep1"], customer, [line(None, "1", "100", description="x")],
                                 payment_term_id=term_id, start_on=date(2026, 3, 1), end_on=date(2026, 6, 30))
     assert get(kernel, contract_id).payment_terms == "预付款：签约后 0 天付 30%；验收款：结束后 30 天付 70%"
+
+
+def test_a_change_of_the_instalments_shows_in_the_history(kernel: Kernel, team: dict[str, Any], make: Any) -> None:
+    # a JSON list column changed: its history shows old and new lists (no name lookup of a list)
+    from core import audit_trail
+
+    director = team["director"]
+    with kernel.db.session() as db:
+        term = terms.create_term(db, actor_of(kernel, db, director), {"name": "5-5", "instalments": [
+            {"label": "预付款", "percent": "50", "days": "0"}, {"label": "尾款", "percent": "50", "days": "30"}]})
+        term_id = term.id
+    with kernel.db.session() as db:
+        term = db.get(PaymentTerm, term_id)
+        terms.update_term(db, actor_of(kernel, db, director), term, {"name": "全款", "instalments": [
+            {"label": "全款", "percent": "100", "days": "0"}]})
+    auditor = make.user(org=team["hq"], username="auditor")  # an administrator reads the trail
+    with kernel.db.session(write=False) as db:
+        term = db.scalars(select(PaymentTerm)).one()
+        history = audit_trail(db, actor_of(kernel, db, auditor), term)
+    changed = [c for entry in history for c in entry.changes if c.field == "instalments"]
+    assert changed, history
+    assert [i["label"] for i in changed[0].new] == ["全款"]
+    assert [i["label"] for i in changed[0].old] == ["预付款", "尾款"]
