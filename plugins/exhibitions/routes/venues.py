@@ -128,7 +128,7 @@ venues = Crud(
     create=services.create_venue, update=services.update_venue,
     detail_fields=[Column("name_en", N_("English name")), Column("city", N_("City")),
                    Column("address", N_("Address")), Column("note", N_("Note"))],
-    detail_template="exhibitions/venues_venue_detail.html", detail_context=_venue_detail,
+    detail_template="exhibitions/venue_detail.html", detail_context=_venue_detail,
 )
 
 
@@ -174,7 +174,7 @@ spaces = Prefilled(
     detail_fields=[Column("venue_id", N_("Venue"), kind="ref", ref=Venue),
                    Column("name_en", N_("English name")), *_space_columns,
                    Column("active", N_("Active"), kind="bool")],
-    detail_template="exhibitions/venues_space_detail.html", detail_context=_space_detail,
+    detail_template="exhibitions/space_detail.html", detail_context=_space_detail,
 )
 spaces.prefill = ("venue_id",)
 
@@ -239,7 +239,7 @@ bookings = BookingCrud(
     create=services.create_booking, update=services.update_booking,
     detail_fields=[*_booking_columns, Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
                    Column("note", N_("Note"))],
-    detail_template="exhibitions/venues_booking_detail.html", detail_context=_booking_detail,
+    detail_template="exhibitions/booking_detail.html", detail_context=_booking_detail,
 )
 bookings.prefill = ("space_id", "edition_id")
 
@@ -290,7 +290,7 @@ series = Crud(
     detail_fields=[Column("name_en", N_("English name")), Column("short_name", N_("Short name")),
                    Column("industry", N_("Industry"), kind="choice", choices=INDUSTRIES),
                    Column("organiser", N_("Organiser")), Column("description", N_("Description"))],
-    detail_template="exhibitions/venues_series_detail.html", detail_context=_series_detail,
+    detail_template="exhibitions/series_detail.html", detail_context=_series_detail,
 )
 
 
@@ -367,7 +367,7 @@ editions = Prefilled(
         Column("deposit_days", N_("Deposit due (days)"), kind="number"),
         Column("balance_days", N_("Balance due (days before)"), kind="number"),
     ],
-    detail_template="exhibitions/venues_edition_detail.html", detail_context=_edition_detail,
+    detail_template="exhibitions/edition_detail.html", detail_context=_edition_detail,
 )
 editions.prefill = ("series_id",)
 
@@ -413,7 +413,7 @@ def calendar_month(ctx: Ctx) -> Response:
     context: dict[str, Any] = {"month": month, "purposes": BOOKING_PURPOSES, "states": BOOKING_STATES}
     if ctx.is_htmx:
         return ctx.render("exhibitions/_venues_calendar_grid.html", **context)
-    return ctx.render("exhibitions/venues_calendar.html", **context)
+    return ctx.render("exhibitions/calendar_month.html", **context)
 
 
 for crud in (venues, spaces, zones, bookings, series, editions):
