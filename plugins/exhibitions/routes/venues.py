@@ -24,7 +24,9 @@ from core import (
     ValidationError,
     check_version,
     get_for,
+    load_refs,
     scope,
+    shown_columns,
     visible_extra,
 )
 from plugins.crm.models.choices import INDUSTRIES
@@ -103,11 +105,27 @@ class BookingCrud(Prefilled):
         return ctx.redirect(f"{self.noun}_detail", id=ctx.params["id"], flash="saved")
 
 
+def _table(ctx: Ctx, model: type[Any], columns: list[Column], rows: list[Any], route: str,
+           empty: str) -> dict[str, Any]:
+    """Related records for ``_venues_table.html``, as the reader may see them."""
+    shown = shown_columns(ctx.user, model, columns)
+    return {"columns": shown, "rows": rows, "refs": load_refs(ctx.db, ctx.user, shown, rows, ctx.t.locale),
+            "route": route, "empty": empty}
+
+
+def _unseen(ctx: Ctx, model: type[Any]) -> set[str]:
+    """The fields of ``model`` the reader may not read in clear (hidden or masked)."""
+    return set(ctx.user.hidden_fields(model)) | set(ctx.user.masked_fields(model))
+
+
 # ----------------------------------------------------------------- venues, spaces, zones
 
 
 def _venue_detail(ctx: Ctx, record: Venue) -> dict[str, Any]:
-    return {"spaces": services.venue_spaces(ctx.db, ctx.user, record.id), "kinds": SPACE_KINDS}
+    columns = [Column("name", N_("Name")), Column("code", N_("Code")), _space_columns[0], *_space_columns[2:]]
+    return {"spaces": _table(ctx, Space, columns,
+                             services.venue_spaces(ctx.db, ctx.user, record.id), "space_detail",
+                             N_("No hall or space yet."))}
 
 
 venues = Crud(
@@ -133,9 +151,13 @@ venues = Crud(
 
 
 def _space_detail(ctx: Ctx, record: Space) -> dict[str, Any]:
-    return {"zones": services.space_zones(ctx.db, ctx.user, record.id),
-            "bookings": services.space_bookings(ctx.db, ctx.user, record.id),
-            "purposes": BOOKING_PURPOSES, "states": BOOKING_STATES}
+    return {"zones": _table(ctx, Zone, [Column("code", N_("Code")), Column("name", N_("Name")),
+                                        Column("name_en", N_("English name"))],
+                            services.space_zones(ctx.db, ctx.user, record.id), "zone_detail",
+                            N_("No zone yet.")),
+            "bookings": _table(ctx, SpaceBooking, [Column("title", N_("Title")), *_booking_columns[1:]],
+                               services.space_bookings(ctx.db, ctx.user, record.id), "booking_detail",
+                               N_("No booking yet."))}
 
 
 _space_columns = [
@@ -265,7 +287,11 @@ def booking_release(ctx: Ctx) -> Response:
 def _series_detail(ctx: Ctx, record: ShowSeries) -> dict[str, Any]:
     found = ctx.db.scalars(select(Edition).where(Edition.series_id == record.id, scope(ctx.user, Edition))
                            .order_by(Edition.number.desc()))
-    return {"editions": list(found), "edition_states": EDITION_STATES}
+    return {"editions": _table(ctx, Edition, [
+        Column("name", N_("Name")), Column("number", N_("Edition number"), kind="number"),
+        Column("opens_on", N_("Opens on"), kind="date"), Column("closes_on", N_("Closes on"), kind="date"),
+        Column("state", N_("State"), kind="choice", choices=EDITION_STATES)], list(found), "edition_detail",
+        N_("No edition yet."))}
 
 
 series = Crud(
@@ -305,14 +331,20 @@ def _edition_detail(ctx: Ctx, record: Edition) -> dict[str, Any]:
     if missing:
         names |= dict(ctx.db.execute(select(Space.id, Space.name).where(Space.id.in_(missing),
                                                                          scope(ctx.user, Space))).all())
-    return {"plans": plans, "booked": booked, "halls": halls, "space_names": names,
-            "periods": services.edition_periods(record), "purposes": BOOKING_PURPOSES,
+    hidden = _unseen(ctx, Edition)
+    if "name" in _unseen(ctx, Space):
+        names = {i: f"#{i}" for i in names}
+    periods = [] if hidden & set(edition_services.PHASES) else services.edition_periods(record)
+    booked_table = _table(ctx, SpaceBooking, [Column("title", N_("Title")), *_booking_columns[:5]], booked,
+                          "booking_detail", N_("No booking yet."))
+    return {"plans": plans, "booked": booked_table, "halls": halls, "space_names": names, "hidden": hidden,
+            "plan_hidden": _unseen(ctx, FloorPlan), "periods": periods, "purposes": BOOKING_PURPOSES,
             "booking_states": BOOKING_STATES, "edition_states": EDITION_STATES, "today": services.today()}
 
 
 _edition_form = [
     FormField("series_id", N_("Show series"), "select", required=True, choices=_series_choices),
-    FormField("number", N_("Edition number"), "int", required=True),
+    FormField("number", N_("Edition number"), "int", help=N_("Left empty: the series' next number.")),
     FormField("name", N_("Name"), required=True),
     FormField("name_en", N_("English name")),
     FormField("theme", N_("Theme")),

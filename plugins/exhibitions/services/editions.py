@@ -36,9 +36,13 @@ def update_series(db: Session, actor: Actor, series: ShowSeries, values: Mapping
 
 
 def create_edition(db: Session, actor: Actor, values: Mapping[str, Any]) -> Edition:
-    """An edition of a series of the actor's organisation."""
+    """An edition of a series of the actor's organisation; without a
+    number, the series' next one."""
     series = _series(db, actor, values.get("series_id"))
     merged = dict(values)
+    if merged.get("number") is None:  # left empty: the series' next number
+        merged["number"] = (db.scalar(select(func.max(Edition.number)).where(Edition.series_id == series.id))
+                            or 0) + 1
     _check(db, actor, series.id, merged, None)
     edition = Edition(org_id=actor.org_id, owner_id=actor.user_id, department_id=actor.department_id,
                       **{**merged, "series_id": series.id})

@@ -45,7 +45,7 @@ class Clash(ValidationError):
         self.message = CLASH
         self.params = {"title": other.title or f"#{other.id}", "starts": other.starts_on.isoformat(),
                        "ends": other.ends_on.isoformat()}
-        super().__init__({"starts_on": CLASH})
+        super().__init__({"starts_on": CLASH, "space_id": N_("Choose another space, or other days.")})
 
 
 def field_errors(errors: Mapping[str, str], exc: ValidationError, gettext: Any) -> dict[str, str]:
@@ -410,6 +410,10 @@ class Month:
     days: list[date]
     rows: list[Row]
     today: date
+    #: the fields the reader may not read in clear
+    hidden_venue: set[str] = field(default_factory=set)
+    hidden_space: set[str] = field(default_factory=set)
+    hidden_booking: set[str] = field(default_factory=set)
 
     @property
     def previous(self) -> str:
@@ -453,4 +457,5 @@ def month_calendar(db: Session, actor: Actor, venue_id: int | None, first: date)
             for b in found:
                 by_space[b.space_id].bars.append(
                     Bar(b, max(b.starts_on, first).day, min(b.ends_on, last).day))
-    return Month(venue, venues, first, days, rows, today())
+    return Month(venue, venues, first, days, rows, today(), *(
+        set(actor.hidden_fields(m)) | set(actor.masked_fields(m)) for m in (Venue, Space, SpaceBooking)))

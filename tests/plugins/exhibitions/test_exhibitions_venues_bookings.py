@@ -40,7 +40,7 @@ def test_a_booking_that_shares_a_day_is_refused_naming_the_other(kernel, expo):
                          (date(2027, 5, 11), date(2027, 5, 12)), (date(2027, 5, 1), date(2027, 5, 31))):
         with pytest.raises(venues.Clash) as refused:
             book(kernel, expo["manager"], hall, starts, ends, title="另一个展会")
-        assert set(refused.value.errors) == {"starts_on"}
+        assert set(refused.value.errors) == {"starts_on", "space_id"}
         assert refused.value.params == {"title": "全国糖酒会", "starts": "2027-05-10", "ends": "2027-05-14"}
     # the days before and after are free
     book(kernel, expo["manager"], hall, date(2027, 5, 15), date(2027, 5, 16), title="次日活动")
