@@ -105,10 +105,10 @@ class SpaceBooking(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, Audi
         BigId, ForeignKey("exhibitions_edition.id", ondelete="CASCADE"), index=True,
         info={"label": N_("Edition")})
     purpose: Mapped[str] = mapped_column(String(20), default="show",
-                                         info={"label": N_("Purpose"), "choices": BOOKING_PURPOSES})
+                                         info={"label": N_("Booked for"), "choices": BOOKING_PURPOSES})
     title: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("Title")})
-    starts_on: Mapped[date] = mapped_column(Date, info={"label": N_("From")})
-    ends_on: Mapped[date] = mapped_column(Date, info={"label": N_("To")})
+    starts_on: Mapped[date] = mapped_column(Date, info={"label": N_("First day")})
+    ends_on: Mapped[date] = mapped_column(Date, info={"label": N_("Last day")})
     state: Mapped[str] = mapped_column(String(20), default="hold", index=True,
                                        info={"label": N_("State"), "choices": BOOKING_STATES})
     hold_until: Mapped[date | None] = mapped_column(Date, info={"label": N_("Held until")})

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core import N_, JobDecl, MenuItem, SearchDecl
+from plugins.crm.kernel import grant_role
 from plugins.exhibitions.models import Edition, ShowSeries, Space, SpaceBooking, Venue, Zone
 from plugins.exhibitions.services import venues as services
 
@@ -55,6 +56,10 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
         return
     org, manager = orgs["HQ"], users["zhangwei"]
     own = {"org_id": org, "owner_id": manager}
+    # 张伟 runs the exhibitions as he runs sales; 李娜 sells space as well as her region's deals
+    grant_role(session, manager, "exhibitions.manager", org)
+    if "lina" in users:
+        grant_role(session, users["lina"], "exhibitions.seller", org)
     venue = Venue(**own, name="全国农业展览馆", name_en="National Agricultural Exhibition Center",
                   city="北京市", address="北京市朝阳区北三环东路16号",
                   note="地铁10号线农业展览馆站；三座主展馆与室外展场，可承办大型农业与食品类展会。")

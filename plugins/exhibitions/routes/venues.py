@@ -230,9 +230,9 @@ def _booking_detail(ctx: Ctx, record: SpaceBooking) -> dict[str, Any]:
 
 _booking_columns = [
     Column("space_id", N_("Hall or space"), kind="ref", ref=Space),
-    Column("starts_on", N_("From"), kind="date"),
-    Column("ends_on", N_("To"), kind="date"),
-    Column("purpose", N_("Purpose"), kind="choice", choices=BOOKING_PURPOSES),
+    Column("starts_on", N_("First day"), kind="date"),
+    Column("ends_on", N_("Last day"), kind="date"),
+    Column("purpose", N_("Booked for"), kind="choice", choices=BOOKING_PURPOSES),
     Column("state", N_("State"), kind="choice", choices=BOOKING_STATES),
     Column("hold_until", N_("Held until"), kind="date"),
 ]
@@ -244,15 +244,15 @@ bookings = BookingCrud(
         Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
     ], search=("title",), filters=[
         Filter("state", N_("State"), list(BOOKING_STATES.items())),
-        Filter("purpose", N_("Purpose"), list(BOOKING_PURPOSES.items())),
+        Filter("purpose", N_("Booked for"), list(BOOKING_PURPOSES.items())),
         Filter("space_id", N_("Hall or space"), _space_choices),
     ], default_sort="starts_on"),
     form=Form([
         FormField("space_id", N_("Hall or space"), "select", required=True, choices=_space_choices),
         FormField("title", N_("Title")),
-        FormField("starts_on", N_("From"), "date", required=True),
-        FormField("ends_on", N_("To"), "date", required=True),
-        FormField("purpose", N_("Purpose"), "select", required=True, choices=list(BOOKING_PURPOSES.items())),
+        FormField("starts_on", N_("First day"), "date", required=True),
+        FormField("ends_on", N_("Last day"), "date", required=True),
+        FormField("purpose", N_("Booked for"), "select", required=True, choices=list(BOOKING_PURPOSES.items())),
         FormField("edition_id", N_("Edition"), "select", choices=_edition_choices),
         FormField("state", N_("State"), "select", required=True, choices=NEW_BOOKING_STATES),
         FormField("hold_until", N_("Held until"), "date"),
