@@ -152,8 +152,11 @@ def _hold_end(db: Session, booth: Booth, until: datetime | None) -> datetime:
 
 
 def _write(db: Session, *booths: Booth) -> None:
-    """Flush now: the version check decides the race here, not at commit."""
+    """Flush now: the version check decides the race here, not at commit.
+    The number is read first: after a failed flush the session may not load
+    an expired attribute any more (PostgreSQL)."""
+    number = booths[0].number
     try:
         db.flush()
     except StaleDataError:
-        raise Conflict(TAKEN, number=booths[0].number) from None
+        raise Conflict(TAKEN, number=number) from None
