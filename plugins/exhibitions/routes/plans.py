@@ -84,7 +84,7 @@ class PlanCrud(Crud):
 
     def detail(self, ctx: Ctx) -> Response:
         plan = get_for(ctx.db, ctx.user, FloorPlan, ctx.params["id"])
-        return ctx.render("exhibitions/plans_detail.html", **plan_context(ctx, plan))
+        return ctx.render("exhibitions/floor_plan_detail.html", **plan_context(ctx, plan))
 
 
 def plan_context(ctx: Ctx, plan: FloorPlan) -> dict[str, Any]:
@@ -148,8 +148,8 @@ def _generate_page(ctx: Ctx, plan: FloorPlan, values: dict[str, Any], errors: di
                    status: int = 200) -> Response:
     zones = [(z.id, z.name) for z in ctx.db.scalars(select(Zone).where(Zone.space_id == plan.space_id,
                                                                         scope(ctx.user, Zone)))]
-    return ctx.render("exhibitions/plans_generate.html", status=status, plan=plan, values=values, errors=errors,
-                      zones=zones, constructions=CONSTRUCTIONS)
+    return ctx.render("exhibitions/floor_plan_generate_form.html", status=status, plan=plan, values=values,
+                      errors=errors, zones=zones, constructions=CONSTRUCTIONS)
 
 
 @routes.post("/plans/{id:int}/generate", name="floor_plan_generate", permission="exhibitions.booth.create")
@@ -216,8 +216,13 @@ def floor_plan_background(ctx: Ctx) -> Response:
 @routes.get("/plans/{id:int}/copy", name="floor_plan_copy_form", permission="exhibitions.floor_plan.create")
 def floor_plan_copy_form(ctx: Ctx) -> Response:
     plan = get_for(ctx.db, ctx.user, FloorPlan, ctx.params["id"])
-    return ctx.render("exhibitions/plans_copy.html", plan=plan, editions=edition_choices(ctx), errors={},
-                      values={})
+    return _copy_page(ctx, plan, {}, {})
+
+
+def _copy_page(ctx: Ctx, plan: FloorPlan, values: dict[str, Any], errors: dict[str, str],
+               status: int = 200) -> Response:
+    return ctx.render("exhibitions/floor_plan_copy_form.html", status=status, plan=plan,
+                      editions=edition_choices(ctx), errors=errors, values=values)
 
 
 @routes.post("/plans/{id:int}/copy", name="floor_plan_copy", permission="exhibitions.floor_plan.create")
@@ -230,11 +235,9 @@ def floor_plan_copy(ctx: Ctx) -> Response:
                                  offer_until=until)
     except plans.NumbersTaken as exc:
         errors = {"edition_id": f"{ctx._(plans.NUMBERS_TAKEN)} {', '.join(exc.taken)}"}
-        return ctx.render("exhibitions/plans_copy.html", status=422, plan=plan, editions=edition_choices(ctx),
-                          errors=errors, values=values)
+        return _copy_page(ctx, plan, values, errors, 422)
     except ValidationError as exc:
-        return ctx.render("exhibitions/plans_copy.html", status=422, plan=plan, editions=edition_choices(ctx),
-                          errors={k: ctx._(v) for k, v in exc.errors.items()}, values=values)
+        return _copy_page(ctx, plan, values, {k: ctx._(v) for k, v in exc.errors.items()}, 422)
     return ctx.redirect("floor_plan_detail", id=copied.id, flash="saved")
 
 
@@ -328,8 +331,8 @@ booths = Crud(
                    Column("customer_id", N_("Exhibitor"), kind="ref", ref=Customer),
                    Column("held_until", N_("Held until"), kind="datetime"),
                    Column("price", N_("Price"), kind="money")],
-    detail_template="exhibitions/plans_booth_detail.html", detail_context=booth_detail_context,
-    list_template="exhibitions/plans_booth_list.html", list_context=booth_list_context,
+    detail_template="exhibitions/booth_detail.html", detail_context=booth_detail_context,
+    list_template="exhibitions/booth_list.html", list_context=booth_list_context,
 )
 booths.register(routes)
 
