@@ -153,3 +153,31 @@ def test_another_organisation_cannot_generate_on_a_plan(kernel, expo, plan):
         plans.generate(db, actor_of(kernel, db, expo["outsider"]), plan_id, spec())
     with kernel.db.session(write=False) as db:
         assert db.scalar(select(func.count()).select_from(Booth)) == 0
+
+
+def test_the_demo_plans_are_drawn_when_the_venues_part_made_halls_and_editions(kernel, expo, new_customer):
+    from plugins.exhibitions.services.plan_demo import load_demo
+
+    for i in range(5):
+        new_customer(expo["manager"], f"演示参展商{i}")
+    with kernel.db.session() as db:
+        load_demo(db, {}, {}, {})  # the venues part not merged: nothing
+        assert db.scalar(select(func.count()).select_from(FloorPlan)) == 0
+        source = db.get(Edition, expo["edition"])
+        old = Edition(org_id=source.org_id, series_id=source.series_id, number=24, name="第二十四届中国国际农业博览会",
+                      venue_id=source.venue_id, state="closed")
+        db.add(old)
+        db.flush()
+        made = {"halls": {"1": expo["hall"]}, "editions": {24: old.id, 25: source.id}, "org_id": expo["hq"].id,
+                "manager_id": expo["manager"].id}
+        load_demo(db, {}, {}, made)
+        counts = {r[0]: r[1] for r in db.execute(select(Booth.edition_id, func.count())
+                                                  .group_by(Booth.edition_id))}
+        assert counts == {old.id: 100, source.id: 100}
+        sold = db.scalar(select(func.count()).select_from(Booth).where(Booth.edition_id == old.id,
+                                                                       Booth.status == "sold"))
+        assert sold > 70
+        statuses = set(db.scalars(select(Booth.status).where(Booth.edition_id == source.id)))
+        assert {"available", "held", "reserved", "sold"} <= statuses
+        island = db.scalar(select(Booth).where(Booth.number == "1E105", Booth.edition_id == source.id))
+        assert (island.area, island.construction, island.booth_type) == (Decimal(216), "raw", "island")
