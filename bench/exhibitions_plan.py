@@ -153,6 +153,8 @@ def sellers(kernel: Any, ids: list[int], customers: list[int], threads: int, sec
                 kind = "changes"
             except Conflict:
                 kind = "conflicts"
+            except Exception:  # noqa: BLE001 - counted: anything but a conflict is a failure
+                kind = "errors"
             with lock:
                 counts[kind] += 1
 
@@ -163,7 +165,8 @@ def sellers(kernel: Any, ids: list[int], customers: list[int], threads: int, sec
     for w in workers:
         w.join()
     wall = time.perf_counter() - t0
-    return {"changes": counts["changes"], "conflicts": counts["conflicts"], "seconds": wall,
+    return {"changes": counts["changes"], "conflicts": counts["conflicts"], "errors": counts["errors"],
+            "seconds": wall,
             "changes_per_s": counts["changes"] / wall}
 
 
@@ -204,7 +207,7 @@ def main() -> int:
               f"(target ≤ 150 ms)")
         out = sellers(kernel, ids, customers, args.sellers, args.seconds)
         print(f"{args.sellers} sellers for {out['seconds']:.1f} s: {out['changes']} status changes "
-              f"({out['changes_per_s']:.0f}/s), {out['conflicts']} conflicts")
+              f"({out['changes_per_s']:.0f}/s), {out['conflicts']} conflicts, {out['errors']} errors")
         kernel.db.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -75,9 +75,11 @@ def change(db: Session, actor: Actor, booth_id: int, action: str, *, customer_id
         customer = _customer(db, actor, customer_id)
         if booth.customer_id is not None and booth.customer_id != customer:
             raise Conflict(OTHER_CUSTOMER, number=booth.number)
+        # read before the booth changes: a query then would flush it early, outside _write
+        held_until = _hold_end(db, booth, until) if action == "hold" else None
         booth.customer_id = customer
         booth.owner_id = actor.user_id
-        booth.held_until = _hold_end(db, booth, until) if action == "hold" else None
+        booth.held_until = held_until
         if action == "sell":
             booth.contract_id = contract_id if contract_id is not None else booth.contract_id
     else:

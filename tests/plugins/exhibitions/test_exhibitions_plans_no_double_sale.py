@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+import pytest
 from exhibitions_support import actor_of
 from plans_support import booth_row, grid
 from starlette.testclient import TestClient
@@ -44,14 +45,15 @@ def race(attempt: Any) -> list[Any]:
     return results
 
 
-def test_twenty_sellers_reserving_one_booth_through_the_services_one_wins(kernel, expo, plan, new_customer):
+@pytest.mark.parametrize("action", ["reserve", "hold"])
+def test_twenty_sellers_taking_one_booth_through_the_services_one_wins(kernel, expo, plan, new_customer, action):
     a101 = grid(kernel, expo["manager"], plan(), first=101, last=101, columns=1)["A101"]
     exhibitors = customers(new_customer, expo["manager"])
     seen = booth_row(kernel, a101).version
 
     def reserve(i: int) -> int:
         with kernel.db.session() as db:
-            booths.change(db, actor_of(kernel, db, expo["manager"]), a101, "reserve",
+            booths.change(db, actor_of(kernel, db, expo["manager"]), a101, action,
                           customer_id=exhibitors[i], version=seen)
             return i
 
@@ -60,7 +62,8 @@ def test_twenty_sellers_reserving_one_booth_through_the_services_one_wins(kernel
     assert len(winners) == 1
     assert Counter(type(r) for r in results if not isinstance(r, int)) == {Conflict: SELLERS - 1}
     won = booth_row(kernel, a101)
-    assert (won.status, won.customer_id) == ("reserved", exhibitors[winners[0]])
+    assert (won.status, won.customer_id) == ({"reserve": "reserved", "hold": "held"}[action],
+                                             exhibitors[winners[0]])
 
 
 def test_twenty_sellers_reserving_one_booth_through_the_pages_one_wins(kernel, expo, plan, new_customer,
