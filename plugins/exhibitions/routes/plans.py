@@ -30,6 +30,7 @@ from core import (
     ValidationError,
     get_for,
     scope,
+    shown_value,
 )
 from plugins.crm.models import Customer
 from plugins.exhibitions.models import Booth, Edition, FloorPlan, Space, Zone
@@ -51,25 +52,33 @@ PICKER = 500
 def edition_choices(ctx: Ctx) -> list[tuple[str, str]]:
     rows = ctx.db.execute(select(Edition.id, Edition.name).where(scope(ctx.user, Edition))
                           .order_by(Edition.opens_on.desc(), Edition.id.desc())).all()
-    return [(str(r.id), r.name) for r in rows]
+    return [(str(r.id), _shown(ctx, Edition, "name", r.name, r.id)) for r in rows]
+
+
+def _shown(ctx: Ctx, model: Any, name: str, value: str, ident: int) -> str:
+    """A record's name in a choice as the reader may read it (masked, or its id when hidden)."""
+    shown = shown_value(ctx.user, model, name, value)
+    return f"#{ident}" if shown is None else str(shown)
 
 
 def hall_choices(ctx: Ctx) -> list[tuple[str, str]]:
     halls = select(Space.id, Space.name).where(scope(ctx.user, Space), Space.kind != "meeting_room")
     rows = ctx.db.execute(halls.order_by(Space.name)).all()
-    return [(str(r.id), r.name) for r in rows]
+    return [(str(r.id), _shown(ctx, Space, "name", r.name, r.id)) for r in rows]
 
 
 def plan_choices(ctx: Ctx) -> list[tuple[str, str]]:
     rows = ctx.db.execute(select(FloorPlan.id, FloorPlan.title, Edition.name).join(Edition)
                           .where(scope(ctx.user, FloorPlan)).order_by(FloorPlan.id.desc())).all()
-    return [(str(r.id), f"{r.name} · {r.title}") for r in rows]
+    return [(str(r.id), " · ".join((_shown(ctx, Edition, "name", r.name, r.id),
+                                     _shown(ctx, FloorPlan, "title", r.title, r.id)))) for r in rows]
 
 
 def zone_choices(ctx: Ctx) -> list[tuple[str, str]]:
     rows = ctx.db.execute(select(Zone.id, Zone.name, Space.name.label("hall")).join(Space)
                           .where(scope(ctx.user, Zone)).order_by(Space.name, Zone.code)).all()
-    return [(str(r.id), f"{r.hall} · {r.name}") for r in rows]
+    return [(str(r.id), " · ".join((_shown(ctx, Space, "name", r.hall, r.id),
+                                     _shown(ctx, Zone, "name", r.name, r.id)))) for r in rows]
 
 
 def _pairs(choices: dict[str, str]) -> list[tuple[str, str]]:
@@ -91,7 +100,11 @@ def plan_context(ctx: Ctx, plan: FloorPlan) -> dict[str, Any]:
     view = plan_view.plan_view(ctx.db, ctx.user, plan, ctx.t)
     edition = ctx.db.get(Edition, plan.edition_id)
     hall = ctx.db.get(Space, plan.space_id)
-    return {"plan": plan, "view": view, "edition": edition, "hall": hall, "crud": floor_plans,
+    user = ctx.user
+    names = {"title": floor_plans.title_of(user, plan),
+             "edition": shown_value(user, Edition, "name", edition.name if edition else "") or "",
+             "hall": shown_value(user, Space, "name", hall.name if hall else "") or ""}
+    return {"plan": plan, "view": view, "names": names, "crud": floor_plans,
             "svg": plan_view.plan_svg(plan, view.booths, _background(ctx, plan)), "states": BOOTH_STATES,
             "constructions": CONSTRUCTIONS, "selected": ctx.query.get("booth", "")}
 
@@ -149,7 +162,8 @@ def _generate_page(ctx: Ctx, plan: FloorPlan, values: dict[str, Any], errors: di
     zones = [(z.id, z.name) for z in ctx.db.scalars(select(Zone).where(Zone.space_id == plan.space_id,
                                                                         scope(ctx.user, Zone)))]
     return ctx.render("exhibitions/floor_plan_generate_form.html", status=status, plan=plan, values=values,
-                      errors=errors, zones=zones, constructions=CONSTRUCTIONS)
+                      errors=errors, zones=zones, constructions=CONSTRUCTIONS,
+                      plan_title=floor_plans.title_of(ctx.user, plan))
 
 
 @routes.post("/plans/{id:int}/generate", name="floor_plan_generate", permission="exhibitions.booth.create")
@@ -222,7 +236,8 @@ def floor_plan_copy_form(ctx: Ctx) -> Response:
 def _copy_page(ctx: Ctx, plan: FloorPlan, values: dict[str, Any], errors: dict[str, str],
                status: int = 200) -> Response:
     return ctx.render("exhibitions/floor_plan_copy_form.html", status=status, plan=plan,
-                      editions=edition_choices(ctx), errors=errors, values=values)
+                      editions=edition_choices(ctx), errors=errors, values=values,
+                      plan_title=floor_plans.title_of(ctx.user, plan))
 
 
 @routes.post("/plans/{id:int}/copy", name="floor_plan_copy", permission="exhibitions.floor_plan.create")
@@ -344,11 +359,12 @@ def panel_context(ctx: Ctx, booth: Booth, error: str = "") -> dict[str, Any]:
     actions = [a for a, (froms, _to) in MOVES.items() if booth.status in froms] if can_sell else []
     customers: list[tuple[int, str]] = []
     if can_sell and {"hold", "reserve", "sell"} & set(actions):
-        customers = [(r.id, r.name) for r in ctx.db.execute(
+        customers = [(r.id, _shown(ctx, Customer, "name", r.name, r.id)) for r in ctx.db.execute(
             select(Customer.id, Customer.name).where(scope(ctx.user, Customer)).order_by(Customer.name)
             .limit(PICKER))]
     targets: list[tuple[int, str]] = []
-    if can_sell and booth.status in ("held", "reserved", "sold"):
+    numbers_shown = "number" not in ctx.user.hidden_fields(Booth)
+    if can_sell and booth.status in ("held", "reserved", "sold") and numbers_shown:
         free = select(Booth.id, Booth.number).where(Booth.edition_id == booth.edition_id,
                                                     Booth.status == "available", scope(ctx.user, Booth, "sell"))
         targets = [(r.id, r.number) for r in ctx.db.execute(free.order_by(Booth.number).limit(PICKER))]

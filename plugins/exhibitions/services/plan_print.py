@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import Actor
+from core import Actor, shown_value
 from plugins.exhibitions.models import Edition, FloorPlan, Space
 from plugins.exhibitions.models.choices import BOOTH_STATES
 from plugins.exhibitions.services.plan_view import plan_view
@@ -41,7 +41,8 @@ def print_context(session: Session, actor: Actor, plan: FloorPlan) -> dict[str, 
               for b in view.booths]
     legend = [{"status": s, "label": label, "count": view.legend[s].count, "area": float(view.legend[s].area)}
               for s, label in BOOTH_STATES.items()]
-    return {"edition_name": edition.name if edition else "", "hall_name": hall.name if hall else "",
+    return {"edition_name": shown_value(actor, Edition, "name", edition.name if edition else "") or "",
+            "hall_name": shown_value(actor, Space, "name", hall.name if hall else "") or "",
             "booths": booths, "legend": legend, "total_count": view.total.count,
             "total_area": float(view.total.area), "view_w": float(plan.width) + 2,
             "view_d": float(plan.depth) + 2}

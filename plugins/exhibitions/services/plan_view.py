@@ -100,6 +100,9 @@ def plan_view_of(db: Session, actor: Actor, rows: Sequence[Any], t: Any) -> list
     unpaid = unpaid_contracts(db, actor, (r.contract_id for r in rows if r.status == "sold"))
     types = {k: t.gettext(v) for k, v in BOOTH_TYPES.items()}
     kinds = {k: t.gettext(v) for k, v in CONSTRUCTIONS.items()}
+    withheld = actor.hidden_fields(Booth) | actor.masked_fields(Booth)
+    if withheld:  # what the reader may not read in clear is not drawn
+        rows = [_Withheld(r, withheld) for r in rows]
     return [{"id": r.id, "version": r.version, "number": r.number, "x": r.x, "y": r.y,
              "width": r.width, "depth": r.depth, "points": r.points, "area": r.area,
              "type": r.booth_type, "type_label": types.get(r.booth_type, r.booth_type),
@@ -108,6 +111,21 @@ def plan_view_of(db: Session, actor: Actor, rows: Sequence[Any], t: Any) -> list
              "exhibitor": names.get(r.customer_id, "") if r.customer_id else "",
              "held_until": r.held_until,
              "unpaid": r.contract_id in unpaid, "price": t.money(r.price) if r.price else ""} for r in rows]
+
+
+class _Withheld:
+    """A booth row with the fields the reader may not read in clear left blank."""
+
+    BLANK: dict[str, Any] = {"number": "", "pavilion": "", "price": Decimal(0), "customer_id": None,
+                             "contract_id": None, "held_until": None, "zone_id": None}
+
+    def __init__(self, row: Any, withheld: set[str] | frozenset[str]) -> None:
+        self._row, self._withheld = row, withheld
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._withheld and name in self.BLANK:
+            return self.BLANK[name]
+        return getattr(self._row, name)
 
 
 def _n(value: Any) -> str:
