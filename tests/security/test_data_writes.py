@@ -133,6 +133,8 @@ NEEDS = {
     ("sales.contract", "update"): "lines priced within the currency's decimals",
     ("sales.delivery", "create"): "the contract it delivers (its new page takes ?contract_id=)",
     ("sales.return", "create"): "the contract it returns goods of (its new page takes ?contract_id=)",
+    ("exhibitions.floor_plan", "create"): "a hall and edition that have no plan yet (one plan per hall and edition)",
+    ("exhibitions.booth", "create"): "a free spot on the plan for each booth (booths never lie over each other)",
 }
 
 

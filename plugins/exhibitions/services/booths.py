@@ -75,9 +75,11 @@ def change(db: Session, actor: Actor, booth_id: int, action: str, *, customer_id
         customer = _customer(db, actor, customer_id)
         if booth.customer_id is not None and booth.customer_id != customer:
             raise Conflict(OTHER_CUSTOMER, number=booth.number)
+        # read before the booth changes: a query then would flush it early, outside _write
+        held_until = _hold_end(db, booth, until) if action == "hold" else None
         booth.customer_id = customer
         booth.owner_id = actor.user_id
-        booth.held_until = _hold_end(db, booth, until) if action == "hold" else None
+        booth.held_until = held_until
         if action == "sell":
             booth.contract_id = contract_id if contract_id is not None else booth.contract_id
     else:
@@ -152,8 +154,11 @@ def _hold_end(db: Session, booth: Booth, until: datetime | None) -> datetime:
 
 
 def _write(db: Session, *booths: Booth) -> None:
-    """Flush now: the version check decides the race here, not at commit."""
+    """Flush now: the version check decides the race here, not at commit.
+    The number is read first: after a failed flush the session may not load
+    an expired attribute any more (PostgreSQL)."""
+    number = booths[0].number
     try:
         db.flush()
     except StaleDataError:
-        raise Conflict(TAKEN, number=booths[0].number) from None
+        raise Conflict(TAKEN, number=number) from None

@@ -1,0 +1,178 @@
+"""What the interactive plan shows: every booth of a plan in one query, the
+exhibitors' names the reader may read in one more, the unpaid contracts in
+a third, and the SVG built on the server as one string (2,000 booths in a
+few milliseconds; ``bench/exhibitions_plan.py`` measures the page).
+
+An exhibitor's name is shown only for a customer inside the reader's
+``crm.customer.read`` scope, and only as the field rules let them read it;
+the unpaid mark only for contracts they may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import Actor, scope, shown_value
+from plugins.crm.models import Customer
+from plugins.exhibitions.models import Booth, FloorPlan, Zone
+from plugins.exhibitions.models.choices import BOOTH_STATES, BOOTH_TYPES, CONSTRUCTIONS
+
+#: the columns the plan reads (never whole rows: 2,000 of them)
+COLUMNS = (Booth.id, Booth.version, Booth.number, Booth.x, Booth.y, Booth.width, Booth.depth, Booth.points,
+           Booth.area, Booth.booth_type, Booth.construction, Booth.zone_id, Booth.pavilion, Booth.status,
+           Booth.customer_id, Booth.contract_id, Booth.price, Booth.held_until)
+
+
+@dataclass
+class Tally:
+    count: int = 0
+    area: Decimal = Decimal(0)
+
+
+@dataclass
+class PlanView:
+    """A plan's booths as shown: rows (plain values), the legend, the options of the filters."""
+
+    booths: list[dict[str, Any]]
+    legend: dict[str, Tally]
+    pavilions: list[str]
+    zones: list[tuple[int, str]]
+    total: Tally = field(default_factory=Tally)
+
+
+def customer_names(db: Session, actor: Actor, ids: Iterable[int | None]) -> dict[int, str]:
+    """Short names (or names) of the customers among ``ids`` the reader may read."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted or not actor.can("crm.customer.read"):
+        return {}
+    rows = db.execute(select(Customer.id, Customer.name, Customer.short_name)
+                      .where(Customer.id.in_(wanted), scope(actor, Customer))).all()
+    out = {}
+    for r in rows:
+        short = shown_value(actor, Customer, "short_name", r.short_name)
+        name = shown_value(actor, Customer, "name", r.name)
+        shown = short or name
+        if shown:
+            out[r.id] = str(shown)
+    return out
+
+
+def unpaid_contracts(db: Session, actor: Actor, ids: Iterable[int | None]) -> set[int]:
+    """The contracts among ``ids`` the reader may read that have received less than their total."""
+    from plugins.sales.models import Contract
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted or not actor.can("sales.contract.read"):
+        return set()
+    return set(db.scalars(select(Contract.id).where(Contract.id.in_(wanted), scope(actor, Contract),
+                                                    Contract.received < Contract.total)))
+
+
+def plan_view(db: Session, actor: Actor, plan: FloorPlan, t: Any) -> PlanView:
+    """The plan's booths, each a dict of what the plan shows, in the reader's language ``t``."""
+    rows = db.execute(select(*COLUMNS).where(Booth.plan_id == plan.id, scope(actor, Booth))
+                      .order_by(Booth.number)).all()
+    zones = [(z.id, z.name) for z in db.execute(select(Zone.id, Zone.name).where(Zone.space_id == plan.space_id,
+                                                                                 scope(actor, Zone))
+                                                .order_by(Zone.code))]
+    booths = plan_view_of(db, actor, rows, t)
+    legend = {status: Tally() for status in BOOTH_STATES}
+    total = Tally()
+    for b in booths:
+        legend[b["status"]].count += 1
+        legend[b["status"]].area += b["area"]
+        total.count += 1
+        total.area += b["area"]
+    pavilions = sorted({b["pavilion"] for b in booths if b["pavilion"]})
+    return PlanView(booths, legend, pavilions, zones, total)
+
+
+def plan_view_of(db: Session, actor: Actor, rows: Sequence[Any], t: Any) -> list[dict[str, Any]]:
+    """Booths (rows or records with the :data:`COLUMNS`) as the plan shows them."""
+    names = customer_names(db, actor, (r.customer_id for r in rows))
+    unpaid = unpaid_contracts(db, actor, (r.contract_id for r in rows if r.status == "sold"))
+    types = {k: t.gettext(v) for k, v in BOOTH_TYPES.items()}
+    kinds = {k: t.gettext(v) for k, v in CONSTRUCTIONS.items()}
+    withheld = actor.hidden_fields(Booth) | actor.masked_fields(Booth)
+    if withheld:  # what the reader may not read in clear is not drawn
+        rows = [_Withheld(r, withheld) for r in rows]
+    return [{"id": r.id, "version": r.version, "number": r.number, "x": r.x, "y": r.y,
+             "width": r.width, "depth": r.depth, "points": r.points, "area": r.area,
+             "type": r.booth_type, "type_label": types.get(r.booth_type, r.booth_type),
+             "construction": r.construction, "construction_label": kinds.get(r.construction, ""),
+             "zone_id": r.zone_id, "pavilion": r.pavilion, "status": r.status,
+             "exhibitor": names.get(r.customer_id, "") if r.customer_id else "",
+             "held_until": r.held_until,
+             "unpaid": r.contract_id in unpaid, "price": t.money(r.price) if r.price else ""} for r in rows]
+
+
+class _Withheld:
+    """A booth row with the fields the reader may not read in clear left blank."""
+
+    BLANK: dict[str, Any] = {"number": "", "pavilion": "", "price": Decimal(0), "customer_id": None,
+                             "contract_id": None, "held_until": None, "zone_id": None}
+
+    def __init__(self, row: Any, withheld: set[str] | frozenset[str]) -> None:
+        self._row, self._withheld = row, withheld
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._withheld and name in self.BLANK:
+            return self.BLANK[name]
+        return getattr(self._row, name)
+
+
+def _n(value: Any) -> str:
+    """A coordinate as short text: 12, 4.5."""
+    text = f"{Decimal(value).normalize():f}" if isinstance(value, Decimal) else f"{float(value):g}"
+    return text
+
+
+def booth_svg(b: dict[str, Any]) -> str:
+    """One booth as an SVG group: its shape coloured by status, its number, and the exhibitor's short name."""
+    x, y, w, d = float(b["x"]), float(b["y"]), float(b["width"]), float(b["depth"])
+    unpaid = " exh-unpaid" if b["unpaid"] else ""
+    attrs = (f'id="exh-booth-{b["id"]}" class="exh-booth exh-{b["status"]}{unpaid}" '
+             f'data-id="{b["id"]}" data-v="{b["version"]}" data-n="{escape(b["number"])}" '
+             f'data-a="{_n(b["area"])}" data-t="{escape(b["type_label"])}" data-k="{b["construction"]}" '
+             f'data-kl="{escape(b["construction_label"])}" data-z="{b["zone_id"] or ""}" '
+             f'data-pv="{escape(b["pavilion"])}" data-p="{escape(b["price"])}" '
+             f'data-e="{escape(b["exhibitor"])}" '
+             f'data-x="{_n(b["x"])}" data-y="{_n(b["y"])}" data-w="{_n(b["width"])}" data-d="{_n(b["depth"])}"')
+    if b["points"]:
+        pts = " ".join(f"{float(p[0]):g},{float(p[1]):g}" for p in b["points"])
+        shape = f'<polygon points="{pts}"/>'
+    else:
+        shape = f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{d:g}"/>'
+    size = max(0.6, min(w / (len(b["number"]) * 0.62 + 0.4), d / 2.6, 2.4))
+    cx, cy = x + w / 2, y + d / 2
+    label = f'<text x="{cx:g}" y="{cy - (size * 0.15 if b["exhibitor"] else -size * 0.35):g}" ' \
+            f'font-size="{size:.2f}">{escape(b["number"])}</text>'
+    if b["exhibitor"] and d >= 2.5:
+        small = size * 0.62
+        name = b["exhibitor"][: max(2, int(w / small))]
+        label += f'<text class="exh-name" x="{cx:g}" y="{cy + small * 1.2:g}" font-size="{small:.2f}">' \
+                 f'{escape(name)}</text>'
+    return f"<g {attrs}>{shape}{label}</g>"
+
+
+def plan_svg(plan: FloorPlan, booths: list[dict[str, Any]], background_url: str | None = None) -> str:
+    """The whole plan: a viewBox in metres, the background drawing under the booths, the grid, the booths."""
+    w, d = _n(plan.width), _n(plan.depth)
+    parts = [f'<svg id="exh-plan-svg" class="exh-plan" xmlns="http://www.w3.org/2000/svg" viewBox="-1 -1 '
+             f'{float(plan.width) + 2:g} {float(plan.depth) + 2:g}" data-grid="{_n(plan.grid)}" '
+             f'data-w="{w}" data-d="{d}" preserveAspectRatio="xMidYMid meet" role="img">',
+             f'<rect class="exh-hall" x="0" y="0" width="{w}" height="{d}"/>']
+    if background_url:
+        parts.append(f'<image class="exh-background" href="{escape(background_url)}" x="0" y="0" width="{w}" '
+                     f'height="{d}" preserveAspectRatio="none"/>')
+    parts.append('<g class="exh-booths">')
+    parts += [booth_svg(b) for b in booths]
+    parts.append("</g></svg>")
+    return "".join(parts)
