@@ -31,6 +31,7 @@ from sqlalchemy import select
 from core import load_actor
 from core.app import create_app
 from core.models import User
+from plugins.crm.models import Customer
 from plugins.crm.services.customers import create_customer
 from plugins.exhibitions.models import Booth, Edition, FloorPlan, ShowSeries, Space, Venue
 from plugins.exhibitions.services import booths, plans
@@ -39,7 +40,8 @@ kernel = create_app().state.kernel
 with kernel.db.session() as db:
     admin = db.scalar(select(User).where(User.username == "admin"))
     actor = load_actor(db, admin, all_codes=set(kernel.registry.permissions))
-    plan = db.scalar(select(FloorPlan).order_by(FloorPlan.id))
+    plan = db.scalar(select(FloorPlan).join(Edition, Edition.id == FloorPlan.edition_id)
+                     .where(Edition.state == "selling").order_by(FloorPlan.id))
     if plan is None:
         venue = Venue(org_id=admin.org_id, name="全国农业展览馆", city="北京市")
         db.add(venue); db.flush()
@@ -66,14 +68,18 @@ with kernel.db.session() as db:
                                          ("B105", 3, "sell"), ("B115", 4, "hold"), ("D101", 0, "sell")):
             booths.change(db, actor, by_number[number], action, customer_id=made[customer].id)
         booths.change(db, actor, by_number["C120"], "block")
-    free = db.scalar(select(Booth.id).where(Booth.plan_id == plan.id, Booth.number == "A103"))
-    customer = db.scalar(select(Booth.customer_id).where(Booth.plan_id == plan.id, Booth.number == "A101"))
-    print(json.dumps({"plan": plan.id, "free": free, "customer": customer}))
+    # a free booth (the demo's plan, or the one made above) and the exhibitor of a sold one
+    free, number = db.execute(select(Booth.id, Booth.number).where(
+        Booth.plan_id == plan.id, Booth.status == "available").order_by(Booth.y, Booth.x)).first()
+    customer = db.scalar(select(Booth.customer_id).where(
+        Booth.plan_id == plan.id, Booth.status == "sold").order_by(Booth.id))
+    short = db.scalar(select(Customer.short_name).where(Customer.id == customer))
+    print(json.dumps({"plan": plan.id, "free": free, "number": number, "customer": customer, "short": short}))
 '''
 
 
-def build_plan(server: Any, plugins: Path) -> dict[str, int]:
-    from conftest import _server_env  # the e2e conftest: the server's environment
+def build_plan(server: Any, plugins: Path) -> dict[str, Any]:
+    from tests.e2e.conftest import _server_env  # the server's environment
 
     env = _server_env(server.var_dir, plugins)
     done = subprocess.run([sys.executable, "-c", BUILD], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -92,12 +98,15 @@ def test_a_seller_holds_a_free_booth_from_the_plan_and_sees_its_colour_change(ad
     expect(page.locator("#exh-plan-legend")).to_contain_text("可售")
     booth.click()
     panel = page.locator("#exh-booth-panel")
-    expect(panel).to_contain_text("A103")
-    panel.locator("#exh-customer").select_option(str(made["customer"]))
+    expect(panel).to_contain_text(made["number"])
+    picker = panel.locator("#exh-customer")
+    option = picker.locator("option:not([value=''])").first  # the first exhibitor the picker offers
+    chosen, name = option.get_attribute("value"), option.inner_text().strip()
+    picker.select_option(chosen)
     panel.get_by_role("button", name="预留").click()
     expect(page.locator(f"#exh-booth-{made['free']}")).to_have_class(re.compile(r"\bexh-held\b.*\bexh-selected\b"))
-    expect(panel.locator(".badge")).to_contain_text("已预留")
-    expect(page.locator(f"#exh-booth-{made['free']}")).to_contain_text("北大荒")
+    expect(panel.locator(".badge")).to_contain_text("预留")
+    expect(panel).to_contain_text(name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "exhibitions-floor-plan.png"), animations="disabled", caret="hide",
                     full_page=True)

@@ -56,7 +56,7 @@ class FloorPlan(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, Audited
     background_id: Mapped[int | None] = mapped_column(BigId, info={"label": N_("Background drawing")})
     #: the snapping grid of the editor, in metres
     grid: Mapped[Decimal] = mapped_column(Metres, default=Decimal("1"), info={"label": N_("Grid (m)")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})
 
 
 class Booth(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
@@ -101,4 +101,4 @@ class Booth(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, AuditedMixi
                                                     info={"label": N_("Contract")})
     #: the price the rules gave last (what a quote or contract line starts from)
     price: Mapped[Money] = mapped_column(default=Decimal("0"), info={"label": N_("Price")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})

@@ -28,7 +28,7 @@ BOOTH_TYPES = {"inline": N_("Inline booth"), "corner": N_("Corner booth"), "peni
 CONSTRUCTIONS = {"shell": N_("Shell scheme"), "raw": N_("Raw space")}
 
 #: where a booth is in selling it; "blocked" is kept out of sale (a pillar, a fire lane, the organiser's)
-BOOTH_STATES = {"available": N_("Available"), "held": N_("Held"), "reserved": N_("Reserved"),
+BOOTH_STATES = {"available": N_("Available"), "held": N_("On hold"), "reserved": N_("Reserved"),
                 "sold": N_("Sold"), "blocked": N_("Blocked")}
 
 #: the components a booth's price is built from (plugins.exhibitions.services.pricing)

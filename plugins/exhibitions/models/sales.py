@@ -128,7 +128,7 @@ class WaitlistEntry(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, Aud
                                        info={"label": N_("State"), "choices": WAITLIST_STATES})
     booth_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("exhibitions_booth.id"),
                                                  info={"label": N_("Booth offered")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})
 
 
 class PointsAdjustment(IdMixin, OrgScopedMixin, TimestampMixin, AuditedMixin, Base):

@@ -40,7 +40,7 @@ class Venue(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDeleteM
     name_en: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("English name")})
     city: Mapped[str] = mapped_column(String(40), default="", info={"label": N_("City")})
     address: Mapped[str] = mapped_column(String(300), default="", info={"label": N_("Address")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})
 
 
 class Space(IdMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):
@@ -112,4 +112,4 @@ class SpaceBooking(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, Audi
     state: Mapped[str] = mapped_column(String(20), default="hold", index=True,
                                        info={"label": N_("State"), "choices": BOOKING_STATES})
     hold_until: Mapped[date | None] = mapped_column(Date, info={"label": N_("Held until")})
-    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})
+    note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})

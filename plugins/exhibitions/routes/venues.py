@@ -141,11 +141,11 @@ venues = Crud(
         FormField("name_en", N_("English name")),
         FormField("city", N_("City"), max_length=40),
         FormField("address", N_("Address"), max_length=300),
-        FormField("note", N_("Note"), "textarea", max_length=5000),
+        FormField("note", N_("Remarks"), "textarea", max_length=5000),
     ]),
     create=services.create_venue, update=services.update_venue,
     detail_fields=[Column("name_en", N_("English name")), Column("city", N_("City")),
-                   Column("address", N_("Address")), Column("note", N_("Note"))],
+                   Column("address", N_("Address")), Column("note", N_("Remarks"))],
     detail_template="exhibitions/venue_detail.html", detail_context=_venue_detail,
 )
 
@@ -256,11 +256,11 @@ bookings = BookingCrud(
         FormField("edition_id", N_("Edition"), "select", choices=_edition_choices),
         FormField("state", N_("State"), "select", required=True, choices=NEW_BOOKING_STATES),
         FormField("hold_until", N_("Held until"), "date"),
-        FormField("note", N_("Note"), "textarea", max_length=5000),
+        FormField("note", N_("Remarks"), "textarea", max_length=5000),
     ]),
     create=services.create_booking, update=services.update_booking,
     detail_fields=[*_booking_columns, Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
-                   Column("note", N_("Note"))],
+                   Column("note", N_("Remarks"))],
     detail_template="exhibitions/booking_detail.html", detail_context=_booking_detail,
 )
 bookings.prefill = ("space_id", "edition_id")

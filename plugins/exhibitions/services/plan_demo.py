@@ -80,6 +80,9 @@ def _plan(session: Session, org_id: int, owner: int | None, edition_id: int, hal
     for i, (w, d) in enumerate(ISLANDS):
         booth(f"{code}E{101 + i}", x, 44, w, d, "raw", "C", pav_raw)
         x += w + 4
+    # the drawn area: the booths and a margin of 5 m (the hall's outline is the background's)
+    plan.width = max(r["x"] + r["width"] for r in rows) + 5
+    plan.depth = max(r["y"] + r["depth"] for r in rows) + 5
     create_many(session, None, Booth, rows)
     recompute_sides(session, plan.id)
     return plan.id
