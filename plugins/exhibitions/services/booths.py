@@ -72,10 +72,10 @@ def change(db: Session, actor: Actor, booth_id: int, action: str, *, customer_id
         raise Conflict(WRONG_STATUS, number=booth.number, status=BOOTH_STATES[booth.status])
     before = booth.status
     if action in WITH_CUSTOMER:
-        customer = _customer(db, actor, customer_id)
+        customer = exhibitor_id(db, actor, customer_id)
         if booth.customer_id is not None and booth.customer_id != customer:
             raise Conflict(OTHER_CUSTOMER, number=booth.number)
-        # read before the booth changes: a query then would flush it early, outside _write
+        # read before the booth changes: a query then would flush it early, outside write_now
         held_until = _hold_end(db, booth, until) if action == "hold" else None
         booth.customer_id = customer
         booth.owner_id = actor.user_id
@@ -87,7 +87,7 @@ def change(db: Session, actor: Actor, booth_id: int, action: str, *, customer_id
         booth.held_until = None
         booth.contract_id = None
     booth.status = to
-    _write(db, booth)
+    write_now(db, booth)
     return Changed(booth, before)
 
 
@@ -105,7 +105,7 @@ def move(db: Session, actor: Actor, booth_id: int, to_booth_id: int) -> Booth:
     for name in ("status", "customer_id", "contract_id", "held_until", "owner_id"):
         setattr(target, name, getattr(source, name))
     source.status, source.customer_id, source.contract_id, source.held_until = "available", None, None, None
-    _write(db, target, source)
+    write_now(db, target, source)
     return target
 
 
@@ -134,7 +134,9 @@ def release_lapsed(db: Session) -> list[int]:
     return [b.id for b in lapsed]
 
 
-def _customer(db: Session, actor: Actor, customer_id: int | None) -> int:
+def exhibitor_id(db: Session, actor: Actor, customer_id: int | None) -> int:
+    """``customer_id`` when it names a customer the actor may read, else a
+    ValidationError on ``customer_id`` (what every sale of a booth checks)."""
     if customer_id is None:
         raise ValidationError({"customer_id": N_("Choose the exhibitor.")})
     try:
@@ -153,7 +155,7 @@ def _hold_end(db: Session, booth: Booth, until: datetime | None) -> datetime:
     return utcnow() + timedelta(days=int(days))
 
 
-def _write(db: Session, *booths: Booth) -> None:
+def write_now(db: Session, *booths: Booth) -> None:
     """Flush now: the version check decides the race here, not at commit.
     The number is read first: after a failed flush the session may not load
     an expired attribute any more (PostgreSQL)."""

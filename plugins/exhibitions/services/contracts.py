@@ -93,7 +93,7 @@ def selected(db: Session, actor: Actor, booth_ids: Sequence[Any],
         raise ValidationError({"booth_ids": N_("At most 50 booths at once.")})
     found = [get_for(db, actor, Booth, i, "sell") for i in ids]
     given = int(str(customer_id)) if str(customer_id or "").isdigit() else None
-    customer = booth_services._customer(db, actor, given)
+    customer = booth_services.exhibitor_id(db, actor, given)
     if len({b.edition_id for b in found}) > 1:
         raise ValidationError({"booth_ids": N_("Choose booths of one edition.")})
     for booth in found:
@@ -223,7 +223,7 @@ def on_contract_approved(session: Session, actor: Actor | None, contract: Any) -
     for booth in found:
         if booth.status in booth_services.MOVES["sell"][0]:
             booth.status, booth.customer_id, booth.held_until = "sold", contract.customer_id, None
-    booth_services._write(session, *found)
+    booth_services.write_now(session, *found)
     make_plan(session, contract, edition)
     deal_stage(session, contract, edition)
 
@@ -427,7 +427,7 @@ def release(db: Session, actor: Actor, edition_id: int, contract_id: Any) -> lis
             booth.status, booth.customer_id, booth.contract_id, booth.held_until = "available", None, None, None
         else:
             booth_services.change(db, actor, booth.id, "vacate")
-    booth_services._write(db, *item.booths)
+    booth_services.write_now(db, *item.booths)
     contract = item.contract
     line = (f"{today().isoformat()} 定金逾期 {item.days} 天未付，展位 {numbers} 已释放"
             f"（{actor.display_name} 确认）。")
