@@ -71,3 +71,15 @@ def sold(kernel: Kernel, expo: dict[str, Any], edition_id: int, customer_id: int
 def backdate(kernel: Kernel, model: Any, row_id: int, days: int) -> None:
     with kernel.db.session() as db:
         db.get(model, row_id).created_at = utcnow() - timedelta(days=days)
+
+
+def contract(kernel: Kernel, expo: dict[str, Any], customer_id: int, total: str, state: str = "approved") -> int:
+    """A booth contract of the customer with this total, straight to the table; its id."""
+    from plugins.sales.models import Contract
+
+    with kernel.db.session() as db:
+        row = Contract(org_id=expo["hq"].id, owner_id=expo["seller1"].id, number=f"HT-{customer_id}-{total}",
+                       customer_id=customer_id, state=state, total=Decimal(total))
+        db.add(row)
+        db.flush()
+        return int(row.id)
