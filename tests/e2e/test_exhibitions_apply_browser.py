@@ -32,8 +32,9 @@ def test_a_visitor_applies_and_staff_handle_it(admin_page: Any, new_page: Any, s
     expect(staff.locator("h1.page-title")).to_have_text("参展申请")
     edition = re.search(r"/editions/(\d+)/applications", staff.url).group(1)  # type: ignore[union-attr]
 
+    public = staff.get_by_role("link", name="网上申请表").get_attribute("href")
     visitor = new_page()
-    visitor.goto(f"{server.url}/exhibitions/apply/{edition}")
+    visitor.goto(f"{server.url}{public}")
     form = visitor.locator("#exhibitions-apply-form")
     expect(form).to_be_visible()
     visitor.locator("#ex-ap-company").fill("浙江安吉白茶有限公司")

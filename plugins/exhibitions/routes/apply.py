@@ -37,7 +37,7 @@ def _translated(ctx: Ctx, errors: dict[str, str]) -> dict[str, str]:
 def _public_edition(ctx: Ctx) -> Edition:
     """The edition of the address (404 when unknown) and the page's language:
     ``?lang=``, then the browser's."""
-    edition = services.public_edition(ctx.db, ctx.params["id"])
+    edition = services.public_edition(ctx.db, ctx.kernel.settings.secret_key, ctx.params["token"])
     if edition is None:
         raise NotFound()
     wanted = ctx.query.get("lang")
@@ -57,13 +57,13 @@ def _public(ctx: Ctx, edition: Edition, *, status: int = 200, values: dict[str, 
                       title=edition.name_en if ctx.t.locale == "en" and edition.name_en else edition.name)
 
 
-@routes.get("/apply/{id:int}", name="application_form", permission=PUBLIC)
+@routes.get("/apply/{token}", name="application_form", permission=PUBLIC)
 def application_form(ctx: Ctx) -> Response:
     edition = _public_edition(ctx)
     return _public(ctx, edition, values={"construction": "shell", "area_wanted": "9"})
 
 
-@routes.post("/apply/{id:int}", name="application_submit", permission=PUBLIC)
+@routes.post("/apply/{token}", name="application_submit", permission=PUBLIC)
 def application_submit(ctx: Ctx) -> Response:
     edition = _public_edition(ctx)
     address = ctx.request.client.host if ctx.request.client else ""
@@ -72,7 +72,7 @@ def application_submit(ctx: Ctx) -> Response:
     values = {**data, "categories": data["categories"]}
     try:
         with ctx.db.begin_nested():
-            services.submit(ctx.db, edition.id, data, address=address,
+            services.submit(ctx.db, edition, data, address=address,
                             secret_key=ctx.kernel.settings.secret_key)
     except services.Closed:
         return _public(ctx, edition, status=409)
@@ -121,7 +121,8 @@ def application_list(ctx: Ctx) -> Response:
                       states=APPLICATION_STATES, constructions=CONSTRUCTIONS, booth_types=BOOTH_TYPES,
                       state=state, construction=construction, min_area=ctx.query.get("min_area", ""),
                       max_area=ctx.query.get("max_area", ""),
-                      public_url=ctx.url_for("application_form", id=edition.id))
+                      public_url=ctx.url_for("application_form", token=services.edition_token(
+                          ctx.kernel.settings.secret_key, edition.id)))
 
 
 def _detail(ctx: Ctx, application: Application, *, errors: dict[str, str] | None = None,

@@ -1,6 +1,6 @@
 """Exhibitors' applications (参展申请) to an edition.
 
-From the public bilingual form at ``/exhibitions/apply/<edition id>`` (only
+From the public bilingual form at ``/exhibitions/apply/<edition token>`` (only
 an edition that is ``selling`` takes them) or entered by staff. What the
 public address guards against, as the CRM's web forms do:
 
@@ -71,9 +71,23 @@ def is_web(application: Application) -> bool:
     return application.channel == "web" or application.channel.startswith("w:")
 
 
-def public_edition(db: Session, edition_id: int) -> Edition | None:
-    """The edition of a public address (None: 404), whatever its state."""
-    return db.scalar(select(Edition).where(Edition.id == edition_id, Edition.deleted_at.is_(None)))
+def edition_token(secret_key: str, edition_id: int) -> str:
+    """The public form's address part of an edition: its id and a keyed
+    signature of it, so that nobody walks the editions of every organisation
+    by counting ids (``/exhibitions/apply/25-3f9a0c12d4``)."""
+    digest = hmac.new(secret_key.encode(), f"exhibitions.apply.edition:{edition_id}".encode(), hashlib.sha256)
+    return f"{edition_id}-{digest.hexdigest()[:10]}"
+
+
+def public_edition(db: Session, secret_key: str, token: str) -> Edition | None:
+    """The edition of a public address (None: 404, also for a wrong
+    signature), whatever its state."""
+    head, _, _sig = (token or "").partition("-")
+    if not head.isdigit() or len(token) > 40:
+        return None
+    if not hmac.compare_digest(edition_token(secret_key, int(head)), token):
+        return None
+    return db.scalar(select(Edition).where(Edition.id == int(head), Edition.deleted_at.is_(None)))
 
 
 def clean(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,14 +142,13 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def submit(db: Session, edition_id: int, data: Mapping[str, Any], *, address: str,
+def submit(db: Session, edition: Edition, data: Mapping[str, Any], *, address: str,
            secret_key: str) -> Application | None:
     """A submission of the public form: the new application, or None for a
     bot. Raises :class:`Closed` when the edition is not selling,
     :class:`RateLimited` beyond the hourly limit of the sender,
     ``ValidationError`` naming each bad field."""
-    edition = public_edition(db, edition_id)
-    if edition is None or edition.state != "selling":
+    if edition.state != "selling":
         raise Closed()
     if str(data.get(HONEYPOT) or "").strip():
         return None

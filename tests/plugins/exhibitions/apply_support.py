@@ -83,3 +83,10 @@ def contract(kernel: Kernel, expo: dict[str, Any], customer_id: int, total: str,
         db.add(row)
         db.flush()
         return int(row.id)
+
+
+def form_url(kernel: Kernel, edition_id: int) -> str:
+    """The public form's address of the edition (its id and signature)."""
+    from plugins.exhibitions.services.applications import edition_token
+
+    return f"/exhibitions/apply/{edition_token(kernel.settings.secret_key, edition_id)}"
