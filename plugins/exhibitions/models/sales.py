@@ -76,6 +76,7 @@ class Application(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftD
 
     __tablename__ = "exhibitions_application"
     __label__ = N_("Application")
+    __table_args__ = (Index("ix_exhibitions_application_edition_ip", "edition_id", "ip_hash", "created_at"),)
 
     edition_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_edition.id"), index=True,
                                             info={"label": N_("Edition")})
@@ -105,6 +106,8 @@ class Application(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftD
     reason: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Reason")})
     #: "web" (the public form) or "staff"
     channel: Mapped[str] = mapped_column(String(10), default="staff", info={"label": N_("Channel")})
+    #: a keyed hash of the public form's sender address (the rate limit; the address is never stored)
+    ip_hash: Mapped[str] = mapped_column(String(64), default="", info={"label": N_("Sender (hashed)")})
 
 
 class WaitlistEntry(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, AuditedMixin, Base):

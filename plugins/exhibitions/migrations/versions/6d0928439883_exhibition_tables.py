@@ -310,6 +310,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('ip_hash', sa.String(length=64), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('owner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
@@ -331,6 +332,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_exhibitions_application_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exhibitions_application_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_exhibitions_application_edition_id'), ['edition_id'], unique=False)
+        batch_op.create_index('ix_exhibitions_application_edition_ip', ['edition_id', 'ip_hash', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exhibitions_application_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_exhibitions_application_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_exhibitions_application_state'), ['state'], unique=False)
@@ -467,6 +469,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_exhibitions_application_state'))
         batch_op.drop_index(batch_op.f('ix_exhibitions_application_owner_id'))
         batch_op.drop_index(batch_op.f('ix_exhibitions_application_org_id'))
+        batch_op.drop_index('ix_exhibitions_application_edition_ip')
         batch_op.drop_index(batch_op.f('ix_exhibitions_application_edition_id'))
         batch_op.drop_index(batch_op.f('ix_exhibitions_application_department_id'))
         batch_op.drop_index(batch_op.f('ix_exhibitions_application_deleted_at'))
