@@ -29,7 +29,7 @@ from core import (
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, plans, selling, venues
+from plugins.exhibitions.parts import apply, plans, reports, selling, venues
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports)
 
 
 def _gathered(name: str) -> list[Any]:

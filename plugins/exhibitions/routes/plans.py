@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from core import (
     AUTHENTICATED,
     N_,
+    BadParameter,
     Column,
     Conflict,
     Crud,
@@ -96,8 +97,18 @@ class PlanCrud(Crud):
         return ctx.render("exhibitions/floor_plan_detail.html", **plan_context(ctx, plan))
 
 
+def plan_colour(ctx: Ctx) -> str:
+    """The plan's ``?colour=`` (by ``status``, the default, or ``revenue`` per m²); anything else is a 400."""
+    colour = ctx.query.get("colour", "") or "status"
+    if colour not in plan_view.COLOURINGS:
+        raise BadParameter("colour", N_("{name}: choose one of the offered values."))
+    return colour
+
+
 def plan_context(ctx: Ctx, plan: FloorPlan) -> dict[str, Any]:
+    colour = plan_colour(ctx)
     view = plan_view.plan_view(ctx.db, ctx.user, plan, ctx.t)
+    heat = plan_view.heat_scale(view.booths) if colour == "revenue" else None
     edition = ctx.db.get(Edition, plan.edition_id)
     hall = ctx.db.get(Space, plan.space_id)
     user = ctx.user
@@ -105,7 +116,9 @@ def plan_context(ctx: Ctx, plan: FloorPlan) -> dict[str, Any]:
              "edition": shown_value(user, Edition, "name", edition.name if edition else "") or "",
              "hall": shown_value(user, Space, "name", hall.name if hall else "") or ""}
     return {"plan": plan, "view": view, "names": names, "crud": floor_plans,
-            "svg": plan_view.plan_svg(plan, view.booths, _background(ctx, plan)), "states": BOOTH_STATES,
+            "svg": plan_view.plan_svg(plan, view.booths, _background(ctx, plan), heat=heat),
+            "states": BOOTH_STATES,
+            "colour": colour, "heat": heat, "currency": (edition.currency_code if edition else "") or "CNY",
             "constructions": CONSTRUCTIONS, "selected": ctx.query.get("booth", "")}
 
 

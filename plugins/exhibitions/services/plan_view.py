@@ -110,7 +110,60 @@ def plan_view_of(db: Session, actor: Actor, rows: Sequence[Any], t: Any) -> list
              "zone_id": r.zone_id, "pavilion": r.pavilion, "status": r.status,
              "exhibitor": names.get(r.customer_id, "") if r.customer_id else "",
              "held_until": r.held_until,
-             "unpaid": r.contract_id in unpaid, "price": t.money(r.price) if r.price else ""} for r in rows]
+             "unpaid": r.contract_id in unpaid, "price": t.money(r.price) if r.price else "",
+             "rate": _rate(r)} for r in rows]
+
+
+def _rate(row: Any) -> Decimal | None:
+    """A booth's price per m² (the heat map's value), or None when unpriced or blocked."""
+    price, area = Decimal(row.price or 0), Decimal(row.area or 0)
+    if row.status == "blocked" or price <= 0 or area <= 0:
+        return None
+    return (price / area).quantize(Decimal("0.01"))
+
+
+# ------------------------------------------------------------------ the heat map (colour by revenue per m²)
+
+#: how a plan may be coloured: ``?colour=`` of the plan page (anything else is a 400)
+COLOURINGS = ("status", "revenue")
+#: the sequential scale, light to dark (ColorBrewer YlOrRd), and the grey of unpriced or blocked booths
+HEAT_STOPS = ((0xFF, 0xFF, 0xCC), (0xFE, 0xB2, 0x4C), (0xE3, 0x1A, 0x1C))
+HEAT_NONE = "#cbd5e1"
+
+
+@dataclass(frozen=True)
+class HeatScale:
+    """The range of prices per m² the heat map spreads its colours over (None: no priced booth)."""
+
+    low: Decimal | None
+    high: Decimal | None
+
+    def colour(self, rate: Decimal | None) -> str:
+        """The fill of a booth of ``rate`` per m²: grey when unpriced, else on the scale."""
+        if rate is None or self.low is None or self.high is None:
+            return HEAT_NONE
+        span = self.high - self.low
+        share = float((rate - self.low) / span) if span > 0 else 1.0
+        return heat_colour(min(max(share, 0.0), 1.0))
+
+    def stops(self, count: int = 5) -> list[str]:
+        """Colours evenly along the scale, for the legend's gradient."""
+        return [heat_colour(i / (count - 1)) for i in range(count)]
+
+
+def heat_colour(share: float) -> str:
+    """The colour at ``share`` (0 to 1) of the sequential scale, as ``#rrggbb``."""
+    scaled = share * (len(HEAT_STOPS) - 1)
+    i = min(int(scaled), len(HEAT_STOPS) - 2)
+    f = scaled - i
+    a, b = HEAT_STOPS[i], HEAT_STOPS[i + 1]
+    return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b, strict=True))
+
+
+def heat_scale(booths: Iterable[dict[str, Any]]) -> HeatScale:
+    """The lowest and highest price per m² among the booths (those priced and not blocked)."""
+    rates = [b["rate"] for b in booths if b.get("rate") is not None]
+    return HeatScale(min(rates), max(rates)) if rates else HeatScale(None, None)
 
 
 class _Withheld:
@@ -134,8 +187,9 @@ def _n(value: Any) -> str:
     return text
 
 
-def booth_svg(b: dict[str, Any]) -> str:
-    """One booth as an SVG group: its shape coloured by status, its number, and the exhibitor's short name."""
+def booth_svg(b: dict[str, Any], heat: HeatScale | None = None) -> str:
+    """One booth as an SVG group: its shape coloured by status (or, given the
+    ``heat`` scale, by its price per m²), its number, and the exhibitor's short name."""
     x, y, w, d = float(b["x"]), float(b["y"]), float(b["width"]), float(b["depth"])
     unpaid = " exh-unpaid" if b["unpaid"] else ""
     attrs = (f'id="exh-booth-{b["id"]}" class="exh-booth exh-{b["status"]}{unpaid}" '
@@ -145,11 +199,16 @@ def booth_svg(b: dict[str, Any]) -> str:
              f'data-pv="{escape(b["pavilion"])}" data-p="{escape(b["price"])}" '
              f'data-e="{escape(b["exhibitor"])}" '
              f'data-x="{_n(b["x"])}" data-y="{_n(b["y"])}" data-w="{_n(b["width"])}" data-d="{_n(b["depth"])}"')
+    fill = ""
+    if heat is not None:
+        rate = b.get("rate")
+        fill = f' style="fill:{heat.colour(rate)}"'
+        attrs += f' data-r="{"" if rate is None else _n(rate)}"'
     if b["points"]:
         pts = " ".join(f"{float(p[0]):g},{float(p[1]):g}" for p in b["points"])
-        shape = f'<polygon points="{pts}"/>'
+        shape = f'<polygon points="{pts}"{fill}/>'
     else:
-        shape = f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{d:g}"/>'
+        shape = f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{d:g}"{fill}/>'
     size = max(0.6, min(w / (len(b["number"]) * 0.62 + 0.4), d / 2.6, 2.4))
     cx, cy = x + w / 2, y + d / 2
     label = f'<text x="{cx:g}" y="{cy - (size * 0.15 if b["exhibitor"] else -size * 0.35):g}" ' \
@@ -162,17 +221,23 @@ def booth_svg(b: dict[str, Any]) -> str:
     return f"<g {attrs}>{shape}{label}</g>"
 
 
-def plan_svg(plan: FloorPlan, booths: list[dict[str, Any]], background_url: str | None = None) -> str:
-    """The whole plan: a viewBox in metres, the background drawing under the booths, the grid, the booths."""
+def plan_svg(plan: FloorPlan, booths: list[dict[str, Any]], background_url: str | None = None, *,
+             heat: HeatScale | None = None, svg_id: str = "exh-plan-svg") -> str:
+    """The whole plan: a viewBox in metres, the background drawing under the booths, the grid, the booths.
+    Given the ``heat`` scale, booths are coloured by their price per m² instead of their status."""
     w, d = _n(plan.width), _n(plan.depth)
-    parts = [f'<svg id="exh-plan-svg" class="exh-plan" xmlns="http://www.w3.org/2000/svg" viewBox="-1 -1 '
+    heat_class = " exh-heatmap" if heat is not None else ""
+    parts = [f'<svg id="{escape(svg_id)}" class="exh-plan{heat_class}" xmlns="http://www.w3.org/2000/svg" '
+             f'viewBox="-1 -1 '
              f'{float(plan.width) + 2:g} {float(plan.depth) + 2:g}" data-grid="{_n(plan.grid)}" '
              f'data-w="{w}" data-d="{d}" preserveAspectRatio="xMidYMid meet" role="img">',
              f'<rect class="exh-hall" x="0" y="0" width="{w}" height="{d}"/>']
     if background_url:
         parts.append(f'<image class="exh-background" href="{escape(background_url)}" x="0" y="0" width="{w}" '
                      f'height="{d}" preserveAspectRatio="none"/>')
+    if heat is not None:  # the status colours' dark text on the grey of blocked booths
+        parts.append("<style>.exh-heatmap .exh-booth text{fill:#0f172a}</style>")
     parts.append('<g class="exh-booths">')
-    parts += [booth_svg(b) for b in booths]
+    parts += [booth_svg(b, heat) for b in booths]
     parts.append("</g></svg>")
     return "".join(parts)
