@@ -19,7 +19,8 @@ def edition_reports(ctx: Ctx) -> Response:
     figures = pipeline.figures(ctx.db, ctx.user, edition.id)
     chart = pipeline.curve_svg(figures.curve, figures.previous_curve, label=ctx._("This edition"),
                                previous_label=ctx._("Previous edition"),
-                               axis_label=ctx._("Days before opening"))
+                               axis_label=ctx._("Days before opening"),
+                               empty=ctx._("No booth contract is signed yet."))
     maps = reports.heat_maps(ctx.db, ctx.user, edition.id, ctx.t) if report.prices_shown else []
     return ctx.render("exhibitions/edition_reports.html", edition=edition, report=report, chart=chart,
                       figures=figures, maps=maps, heat=reports.edition_scale(maps),

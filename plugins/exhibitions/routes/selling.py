@@ -175,6 +175,7 @@ def selling_sales(ctx: Ctx) -> Response:
     figures = pipeline.figures(ctx.db, ctx.user, edition.id)
     chart = pipeline.curve_svg(figures.curve, figures.previous_curve, label=ctx._("This edition"),
                                previous_label=ctx._("Previous edition"),
-                               axis_label=ctx._("Days before opening"))
+                               axis_label=ctx._("Days before opening"),
+                               empty=ctx._("No booth contract is signed yet."))
     return ctx.render("exhibitions/selling_sales.html", edition=edition, figures=figures, chart=chart,
                       money=pricing.money, number=pricing.number, today=date.today())

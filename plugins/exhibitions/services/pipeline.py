@@ -134,14 +134,16 @@ class Figures:
     by_stage: list[tuple[str, int, Decimal, Decimal]]
 
 
-def _contracted_by_day(db: Session, edition: Edition) -> list[tuple[int, Decimal]]:
-    """(days before opening, m² contracted by then), one point per contract day."""
+def _contracted_by_day(db: Session, actor: Actor, edition: Edition) -> list[tuple[int, Decimal]]:
+    """(days before opening, m² contracted by then), one point per contract
+    day, of the contracts the reader may read (as the amounts beside it)."""
     if edition.opens_on is None:
         return []
     rows = db.execute(select(Contract.signed_on, Contract.approved_at, Contract.created_at,
                              func.sum(Booth.area))
                       .join(Booth, Booth.contract_id == Contract.id)
-                      .where(Booth.edition_id == edition.id, Contract.state.in_(CONTRACTED))
+                      .where(Booth.edition_id == edition.id, Contract.state.in_(CONTRACTED),
+                             scope(actor, Contract, "read"))
                       .group_by(Contract.id, Contract.signed_on, Contract.approved_at, Contract.created_at))
     points: dict[int, Decimal] = {}
     for signed, approved, created, area in rows:
@@ -184,21 +186,22 @@ def figures(db: Session, actor: Actor, edition_id: int) -> Figures:
             by_stage.append((SPACE_STAGES.get(key, N_("Lost")), n, a, m))
             deals, deal_area, deal_amount = deals + n, deal_area + a, deal_amount + m
     previous = db.get(Edition, edition.previous_id) if edition.previous_id else None
-    before = _contracted_by_day(db, previous) if previous is not None and previous.org_id == edition.org_id \
-        else []
+    same_org = previous is not None and previous.org_id == edition.org_id
+    before = _contracted_by_day(db, actor, previous) if previous is not None and same_org else []
     return Figures(Decimal(area_sold), edition.target_area, Decimal(revenue), edition.target_revenue, deals,
-                   deal_area, deal_amount, _contracted_by_day(db, edition), before, by_stage)
+                   deal_area, deal_amount, _contracted_by_day(db, actor, edition), before, by_stage)
 
 
 def curve_svg(curve: list[tuple[int, Decimal]], previous: list[tuple[int, Decimal]], *, label: str,
-              previous_label: str, axis_label: str) -> Markup:
+              previous_label: str, axis_label: str, empty: str = "") -> Markup:
     """The m² contracted against days before opening (right: the opening
-    day), this edition's line solid and the previous one's dashed."""
+    day), this edition's line solid and the previous one's dashed; ``empty``
+    is written across it when neither edition has a contract yet."""
     width, height, left, bottom, top, right = 640, 260, 56, 36, 16, 16
     days = [d for d, _ in curve + previous] or [0]
     span = max(max(days), 30)
-    peak = max([float(a) for _, a in curve + previous] or [0]) or 1.0
-    top_value = _nice(peak)
+    peak = max([float(a) for _, a in curve + previous] or [0])
+    top_value = _nice(max(peak, 10.0))  # 10, 20, 25, 50, 100...: five steps of whole m²
 
     def x(day: int) -> float:
         return left + (width - left - right) * (1 - day / span)
@@ -217,8 +220,8 @@ def curve_svg(curve: list[tuple[int, Decimal]], previous: list[tuple[int, Decima
         return " ".join(steps)
 
     grid = []
-    for i in range(5):
-        value = top_value * i / 4
+    for i in range(6):
+        value = top_value * i / 5
         grid.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
                     f'stroke="#e6e7e9"/><text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
                     f'font-size="11" fill="#667382">{value:,.0f}</text>')
@@ -234,7 +237,11 @@ def curve_svg(curve: list[tuple[int, Decimal]], previous: list[tuple[int, Decima
               f'points="{path(previous)}"><title>{escape(previous_label)}</title></polyline>'
               if previous else "")
            + f'<polyline fill="none" stroke="#206bc4" stroke-width="2.5" points="{path(curve)}">'
-           f'<title>{escape(label)}</title></polyline></svg>')
+           f'<title>{escape(label)}</title></polyline>'
+           + (f'<text x="{(left + width - right) / 2:.0f}" y="{(top + height - bottom) / 2:.0f}" '
+              f'text-anchor="middle" font-size="14" fill="#667382">{escape(empty)}</text>'
+              if empty and not curve and not previous else "")
+           + "</svg>")
     # Every text in it is escaped where put in, the rest are numbers: bandit B704 reviewed.
     return Markup(svg)  # nosec B704
 

@@ -77,6 +77,12 @@ def test_generating_a_range_from_the_page_and_a_clash_names_the_numbers(kernel, 
     assert "B15, B16" in clash.text
     listed = client.get(f"/exhibitions/booths?plan_id={plan_id}&sort=number&dir=asc")
     assert listed.status_code == 200 and "B1" in listed.text and "山东馆" in listed.text
+    # a bad field is named on the form again (a construction that does not exist, a size of none)
+    bad = client.submit(f"/exhibitions/plans/{plan_id}/generate", {**data, "first": "30", "last": "31",
+                                                                   "construction": "marble"})
+    assert bad.status_code == 422 and 'id="exh-g-numbers-err"' not in bad.text
+    assert "<span data-field=\"construction\">搭建方式: " in bad.text
+    assert page.text.count('class="exh-booth ') == 20
 
 
 def test_dragging_a_booth_saves_its_shape_and_a_stale_drag_is_a_conflict(kernel, expo, plan, client):
