@@ -66,3 +66,66 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
         session.add_all(rules)
         session.flush()
         pricing.refresh_prices(session, edition.id)
+    latest = max(editions) if editions else None
+    if latest is not None and "zhangwei" in users:
+        _demo_contracts(session, int(editions[latest]), users["zhangwei"])
+
+
+#: what becomes of the demo's booth contracts, in turn: paid in full, deposit paid, deposit overdue, a draft
+DEMO_FATES = ("paid", "deposit", "overdue", "deposit", "paid", "draft")
+
+
+def _demo_contracts(session: Session, edition_id: int, seller_id: int) -> None:
+    """Booth contracts of the selling edition for exhibitors whose booths are
+    reserved: approved (their booths sold, the deposit and balance plan made)
+    with the money in various states, and one still a draft."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from core import load_actor, utcnow
+    from core.models import User
+    from plugins.exhibitions.models import Booth, Edition
+    from plugins.sales.models import Instalment
+    from plugins.sales.services import receipts
+    from plugins.sales.services.documents import today
+
+    def actor_of(user_id: int) -> Actor:
+        user = session.get(User, user_id)
+        assert user is not None
+        return load_actor(session, user, all_codes=_all_codes(session))
+
+    seller = actor_of(seller_id)
+    admin_id = session.scalar(select(User.id).where(User.username == "admin"))
+    cashier = actor_of(int(admin_id)) if admin_id is not None else seller
+    rows = session.execute(select(Booth.customer_id, Booth.id).where(
+        Booth.edition_id == edition_id, Booth.status == "reserved", Booth.contract_id.is_(None),
+        Booth.customer_id.is_not(None)).order_by(Booth.customer_id, Booth.number)).all()
+    by_customer: dict[int, list[int]] = {}
+    for customer_id, booth_id in rows:
+        if customer_id is not None:
+            by_customer.setdefault(customer_id, []).append(booth_id)
+    edition = session.get(Edition, edition_id)
+    assert edition is not None
+    for n, (customer_id, booth_ids) in enumerate(list(by_customer.items())[:len(DEMO_FATES) * 2]):
+        fate = DEMO_FATES[n % len(DEMO_FATES)]
+        contract = contracts.contract_booths(session, seller, booth_ids[:2], customer_id)
+        # signed some weeks ago; an overdue deposit was due before today
+        contract.signed_on = today() - timedelta(days=40 if fate == "overdue" else 10 + n)
+        if fate == "draft":
+            continue
+        contract.state, contract.approved_at = "approved", utcnow()
+        session.flush()
+        contracts.on_contract_approved(session, seller, contract)
+        plan = list(session.scalars(select(Instalment).where(Instalment.contract_id == contract.id)
+                                    .order_by(Instalment.due_on)))
+        paying = {"paid": plan, "deposit": plan[:1]}.get(fate, [])
+        for instalment in paying:
+            receipts.record_receipt(session, cashier, contract.id, {
+                "amount": str(instalment.amount - instalment.received), "received_on": today().isoformat(),
+                "method": "transfer", "reference": f"DEMO-{contract.number}-{instalment.sequence}",
+                "payer": contract.buyer_name, "instalment_id": instalment.id})
+
+
+def _all_codes(session: Session) -> set[str]:
+    return set(session.info["registry"].permissions)

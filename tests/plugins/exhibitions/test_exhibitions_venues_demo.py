@@ -62,3 +62,26 @@ def test_the_demo_tells_the_other_parts_what_it_made(kernel: Kernel, make: Any) 
         assert db.get(Space, made["halls"]["1"]).name == "1号馆"
         assert db.get(Edition, made["editions"][25]).opens_on == date(2027, 11, 18)
         assert db.get(Venue, made["venue"]).org_id == hq.id
+
+
+def test_the_whole_demo_sells_booths_on_contracts_with_money_in_every_state(kernel: Kernel) -> None:
+    # the parts in turn: venues, plans (booths), selling (prices, contracts), apply
+    from plugins.exhibitions.models import Booth, PriceRule
+    from plugins.sales.models import Contract, Instalment
+
+    assert load_demo(kernel, PASSWORD)
+    with kernel.db.session(write=False) as db:
+        editions = {e.number: e.id for e in db.scalars(select(Edition))}
+        assert db.scalar(select(func.count()).select_from(Booth)) >= 600
+        assert db.scalar(select(func.count()).select_from(PriceRule).where(
+            PriceRule.edition_id == editions[25])) >= 8
+        contracts = db.scalars(select(Contract).where(Contract.title.like("%展位合同"))).all()
+        assert {c.state for c in contracts} == {"approved", "draft"}
+        for contract in contracts:
+            booths = db.scalars(select(Booth).where(Booth.contract_id == contract.id)).all()
+            assert booths and all(b.customer_id == contract.customer_id for b in booths)
+            assert {b.status for b in booths} == ({"sold"} if contract.state == "approved" else {"reserved"})
+        states = {(i.label, i.state) for i in db.scalars(select(Instalment).join(
+            Contract, Contract.id == Instalment.contract_id).where(Contract.title.like("%展位合同")))}
+        # deposits paid and open (overdue), balances paid and open
+        assert {("定金", "paid"), ("定金", "open"), ("尾款", "paid"), ("尾款", "open")} <= states
