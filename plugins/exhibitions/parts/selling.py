@@ -83,8 +83,7 @@ def _demo_contracts(session: Session, edition_id: int, seller_id: int) -> None:
 
     from sqlalchemy import select
 
-    from core import load_actor, utcnow
-    from core.models import User
+    from core import User, load_actor, utcnow
     from plugins.exhibitions.models import Booth, Edition
     from plugins.sales.models import Instalment
     from plugins.sales.services import receipts

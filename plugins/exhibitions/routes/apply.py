@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from starlette.responses import Response
 
-from core import PUBLIC, Conflict, Ctx, NotFound, ValidationError, get_for, scope
+from core import PUBLIC, Conflict, Ctx, NotFound, User, ValidationError, get_for, scope
 from plugins.crm.models import Customer
 from plugins.crm.models.choices import INDUSTRIES
 from plugins.exhibitions.models import Application, Booth, Edition, WaitlistEntry
@@ -289,10 +289,9 @@ def _points_page(ctx: Ctx, edition: Edition, *, errors: dict[str, str] | None = 
     can_adjust = ctx.user.can("exhibitions.points_adjustment.create")
     adjustments = point_services.adjustments(ctx.db, ctx.user, edition.id)
     ids = sorted({a.customer_id for a in adjustments})
-    names = dict(ctx.db.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all()) \
-        if ids else {}
-    from core.models import User
-
+    # the names of the exhibitors the reader may read; the others stay a number
+    names = dict(ctx.db.execute(select(Customer.id, Customer.name).where(
+        Customer.id.in_(ids), scope(ctx.user, Customer, "read"))).all()) if ids else {}
     people_ids = sorted({a.owner_id for a in adjustments if a.owner_id})
     people = dict(ctx.db.execute(select(User.id, User.display_name).where(User.id.in_(people_ids))).all()) \
         if people_ids else {}
