@@ -37,7 +37,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-import run as bench  # noqa: E402
+import harness as bench  # noqa: E402
 
 from tests.load.importkill import STOPPED_TEXT, ImportKill  # noqa: E402
 from tests.load.served import Installation  # noqa: E402

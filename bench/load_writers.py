@@ -41,7 +41,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-import run as bench  # noqa: E402
+import harness as bench  # noqa: E402
 
 from tests.load import sqltrace  # noqa: E402
 from tests.load.served import ADMIN_PASSWORD, Installation  # noqa: E402
