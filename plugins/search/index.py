@@ -70,13 +70,16 @@ def withheld(session: Session, model_key: str) -> frozenset[str]:
     """The fields of ``model_key`` some role hides or masks (a field rule):
     their values get entries of their own, which a reader who may not read
     the field in clear does not search (a masked phone number must not be
-    confirmed by searching for it). Read once per session."""
-    cache: dict[str, frozenset[str]] = session.info.setdefault(_WITHHELD, {})
-    if model_key not in cache:
+    confirmed by searching for it). Read once per session, for every model."""
+    cache: dict[str, frozenset[str]] | None = session.info.get(_WITHHELD)
+    if cache is None:  # every model's at once: a global search asks for each searchable model
         rules = FIELD_RULES.c
-        cache[model_key] = frozenset(session.scalars(select(rules.field).where(
-            rules.model == model_key, rules.mode.in_(("hidden", "masked")))))
-    return cache[model_key]
+        found: dict[str, set[str]] = {}
+        for model, field in session.execute(select(rules.model, rules.field).where(
+                rules.mode.in_(("hidden", "masked")))):
+            found.setdefault(model, set()).add(field)
+        cache = session.info[_WITHHELD] = {model: frozenset(fields) for model, fields in found.items()}
+    return cache.get(model_key, frozenset())
 
 
 def part_key(model_key: str, field: str) -> str:
