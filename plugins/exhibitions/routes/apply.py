@@ -221,10 +221,10 @@ def _waitlist_page(ctx: Ctx, edition: Edition, *, errors: dict[str, str] | None 
     names = dict(ctx.db.execute(select(Customer.id, Customer.name).where(
         Customer.id.in_(ids), scope(ctx.user, Customer, "read"))).all()) if ids else {}
     booth_ids = [p.entry.booth_id for p in placed if p.entry.booth_id]
-    booths = dict(ctx.db.execute(select(Booth.id, Booth.number).where(Booth.id.in_(booth_ids))).all()) \
-        if booth_ids else {}
+    booths = dict(ctx.db.execute(select(Booth.id, Booth.number).where(
+        Booth.id.in_(booth_ids), scope(ctx.user, Booth, "read"))).all()) if booth_ids else {}
     free = ctx.db.scalar(select(func.count()).select_from(Booth).where(
-        Booth.edition_id == edition.id, Booth.status == "available")) or 0
+        Booth.edition_id == edition.id, Booth.status == "available", scope(ctx.user, Booth, "read"))) or 0
     return ctx.render("exhibitions/waitlist_list.html", status=status, edition=edition, placed=placed,
                       names=names, booths=booths, errors=errors or {}, values=values or {},
                       customers=_customer_choices(ctx, edition) if ctx.user.can(

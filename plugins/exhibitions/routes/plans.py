@@ -39,7 +39,7 @@ from plugins.exhibitions.models.choices import BOOTH_STATES, BOOTH_TYPES, CONSTR
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.services import booths as booth_services
 from plugins.exhibitions.services import plan_view, plans
-from plugins.exhibitions.services.booths import MOVES
+from plugins.exhibitions.services.booths import MOVABLE, MOVES
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "plans"
 ASSETS = {"plan.js": "text/javascript", "plan.css": "text/css"}
@@ -377,7 +377,7 @@ def panel_context(ctx: Ctx, booth: Booth, error: str = "") -> dict[str, Any]:
             .limit(PICKER))]
     targets: list[tuple[int, str]] = []
     numbers_shown = "number" not in ctx.user.hidden_fields(Booth)
-    if can_sell and booth.status in ("held", "reserved", "sold") and numbers_shown:
+    if can_sell and booth.status in MOVABLE and numbers_shown:
         free = select(Booth.id, Booth.number).where(Booth.edition_id == booth.edition_id,
                                                     Booth.status == "available", scope(ctx.user, Booth, "sell"))
         targets = [(r.id, r.number) for r in ctx.db.execute(free.order_by(Booth.number).limit(PICKER))]

@@ -40,6 +40,8 @@ MOVES: dict[str, tuple[tuple[str, ...], str]] = {
     "block": (("available",), "blocked"),
     "unblock": (("blocked",), "available"),
 }
+#: the statuses an exhibitor is moved from to another booth (:func:`move`)
+MOVABLE = ("held", "reserved", "sold")
 #: the actions that name an exhibitor
 WITH_CUSTOMER = frozenset({"hold", "reserve", "sell"})
 TAKEN = N_("Booth {number} was changed by someone else meanwhile. Reload the plan and choose again.")
@@ -96,7 +98,7 @@ def move(db: Session, actor: Actor, booth_id: int, to_booth_id: int) -> Booth:
     edition, with its status, contract and hold; the old booth is free."""
     source = get_for(db, actor, Booth, booth_id, "sell")
     target = get_for(db, actor, Booth, to_booth_id, "sell")
-    if source.status not in ("held", "reserved", "sold"):
+    if source.status not in MOVABLE:
         raise Conflict(WRONG_STATUS, number=source.number, status=BOOTH_STATES[source.status])
     if target.status != "available":
         raise Conflict(WRONG_STATUS, number=target.number, status=BOOTH_STATES[target.status])
