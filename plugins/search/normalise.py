@@ -10,16 +10,15 @@ code), e-mail addresses lower case and document codes upper case.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pypinyin loads its dictionaries on import (≈0.3 s): only when first needed
-    pass
 
 _SPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -73,26 +72,26 @@ _RARE = re.compile(r"[\u3007\u4dc0-\u4dff\ue000-\uf8ff\U00020000-\U0003ffff]")
 class _Dictionary:
     """pypinyin's character and phrase dictionaries, and every piece spelled so far.
 
-    The dictionaries are those its converter reads (``pypinyin.constants``),
-    read when first needed: a phrase loaded into pypinyin afterwards
-    (``load_phrases_dict``) is not seen. Pieces are phrases of the dictionary
-    or single characters, so the cache cannot outgrow it (≈90,000 entries).
+    The dictionaries are the JSON files its converter reads, read here from
+    its package directory without importing pypinyin: its modules keep each
+    phrase's readings as lists of lists (and a copy of each dictionary), some
+    57 MB in every worker, where a string per phrase takes 23 MB. A phrase
+    loaded into pypinyin at run time (``load_phrases_dict``) is not seen.
+    Pieces are phrases of the dictionary or single characters, so the cache
+    cannot outgrow it (≈90,000 entries).
     """
 
     def __init__(self) -> None:
-        from pypinyin import Style
-        from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-        from pypinyin.style import convert
-
-        self.phrases = PHRASES_DICT  # phrase -> each character's toned readings
-        self.chars = PINYIN_DICT  # code point -> toned readings, comma-separated
-        self.normal = Style.NORMAL
-        self.first_letter = Style.FIRST_LETTER
-        self.convert = convert
+        data = _pypinyin_data()
+        #: phrase -> each character's toned readings: ``"zhāo,cháo;yáng"`` (朝阳)
+        self.phrases = _read_phrases((data / "phrases_dict.json").read_text(encoding="utf-8"))
+        #: code point -> its toned readings, comma-separated
+        self.chars = {int(point): readings for point, readings
+                      in json.loads((data / "pinyin_dict.json").read_text(encoding="utf-8")).items()}
         #: every beginning of two characters or more of a phrase: True if it is a phrase too
         self.starts: dict[str, bool] = dict.fromkeys(
-            [w[:k] for w in PHRASES_DICT for k in range(2, len(w))], False)
-        self.starts.update(dict.fromkeys(PHRASES_DICT, True))
+            [w[:k] for w in self.phrases for k in range(2, len(w))], False)
+        self.starts.update(dict.fromkeys(self.phrases, True))
         self.known: dict[str, _Piece] = {}
         self.styled: dict[str, tuple[str, str]] = {}
 
@@ -139,10 +138,12 @@ class _Dictionary:
 
     def spell(self, word: str) -> _Piece:
         """A phrase's or a character's spellings as pypinyin gives them, remembered."""
-        toned = self.phrases.get(word)
-        if toned is None:
+        phrase = self.phrases.get(word)
+        if phrase is None:
             listed = self.chars.get(ord(word))
             toned = [listed.split(",") if listed else [word]]  # unknown: passes through
+        else:
+            toned = [readings.split(",") for readings in phrase.split(";")]
         full, initials, choices = [], [], []
         for readings in toned:  # each character's
             styled = [self.style(r) for r in readings]
@@ -162,15 +163,54 @@ class _Dictionary:
         """A toned reading in pypinyin's NORMAL and FIRST_LETTER styles (ü as v)."""
         styled = self.styled.get(reading)
         if styled is None:
-            styled = (self.convert(reading, self.normal, True),
-                      self.convert(reading, self.first_letter, True))
-            self.styled[reading] = styled
+            normal = reading.translate(_TONELESS)
+            styled = self.styled[reading] = (normal, normal[:1])
         return styled
 
 
 @functools.cache
 def _dictionary() -> _Dictionary:
     return _Dictionary()
+
+
+#: pypinyin's NORMAL style: the tone marks gone, ü as v (ê stays ê: 欸 spells nothing)
+_TONELESS = str.maketrans({
+    **dict.fromkeys("āáǎà", "a"), **dict.fromkeys("ēéěè", "e"), **dict.fromkeys("īíǐì", "i"),
+    **dict.fromkeys("ōóǒò", "o"), **dict.fromkeys("ūúǔù", "u"), **dict.fromkeys("üǖǘǚǜ", "v"),
+    **dict.fromkeys("ńňǹ", "n"), "ḿ": "m", **dict.fromkeys("ếề", "ê"),
+    **dict.fromkeys("\u0300\u0304\u030c", None),  # the combining marks of m̀, m̄, ê̄, ê̌
+})
+
+#: a phrase of phrases_dict.json and its readings: ``"朝阳": [["zhāo", "cháo"], ["yáng"]]``
+_PHRASE = re.compile(r'"([^"\\]+)"\s*:\s*\[((?:\s*\[[^\[\]]*\]\s*,?)*)\s*\]')
+_READINGS = re.compile(r"\[([^\[\]]*)\]")
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def _pypinyin_data() -> Path:
+    """pypinyin's package directory, found without importing it."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pypinyin")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _read_phrases(text: str) -> dict[str, str]:
+    """phrases_dict.json as one string a phrase (``"zhāo,cháo;yáng"``).
+
+    Read by pattern, not by ``json``: decoding it whole makes its half a
+    million small lists at once (33 MB), which the worker would keep as
+    free space. A file the pattern does not read in full (escapes, another
+    layout) is decoded after all.
+    """
+    keys = len(re.findall(r'"\s*:', text))
+    if "\\" not in text:
+        phrases = {m[1]: ";".join(",".join(_QUOTED.findall(r)) for r in _READINGS.findall(m[2]))
+                   for m in _PHRASE.finditer(text)}
+        if len(phrases) == keys:
+            return phrases
+    decoded: dict[str, list[list[str]]] = json.loads(text)
+    return {phrase: ";".join(",".join(r) for r in readings) for phrase, readings in decoded.items()}
 
 
 def _join_choices(pieces: Iterable[_Piece]) -> list[tuple[_Spelled, ...]]:
@@ -246,6 +286,18 @@ def spellings(value: str) -> list[tuple[str, str]]:
         if len(found) >= SPELLINGS:
             break
     return list(found)
+
+
+def chinese_initials(value: str) -> str:
+    """The pinyin initials of the Chinese in ``value`` alone, as pypinyin's
+    ``lazy_pinyin(value, style=Style.FIRST_LETTER, errors="ignore")`` joins
+    them (phrases read as phrases): ``重庆 3M 长城`` -> ``cqcc``."""
+    folded = fold(value)
+    if _RARE.search(folded):
+        py = _pypinyin()
+        return "".join(py.lazy_pinyin(folded, style=py.Style.FIRST_LETTER, errors="ignore"))
+    spell = _dictionary().pieces
+    return "".join([piece[1] for run in _HAN_RUNS.split(folded)[1::2] for piece in spell(run)])
 
 
 def _pypinyin_spelled(folded: str) -> tuple[str, str]:

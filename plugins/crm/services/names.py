@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from plugins.search.normalise import chinese_initials
 
 #: the letters of the index, then "#" for names that start with neither
 LETTERS = tuple(string.ascii_uppercase) + ("#",)
@@ -17,8 +17,9 @@ def _initial_of(head: str) -> str:
         return head[0].upper() if head[0].isalpha() else "#"
     # the first characters together, so that phrases pick the reading of a
     # polyphone: 重庆 is C(hongqing), not Z(hong)
-    letters = lazy_pinyin(head, style=Style.FIRST_LETTER, errors="ignore")
-    first = letters[0][:1].upper() if letters and letters[0] else ""
+    # (the search plugin's reading of pypinyin's dictionaries: pypinyin itself
+    # would hold 57 MB in every worker)
+    first = chinese_initials(head)[:1].upper()
     return first if first in string.ascii_uppercase else "#"
 
 
