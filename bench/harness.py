@@ -558,12 +558,19 @@ def keep_logs(workdir: Path, dest: Path) -> None:
 
 
 def memory_kb(pid: int) -> dict[str, int]:
-    """``VmHWM`` (the peak resident set) and ``VmRSS`` of a process, in kB, from /proc."""
+    """A process's memory in kB, from /proc: ``VmHWM`` (the peak resident
+    set), ``VmRSS`` and its parts ``RssAnon`` (its own heap) and ``RssFile``
+    (mapped files: libraries and fonts, shared with other processes), and
+    ``Pss`` (the resident set with shared pages divided among their users)."""
     out = {}
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
+            if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
+                out[key] = int(value.split()[0])
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key == "Pss":
                 out[key] = int(value.split()[0])
     return out
 

@@ -149,7 +149,10 @@ def memory(srv: Server) -> dict[str, Any]:
     each = {pid: memory_kb(pid) for pid in workers}
     peak = max((m.get("VmHWM", 0) for m in each.values()), default=0)
     return {"workers": [{"pid": pid, "peak_mb": round(m.get("VmHWM", 0) / 1024, 1),
-                         "rss_mb": round(m.get("VmRSS", 0) / 1024, 1)} for pid, m in each.items()],
+                         "rss_mb": round(m.get("VmRSS", 0) / 1024, 1),
+                         "anon_mb": round(m.get("RssAnon", 0) / 1024, 1),
+                         "file_mb": round(m.get("RssFile", 0) / 1024, 1),
+                         "pss_mb": round(m.get("Pss", 0) / 1024, 1)} for pid, m in each.items()],
             "peak_mb": round(peak / 1024, 1), "target_mb": TARGET_MB, "met": peak / 1024 <= TARGET_MB}
 
 
@@ -203,7 +206,11 @@ def table(result: dict[str, Any]) -> str:
     m = result["memory"]
     lines.append(f"\nWorker peak RSS (VmHWM) after {result['requests_served']:,} requests: "
                  f"{', '.join(str(w['peak_mb']) for w in m['workers'])} MB (target {m['target_mb']} MB: "
-                 f"{'met' if m['met'] else 'missed'}).")
+                 f"{'met' if m['met'] else 'missed'}); now resident "
+                 f"{', '.join(str(w['rss_mb']) for w in m['workers'])} MB, of which the heap "
+                 f"{', '.join(str(w['anon_mb']) for w in m['workers'])} MB and mapped files "
+                 f"{', '.join(str(w['file_mb']) for w in m['workers'])} MB (proportional set "
+                 f"{', '.join(str(w['pss_mb']) for w in m['workers'])} MB).")
     return "\n".join(lines)
 
 
