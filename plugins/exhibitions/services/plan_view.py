@@ -113,10 +113,12 @@ def plan_view(db: Session, actor: Actor, plan: FloorPlan, t: Any) -> PlanView:
 
 
 def industries(booths: Iterable[dict[str, Any]], t: Any) -> list[tuple[str, str]]:
-    """The industries of the booths' exhibitors: code and label in the reader's language, by label."""
+    """The industries of the booths' exhibitors: code and label in the reader's language, in the
+    CRM's order of its choices (the same in both languages), codes it no longer offers last."""
     codes = {b["industry"] for b in booths if b["industry"]}
-    return sorted(((c, t.gettext(INDUSTRIES[c]) if c in INDUSTRIES else c) for c in codes),
-                  key=lambda pair: pair[1])
+    order = {code: i for i, code in enumerate(INDUSTRIES)}
+    return [(c, t.gettext(INDUSTRIES[c]) if c in INDUSTRIES else c)
+            for c in sorted(codes, key=lambda c: (order.get(c, len(order)), c))]
 
 
 def plan_view_of(db: Session, actor: Actor, rows: Sequence[Any], t: Any) -> list[dict[str, Any]]:
