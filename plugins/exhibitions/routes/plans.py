@@ -286,7 +286,8 @@ def floor_plan_draw(ctx: Ctx) -> Response:
     ``width``, ``depth``) or a polygon (its corners clicked: ``points``, JSON
     ``[[x, y], ...]``), snapped to the grid; JSON."""
     plan = get_for(ctx.db, ctx.user, FloorPlan, ctx.params["id"])
-    values: dict[str, Any] = {"number": ctx.field("number"), "construction": ctx.field("construction") or "shell"}
+    values: dict[str, Any] = {"number": ctx.field("number"),
+                              "construction": ctx.field("construction") or "shell"}
     try:
         if ctx.field("points"):
             values["points"] = _corners(ctx.field("points"), plan.grid)

@@ -206,8 +206,13 @@ def _orient(a: Point, b: Point, c: Point) -> float:
     return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
 
 
+def _pairs(points: Sequence[Point]) -> Iterable[tuple[Point, Point]]:
+    """Each corner with the next (the last with the first)."""
+    return zip(points, [*points[1:], points[0]], strict=True)
+
+
 def _shoelace(points: Sequence[Point]) -> float:
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, [*points[1:], points[0]], strict=True)) / 2
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in _pairs(points)) / 2
 
 
 def _on_segment(a: Point, b: Point, p: Point) -> bool:
@@ -337,8 +342,8 @@ def label_point(points: Sequence[Sequence[Any]]) -> Point:
     pts = outline(points)
     area2 = _shoelace(pts) * 6
     if abs(area2) > EPS:
-        cx = sum((x1 + x2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in zip(pts, [*pts[1:], pts[0]], strict=True))
-        cy = sum((y1 + y2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in zip(pts, [*pts[1:], pts[0]], strict=True))
+        cx = sum((x1 + x2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in _pairs(pts))
+        cy = sum((y1 + y2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in _pairs(pts))
         centre = (cx / area2, cy / area2)
         if any(_inside_triangle(centre, *t) for t in triangles(pts)):
             return centre

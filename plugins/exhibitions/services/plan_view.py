@@ -264,7 +264,8 @@ def plan_svg(plan: FloorPlan, booths: list[dict[str, Any]], background_url: str 
     w, d = _n(plan.width), _n(plan.depth)
     heat_class = " exh-heatmap" if heat is not None else ""
     heat_key = f' data-heat="{heat.key}"' if heat is not None else ""
-    parts = [f'<svg id="{escape(svg_id)}" class="exh-plan{heat_class}"{heat_key} xmlns="http://www.w3.org/2000/svg" '
+    parts = [f'<svg id="{escape(svg_id)}" class="exh-plan{heat_class}"{heat_key} '
+             'xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="-1 -1 '
              f'{float(plan.width) + 2:g} {float(plan.depth) + 2:g}" data-grid="{_n(plan.grid)}" '
              f'data-w="{w}" data-d="{d}" preserveAspectRatio="xMidYMid meet" role="img">',

@@ -272,8 +272,8 @@ def reshape(db: Session, actor: Actor, booth_id: int, *, x: Any, y: Any, width: 
     plan = db.get(FloorPlan, booth.plan_id)
     assert plan is not None
     values: dict[str, Any] = {"x": _snap(x, plan.grid, "x"), "y": _snap(y, plan.grid, "y"),
-                              "width": _snap(width, plan.grid, "width"), "depth": _snap(depth, plan.grid, "depth"),
-                              "points": None}
+                              "width": _snap(width, plan.grid, "width"),
+                              "depth": _snap(depth, plan.grid, "depth"), "points": None}
     if booth.points and values["width"] > 0 and values["depth"] > 0:
         values["points"] = _stretched(booth, values)
     _apply(db, plan, booth, values)
@@ -358,19 +358,21 @@ def _polygon(raw: Any) -> list[list[float]]:
     polygon (no side crossing another) with an area. Refused naming ``points``."""
     if not isinstance(raw, list | tuple) or not 3 <= len(raw) <= geometry.MOST_CORNERS:
         raise ValidationError({"points": N_("Give a polygon of 3 to 64 corners.")})
+    not_a_pair = ValidationError({"points": N_("Give each corner as a pair of numbers (x, y in metres).")})
     corners: list[list[float]] = []
     for p in raw:
         if not isinstance(p, list | tuple) or len(p) != 2:
-            raise ValidationError({"points": N_("Give each corner as a pair of numbers (x, y in metres).")})
+            raise not_a_pair
         try:
             pair = [Decimal(str(v)).quantize(Decimal("0.01")) for v in p]
         except ArithmeticError:
-            raise ValidationError({"points": N_("Give each corner as a pair of numbers (x, y in metres).")}) from None
+            raise not_a_pair from None
         if any(not v.is_finite() or abs(v) > 100000 for v in pair):
-            raise ValidationError({"points": N_("Give each corner as a pair of numbers (x, y in metres).")})
+            raise not_a_pair
         corners.append([float(pair[0]), float(pair[1])])
     if not geometry.is_simple([(p[0], p[1]) for p in corners]):
-        raise ValidationError({"points": N_("The outline crosses itself or has no area: draw a simple polygon.")})
+        crossing = N_("The outline crosses itself or has no area: draw a simple polygon.")
+        raise ValidationError({"points": crossing})
     return corners
 
 

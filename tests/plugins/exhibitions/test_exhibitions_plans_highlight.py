@@ -84,7 +84,7 @@ def _priced(kernel, ids):
     from plugins.exhibitions.models import Booth
 
     with kernel.db.session() as db:
-        for i, (number, booth_id) in enumerate(sorted(ids.items())):
+        for i, (_number, booth_id) in enumerate(sorted(ids.items())):
             db.get(Booth, booth_id).price = Decimal(9000 + 900 * i)  # type: ignore[union-attr]
 
 
