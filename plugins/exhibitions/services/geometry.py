@@ -7,8 +7,8 @@ of a booth (a rectangle's four, a polygon's edges, corners on a straight
 line merged) is closed when other booths touch it (their facing side on the
 same line, within :data:`TOUCH`) along its whole length (their overlaps
 cover it, less :data:`TOUCH`). Sides are found through a hash of their
-lines (direction and offset on a 0.1 m grid), so a plan of 2,000 booths is
-done in a few milliseconds. Two booths overlap when their insides share
+lines (direction, offset on a 0.1 m grid, stretches of :data:`CELL`): a
+dense block of 2,000 booths takes about 0.2 s, as it did by boxes. Two booths overlap when their insides share
 more than a strip :data:`TOUCH` wide: boxes by their boxes, polygons by the
 area they share (triangles clipped against triangles).
 """
