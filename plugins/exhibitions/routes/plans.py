@@ -98,8 +98,9 @@ class PlanCrud(Crud):
 
 
 def plan_colour(ctx: Ctx) -> str:
-    """The plan's ``?colour=`` (by ``status``, the default, or ``revenue`` per m²); anything else is a 400."""
-    colour = ctx.query.get("colour", "") or "status"
+    """The plan's ``?colour=`` (by ``status``, the default, or ``revenue`` per m²); anything else is a 400.
+    The booth panel's actions carry it as a form field, so the plan keeps its colours after them."""
+    colour = ctx.query.get("colour", "") or ctx.field("colour") or "status"
     if colour not in plan_view.COLOURINGS:
         raise BadParameter("colour", N_("{name}: choose one of the offered values."))
     return colour
@@ -153,9 +154,10 @@ floor_plans.register(routes)
 
 @routes.get("/plans/{id:int}/svg", name="floor_plan_svg", permission="exhibitions.floor_plan.read")
 def floor_plan_svg(ctx: Ctx) -> Response:
-    """The plan's canvas and legend again (after a drag, or a filter)."""
+    """The plan's canvas again (after a drag, a drawing, or a status change that moved the heat
+    map's range), with its legends out of band."""
     plan = get_for(ctx.db, ctx.user, FloorPlan, ctx.params["id"])
-    return ctx.render("exhibitions/_plans_canvas.html", **plan_context(ctx, plan))
+    return ctx.render("exhibitions/_plans_canvas.html", oob=True, **plan_context(ctx, plan))
 
 
 GRID_FIELDS = ("prefix", "first", "last", "columns", "width", "depth", "aisle", "x", "y", "construction",
@@ -280,17 +282,35 @@ def _until(raw: str, name: str) -> datetime | None:
 
 @routes.post("/plans/{id:int}/booths", name="floor_plan_draw", permission="exhibitions.booth.create")
 def floor_plan_draw(ctx: Ctx) -> Response:
-    """A booth drawn on the plan (a drag in drawing mode); JSON."""
+    """A booth drawn on the plan: a rectangle (a drag in drawing mode: ``x``, ``y``,
+    ``width``, ``depth``) or a polygon (its corners clicked: ``points``, JSON
+    ``[[x, y], ...]``), snapped to the grid; JSON."""
     plan = get_for(ctx.db, ctx.user, FloorPlan, ctx.params["id"])
-    values: dict[str, Any] = {name: ctx.field(name) for name in ("number", "x", "y", "width", "depth")}
-    values["construction"] = ctx.field("construction") or "shell"
+    values: dict[str, Any] = {"number": ctx.field("number"),
+                              "construction": ctx.field("construction") or "shell"}
     try:
-        for name in ("x", "y", "width", "depth"):
-            values[name] = plans._snap(values[name], plan.grid, name)
+        if ctx.field("points"):
+            values["points"] = _corners(ctx.field("points"), plan.grid)
+        else:
+            for name in ("x", "y", "width", "depth"):
+                values[name] = plans._snap(ctx.field(name), plan.grid, name)
         booth = plans.create_booth(ctx.db, ctx.user, {**values, "plan_id": plan.id})
     except ValidationError as exc:
         return JSONResponse({"errors": {k: ctx._(v) for k, v in exc.errors.items()}}, status_code=422)
-    return JSONResponse({"id": booth.id, "version": booth.version})
+    return JSONResponse({"id": booth.id, "version": booth.version, "area": str(booth.area)})
+
+
+def _corners(raw: str, grid: Decimal) -> list[list[Decimal]]:
+    """A drawn polygon's corners (JSON ``[[x, y], ...]``), each snapped to the grid."""
+    try:
+        corners = json.loads(raw)
+    except ValueError:
+        corners = None
+    if not isinstance(corners, list) or not all(isinstance(p, list) and len(p) == 2 for p in corners):
+        raise ValidationError({"points": N_("Give each corner as a pair of numbers (x, y in metres).")})
+    if len(corners) > 64:
+        raise ValidationError({"points": N_("Give a polygon of 3 to 64 corners.")})
+    return [[plans._snap(p[0], grid, "points"), plans._snap(p[1], grid, "points")] for p in corners]
 
 
 @routes.get("/plans/assets/{name:str}", name="plan_asset", permission=AUTHENTICATED)
@@ -382,7 +402,7 @@ def panel_context(ctx: Ctx, booth: Booth, error: str = "") -> dict[str, Any]:
                                                     Booth.status == "available", scope(ctx.user, Booth, "sell"))
         targets = [(r.id, r.number) for r in ctx.db.execute(free.order_by(Booth.number).limit(PICKER))]
     return {"booth": booth, "row": row, "actions": actions, "customers": customers, "targets": targets,
-            "states": BOOTH_STATES, "error": error}
+            "states": BOOTH_STATES, "error": error, "colour": plan_colour(ctx)}
 
 
 @routes.get("/booths/{id:int}/panel", name="booth_panel", permission="exhibitions.booth.read")
@@ -423,8 +443,12 @@ def booth_move(ctx: Ctx) -> Response:
 
 
 def _changed(ctx: Ctx, booth: Booth, also: int | None = None) -> Response:
+    """The panel again, the legend out of band and the changed booths' markup in an
+    ``HX-Trigger`` event, coloured as the plan is (on the heat map: on its scale, which
+    the event carries, so the plan reloads when the scale moved)."""
+    colour = plan_colour(ctx)
     if not ctx.is_htmx:
-        return ctx.redirect("floor_plan_detail", id=booth.plan_id, flash="saved")
+        return _to_plan(ctx, booth.plan_id, colour)
     ctx.db.flush()
     ids = [booth.id] + ([also] if also else [])
     changed = ctx.db.scalars(select(Booth).where(Booth.id.in_(ids))).all()
@@ -432,11 +456,24 @@ def _changed(ctx: Ctx, booth: Booth, also: int | None = None) -> Response:
     panel = ctx.kernel.render("exhibitions/_plans_booth_panel.html", ctx, **panel_context(ctx, booth))
     plan = ctx.db.get(FloorPlan, booth.plan_id)
     assert plan is not None
-    legend = ctx.kernel.render("exhibitions/_plans_legend.html", ctx, states=BOOTH_STATES, oob=True,
-                               view=plan_view.plan_view(ctx.db, ctx.user, plan, ctx.t))
-    trigger = {"exh-booths-changed": {"booths": [plan_view.booth_svg(r) for r in rows]}}
+    view = plan_view.plan_view(ctx.db, ctx.user, plan, ctx.t)
+    legend = ctx.kernel.render("exhibitions/_plans_legend.html", ctx, states=BOOTH_STATES, oob=True, view=view)
+    event: dict[str, Any] = {"booths": [plan_view.booth_svg(r) for r in rows]}
+    if colour == "revenue":
+        heat = plan_view.heat_scale(view.booths)
+        event = {"booths": [plan_view.booth_svg(r, heat) for r in rows], "heat": heat.key}
+    trigger = {"exh-booths-changed": event}
     return Response(panel + legend, media_type="text/html",
                     headers={"HX-Trigger": json.dumps(trigger, ensure_ascii=True)})
+
+
+def _to_plan(ctx: Ctx, plan_id: int, colour: str, flash: str = "saved") -> Response:
+    """Back to the plan (no htmx), in the colours it was in."""
+    response = ctx.redirect("floor_plan_detail", id=plan_id, flash=flash)
+    if colour != "status":
+        location = "HX-Redirect" if ctx.is_htmx else "location"
+        response.headers[location] = response.headers[location] + f"?colour={colour}"
+    return response
 
 
 def _refused(ctx: Ctx, exc: Exception) -> Response:
@@ -471,5 +508,6 @@ def booth_shape(ctx: Ctx) -> Response:
 
 @routes.post("/booths/{id:int}/delete", name="booth_delete", permission="exhibitions.booth.delete")
 def booth_delete(ctx: Ctx) -> Response:
+    colour = plan_colour(ctx)
     plan_id = plans.delete_booth(ctx.db, ctx.user, ctx.params["id"], ctx.form.get("version"))
-    return ctx.redirect("floor_plan_detail", id=plan_id, flash="deleted")
+    return _to_plan(ctx, plan_id, colour, "deleted")

@@ -1,11 +1,12 @@
 """What the interactive plan shows: every booth of a plan in one query, the
-exhibitors' names the reader may read in one more, the unpaid contracts in
-a third, and the SVG built on the server as one string (2,000 booths in a
+exhibitors' names and industries the reader may read in one more, the
+unpaid contracts in a third, and the SVG built on the server as one string (2,000 booths in a
 few milliseconds; ``bench/exhibitions_plan.py`` measures the page).
 
 An exhibitor's name is shown only for a customer inside the reader's
 ``crm.customer.read`` scope, and only as the field rules let them read it;
-the unpaid mark only for contracts they may read.
+the industry likewise (the highlight by industry); the unpaid mark only for
+contracts they may read.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from core import Actor, scope, shown_value
 from plugins.crm.models import Customer
+from plugins.crm.models.choices import INDUSTRIES
 from plugins.exhibitions.models import Booth, FloorPlan, Zone
 from plugins.exhibitions.models.choices import BOOTH_STATES, BOOTH_TYPES, CONSTRUCTIONS
+from plugins.exhibitions.services import geometry
 
 #: the columns the plan reads (never whole rows: 2,000 of them)
 COLUMNS = (Booth.id, Booth.version, Booth.number, Booth.x, Booth.y, Booth.width, Booth.depth, Booth.points,
@@ -45,23 +48,38 @@ class PlanView:
     pavilions: list[str]
     zones: list[tuple[int, str]]
     total: Tally = field(default_factory=Tally)
+    #: the exhibitors' industries on the plan (those the reader may read): code, label
+    industries: list[tuple[str, str]] = field(default_factory=list)
 
 
-def customer_names(db: Session, actor: Actor, ids: Iterable[int | None]) -> dict[int, str]:
-    """Short names (or names) of the customers among ``ids`` the reader may read."""
+@dataclass(frozen=True)
+class Exhibitor:
+    """What the plan shows of a booth's exhibitor: the short name (or name) and the industry's code."""
+
+    name: str
+    industry: str
+
+
+def exhibitors(db: Session, actor: Actor, ids: Iterable[int | None]) -> dict[int, Exhibitor]:
+    """The customers among ``ids`` the reader may read, in one query: their short
+    names (or names) and industries, as the field rules let the reader read them."""
     wanted = {i for i in ids if i is not None}
     if not wanted or not actor.can("crm.customer.read"):
         return {}
-    rows = db.execute(select(Customer.id, Customer.name, Customer.short_name)
+    rows = db.execute(select(Customer.id, Customer.name, Customer.short_name, Customer.industry)
                       .where(Customer.id.in_(wanted), scope(actor, Customer))).all()
+    industry_withheld = "industry" in actor.hidden_fields(Customer) | actor.masked_fields(Customer)
     out = {}
     for r in rows:
         short = shown_value(actor, Customer, "short_name", r.short_name)
         name = shown_value(actor, Customer, "name", r.name)
-        shown = short or name
-        if shown:
-            out[r.id] = str(shown)
+        out[r.id] = Exhibitor(str(short or name or ""), "" if industry_withheld else r.industry or "")
     return out
+
+
+def customer_names(db: Session, actor: Actor, ids: Iterable[int | None]) -> dict[int, str]:
+    """Short names (or names) of the customers among ``ids`` the reader may read."""
+    return {i: e.name for i, e in exhibitors(db, actor, ids).items() if e.name}
 
 
 def unpaid_contracts(db: Session, actor: Actor, ids: Iterable[int | None]) -> set[int]:
@@ -91,12 +109,22 @@ def plan_view(db: Session, actor: Actor, plan: FloorPlan, t: Any) -> PlanView:
         total.count += 1
         total.area += b["area"]
     pavilions = sorted({b["pavilion"] for b in booths if b["pavilion"]})
-    return PlanView(booths, legend, pavilions, zones, total)
+    return PlanView(booths, legend, pavilions, zones, total, industries(booths, t))
+
+
+def industries(booths: Iterable[dict[str, Any]], t: Any) -> list[tuple[str, str]]:
+    """The industries of the booths' exhibitors: code and label in the reader's language, in the
+    CRM's order of its choices (the same in both languages), codes it no longer offers last."""
+    codes = {b["industry"] for b in booths if b["industry"]}
+    order = {code: i for i, code in enumerate(INDUSTRIES)}
+    return [(c, t.gettext(INDUSTRIES[c]) if c in INDUSTRIES else c)
+            for c in sorted(codes, key=lambda c: (order.get(c, len(order)), c))]
 
 
 def plan_view_of(db: Session, actor: Actor, rows: Sequence[Any], t: Any) -> list[dict[str, Any]]:
     """Booths (rows or records with the :data:`COLUMNS`) as the plan shows them."""
-    names = customer_names(db, actor, (r.customer_id for r in rows))
+    people = exhibitors(db, actor, (r.customer_id for r in rows))
+    nobody = Exhibitor("", "")
     unpaid = unpaid_contracts(db, actor, (r.contract_id for r in rows if r.status == "sold"))
     types = {k: t.gettext(v) for k, v in BOOTH_TYPES.items()}
     kinds = {k: t.gettext(v) for k, v in CONSTRUCTIONS.items()}
@@ -108,7 +136,8 @@ def plan_view_of(db: Session, actor: Actor, rows: Sequence[Any], t: Any) -> list
              "type": r.booth_type, "type_label": types.get(r.booth_type, r.booth_type),
              "construction": r.construction, "construction_label": kinds.get(r.construction, ""),
              "zone_id": r.zone_id, "pavilion": r.pavilion, "status": r.status,
-             "exhibitor": names.get(r.customer_id, "") if r.customer_id else "",
+             "exhibitor": people.get(r.customer_id, nobody).name if r.customer_id else "",
+             "industry": people.get(r.customer_id, nobody).industry if r.customer_id else "",
              "held_until": r.held_until,
              "unpaid": r.contract_id in unpaid, "price": t.money(r.price) if r.price else "",
              "rate": _rate(r)} for r in rows]
@@ -137,6 +166,12 @@ class HeatScale:
 
     low: Decimal | None
     high: Decimal | None
+
+    @property
+    def key(self) -> str:
+        """The range as text (the plan's ``data-heat``): a booth changed on the heat
+        map fits the plan's colours only while the range stays the same."""
+        return "" if self.low is None or self.high is None else f"{self.low}:{self.high}"
 
     def colour(self, rate: Decimal | None) -> str:
         """The fill of a booth of ``rate`` per m²: grey when unpriced, else on the scale."""
@@ -198,6 +233,7 @@ def booth_svg(b: dict[str, Any], heat: HeatScale | None = None) -> str:
              f'data-kl="{escape(b["construction_label"])}" data-z="{b["zone_id"] or ""}" '
              f'data-pv="{escape(b["pavilion"])}" data-p="{escape(b["price"])}" '
              f'data-e="{escape(b["exhibitor"])}" '
+             + (f'data-ind="{escape(b["industry"])}" ' if b.get("industry") else "") +
              f'data-x="{_n(b["x"])}" data-y="{_n(b["y"])}" data-w="{_n(b["width"])}" data-d="{_n(b["depth"])}"')
     fill = ""
     if heat is not None:
@@ -210,7 +246,7 @@ def booth_svg(b: dict[str, Any], heat: HeatScale | None = None) -> str:
     else:
         shape = f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{d:g}"{fill}/>'
     size = max(0.6, min(w / (len(b["number"]) * 0.62 + 0.4), d / 2.6, 2.4))
-    cx, cy = x + w / 2, y + d / 2
+    cx, cy = geometry.label_point(b["points"]) if b["points"] else (x + w / 2, y + d / 2)
     label = f'<text x="{cx:g}" y="{cy - (size * 0.15 if b["exhibitor"] else -size * 0.35):g}" ' \
             f'font-size="{size:.2f}">{escape(b["number"])}</text>'
     if b["exhibitor"] and d >= 2.5:
@@ -227,7 +263,9 @@ def plan_svg(plan: FloorPlan, booths: list[dict[str, Any]], background_url: str 
     Given the ``heat`` scale, booths are coloured by their price per m² instead of their status."""
     w, d = _n(plan.width), _n(plan.depth)
     heat_class = " exh-heatmap" if heat is not None else ""
-    parts = [f'<svg id="{escape(svg_id)}" class="exh-plan{heat_class}" xmlns="http://www.w3.org/2000/svg" '
+    heat_key = f' data-heat="{heat.key}"' if heat is not None else ""
+    parts = [f'<svg id="{escape(svg_id)}" class="exh-plan{heat_class}"{heat_key} '
+             'xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="-1 -1 '
              f'{float(plan.width) + 2:g} {float(plan.depth) + 2:g}" data-grid="{_n(plan.grid)}" '
              f'data-w="{w}" data-d="{d}" preserveAspectRatio="xMidYMid meet" role="img">',

@@ -223,10 +223,9 @@ def recompute_sides(db: Session, plan_id: int) -> int:
     """Set every booth's open sides and type on a plan from its neighbours;
     only the booths that change are written (without a new version: it is
     computed, no one's edit). How many changed."""
-    rows = db.execute(select(Booth.id, Booth.x, Booth.y, Booth.width, Booth.depth, Booth.open_sides,
-                             Booth.booth_type).where(Booth.plan_id == plan_id)).all()
-    sides = geometry.open_sides([Box(r.id, float(r.x), float(r.y), float(r.width), float(r.depth))
-                                 for r in rows])
+    rows = db.execute(select(Booth.id, Booth.x, Booth.y, Booth.width, Booth.depth, Booth.points,
+                             Booth.open_sides, Booth.booth_type).where(Booth.plan_id == plan_id)).all()
+    sides = geometry.open_sides([box_of(r) for r in rows])
     changed = [{"b_id": r.id, "b_sides": sides[r.id], "b_type": geometry.booth_type(sides[r.id])}
                for r in rows if (sides[r.id], geometry.booth_type(sides[r.id])) != (r.open_sides, r.booth_type)]
     if changed:
@@ -266,18 +265,29 @@ def update_booth(db: Session, actor: Actor, booth: Booth, values: dict[str, Any]
 def reshape(db: Session, actor: Actor, booth_id: int, *, x: Any, y: Any, width: Any, depth: Any,
             version: object) -> Booth:
     """Move or resize a booth (a drag on the plan), snapped to the plan's
-    grid; a stale version is the kernel's conflict."""
+    grid; a polygon is moved and stretched with its box. A stale version
+    is the kernel's conflict."""
     booth = get_for(db, actor, Booth, booth_id, "update")
     check_version(booth, version)
     plan = db.get(FloorPlan, booth.plan_id)
     assert plan is not None
-    values = {"x": _snap(x, plan.grid, "x"), "y": _snap(y, plan.grid, "y"),
-              "width": _snap(width, plan.grid, "width"), "depth": _snap(depth, plan.grid, "depth"),
-              "points": None}
+    values: dict[str, Any] = {"x": _snap(x, plan.grid, "x"), "y": _snap(y, plan.grid, "y"),
+                              "width": _snap(width, plan.grid, "width"),
+                              "depth": _snap(depth, plan.grid, "depth"), "points": None}
+    if booth.points and values["width"] > 0 and values["depth"] > 0:
+        values["points"] = _stretched(booth, values)
     _apply(db, plan, booth, values)
     db.flush()
     recompute_sides(db, plan.id)
     return booth
+
+
+def _stretched(booth: Booth, box: dict[str, Decimal]) -> list[list[float]]:
+    """A polygon's corners moved and stretched from its box to ``box``."""
+    sx, sy = box["width"] / booth.width, box["depth"] / booth.depth
+    return [[float(((Decimal(str(p[0])) - booth.x) * sx + box["x"]).quantize(Decimal("0.01"))),
+             float(((Decimal(str(p[1])) - booth.y) * sy + box["y"]).quantize(Decimal("0.01")))]
+            for p in booth.points or ()]
 
 
 def delete_booth(db: Session, actor: Actor, booth_id: int, version: object) -> int:
@@ -321,6 +331,7 @@ def _apply(db: Session, plan: FloorPlan, booth: Booth, values: dict[str, Any]) -
         _check_zone(db, plan, values["zone_id"])
     points = values.get("points", booth.points)
     if points:
+        points = _polygon(points)
         x, y, width, depth = geometry.bounds(points)
     else:
         x, y, width, depth = (_value(values, booth, k, default)
@@ -328,16 +339,41 @@ def _apply(db: Session, plan: FloorPlan, booth: Booth, values: dict[str, Any]) -
     for name, size in (("width", width), ("depth", depth)):
         if size <= 0:
             raise ValidationError({name: N_("Give a size above 0 m.")})
-    me = Box(booth.id or -1, float(x), float(y), float(width), float(depth))
-    _check_inside(plan, [me], "x")
+    me = Box(booth.id or -1, float(x), float(y), float(width), float(depth),
+             tuple((float(p[0]), float(p[1])) for p in points) if points else None)
+    shape = "points" if points else "x"
+    _check_inside(plan, [me], shape)
     others = [box_of(b) for b in _booths(db, plan.id) if b.id != booth.id]
     if geometry.overlapping([me], others):
-        raise ValidationError({"x": N_("The booth would lie over another booth.")})
+        raise ValidationError({shape: N_("The booth would lie over another booth.")})
     for name in ("number", "construction", "zone_id", "pavilion", "note"):
         if name in values:
             setattr(booth, name, number if name == "number" else values[name])
     booth.x, booth.y, booth.width, booth.depth, booth.points = x, y, width, depth, points or None
     booth.area = geometry.area(width, depth, points)
+
+
+def _polygon(raw: Any) -> list[list[float]]:
+    """A polygon's corners checked: 3 to 64 pairs of numbers in metres (2 places), a simple
+    polygon (no side crossing another) with an area. Refused naming ``points``."""
+    if not isinstance(raw, list | tuple) or not 3 <= len(raw) <= geometry.MOST_CORNERS:
+        raise ValidationError({"points": N_("Give a polygon of 3 to 64 corners.")})
+    not_a_pair = ValidationError({"points": N_("Give each corner as a pair of numbers (x, y in metres).")})
+    corners: list[list[float]] = []
+    for p in raw:
+        if not isinstance(p, list | tuple) or len(p) != 2:
+            raise not_a_pair
+        try:
+            pair = [Decimal(str(v)).quantize(Decimal("0.01")) for v in p]
+        except ArithmeticError:
+            raise not_a_pair from None
+        if any(not v.is_finite() or abs(v) > 100000 for v in pair):
+            raise not_a_pair
+        corners.append([float(pair[0]), float(pair[1])])
+    if not geometry.is_simple([(p[0], p[1]) for p in corners]):
+        crossing = N_("The outline crosses itself or has no area: draw a simple polygon.")
+        raise ValidationError({"points": crossing})
+    return corners
 
 
 def _value(values: dict[str, Any], booth: Booth, name: str, default: int) -> Decimal:

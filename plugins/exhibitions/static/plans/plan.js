@@ -1,5 +1,7 @@
 /* The interactive floor plan: hover, click to open a booth's panel, highlight
-   filters, drag to move or resize (snapped to the grid) and to draw a booth.
+   filters, drag to move or resize (snapped to the grid), draw a booth as a
+   rectangle (a drag) or a polygon (click its corners). The plan keeps its
+   colours (status or the heat map) through every re-render.
    Plain JavaScript; the server renders the SVG and the panel (htmx). */
 (function () {
   "use strict";
@@ -38,12 +40,17 @@
   }
 
   // ---------------------------------------------------------------- panel
-  function openPanel(id) {
-    var s = svg();
-    s.querySelectorAll(".exh-selected").forEach(function (g) { g.classList.remove("exh-selected"); });
-    var g = document.getElementById("exh-booth-" + id);
+  var selectedId = null;
+  function select(id) {
+    selectedId = id;
+    svg().querySelectorAll(".exh-selected").forEach(function (g) { g.classList.remove("exh-selected"); });
+    var g = id && document.getElementById("exh-booth-" + id);
     if (g) g.classList.add("exh-selected");
-    htmx.ajax("GET", canvas().dataset.panelUrl + "/" + id + "/panel", {target: "#exh-booth-panel", swap: "innerHTML"});
+  }
+  function openPanel(id) {
+    select(id);
+    var colour = canvas().dataset.colour, query = colour && colour !== "status" ? "?colour=" + encodeURIComponent(colour) : "";
+    htmx.ajax("GET", canvas().dataset.panelUrl + "/" + id + "/panel" + query, {target: "#exh-booth-panel", swap: "innerHTML"});
   }
 
   // ---------------------------------------------------------------- filters
@@ -62,7 +69,7 @@
       if (onlyUnpaid) ok = ok && g.classList.contains("exh-unpaid");
       g.classList.toggle("exh-match", ok);
     });
-    s.classList.remove("exh-mode-sell", "exh-mode-move", "exh-mode-draw");
+    s.classList.remove("exh-mode-sell", "exh-mode-move", "exh-mode-draw", "exh-mode-polygon");
     s.classList.add("exh-mode-" + mode());
   }
 
@@ -103,6 +110,7 @@
     r.setAttribute("width", Math.max(0, b[2])); r.setAttribute("height", Math.max(0, b[3]));
   }
   function moveTo(e) {
+    if (poly) { var p = point(e); drawPolygon([snap(p.x), snap(p.y)]); return; }
     if (!drag) { tip(e, mode() === "sell" ? boothOf(e.target) : null); return; }
     var p = point(e), b = drag.box, dx = p.x - drag.start.x, dy = p.y - drag.start.y;
     if (drag.kind === "move") drag.now = [snap(b[0] + dx), snap(b[1] + dy), b[2], b[3]];
@@ -116,20 +124,22 @@
     d.ghost.remove();
     if (!d.now) return;
     var c = canvas(), body = new FormData();
-    body.append("csrf_token", csrf());
     body.append("x", d.now[0]); body.append("y", d.now[1]);
     body.append("width", d.now[2]); body.append("depth", d.now[3]);
-    var url;
     if (d.kind === "draw") {
       if (d.now[2] <= 0 || d.now[3] <= 0) return;
       var number = window.prompt(c.dataset.msgNumber);
       if (!number) return;
       body.append("number", number);
-      url = c.dataset.drawUrl;
+      post(c.dataset.drawUrl, body);
     } else {
       body.append("version", d.g.dataset.v);
-      url = c.dataset.panelUrl + "/" + d.g.dataset.id + "/shape";
+      post(c.dataset.panelUrl + "/" + d.g.dataset.id + "/shape", body);
     }
+  }
+  function post(url, body) {
+    var c = canvas();
+    body.append("csrf_token", csrf());
     fetch(url, {method: "POST", body: body, credentials: "same-origin",
                 headers: {"Accept": "application/json", "X-CSRF-Token": csrf()}})
       .then(function (r) {
@@ -144,7 +154,47 @@
     htmx.ajax("GET", canvas().dataset.svgUrl, {target: "#exh-plan-canvas", swap: "innerHTML"});
   }
 
+  // ---------------------------------------------------------------- a polygon: click its corners
+  var poly = null;
+  function polyClick(e) {
+    var p = point(e), at = [snap(p.x), snap(p.y)];
+    if (!poly) {
+      var shape = document.createElementNS(SVGNS, "polygon"), first = document.createElementNS(SVGNS, "circle");
+      shape.setAttribute("class", "exh-ghost"); first.setAttribute("class", "exh-ghost-first");
+      first.setAttribute("cx", at[0]); first.setAttribute("cy", at[1]); first.setAttribute("r", 0.35);
+      svg().appendChild(shape); svg().appendChild(first);
+      poly = {pts: [at], shape: shape, first: first};
+    } else {
+      var last = poly.pts[poly.pts.length - 1], start = poly.pts[0];
+      if (at[0] === start[0] && at[1] === start[1]) { closePolygon(); return; }
+      if (at[0] === last[0] && at[1] === last[1]) return;  // the second click of a double-click
+      poly.pts.push(at);
+    }
+    drawPolygon(at);
+  }
+  function drawPolygon(cursor) {
+    if (!poly) return;
+    poly.shape.setAttribute("points", poly.pts.concat(cursor ? [cursor] : []).map(function (q) { return q.join(","); }).join(" "));
+  }
+  function cancelPolygon() {
+    if (!poly) return;
+    poly.shape.remove(); poly.first.remove(); poly = null;
+  }
+  function closePolygon() {
+    if (!poly) return;
+    var pts = poly.pts;
+    cancelPolygon();
+    if (pts.length < 3) return;
+    var number = window.prompt(canvas().dataset.msgNumber);
+    if (!number) return;
+    var body = new FormData();
+    body.append("number", number);
+    body.append("points", JSON.stringify(pts));
+    post(canvas().dataset.drawUrl, body);
+  }
+
   function click(e) {
+    if (mode() === "polygon") { polyClick(e); return; }
     if (mode() !== "sell") return;
     var g = boothOf(e.target);
     if (g) openPanel(g.dataset.id);
@@ -152,6 +202,8 @@
 
   // ---------------------------------------------------------------- after a status change
   document.addEventListener("exh-booths-changed", function (e) {
+    // on the heat map, a change that moved the range recolours every booth: the whole canvas again
+    if (e.detail.heat !== undefined && svg().dataset.heat !== e.detail.heat) { reload(); return; }
     (e.detail.booths || []).forEach(function (markup) {
       var doc = new DOMParser().parseFromString('<svg xmlns="' + SVGNS + '">' + markup + "</svg>", "image/svg+xml");
       var fresh = doc.documentElement.firstElementChild;
@@ -171,7 +223,7 @@
     }
   });
   document.addEventListener("htmx:afterSwap", function (e) {
-    if (e.detail.target && e.detail.target.id === "exh-plan-canvas") applyFilters();
+    if (e.detail.target && e.detail.target.id === "exh-plan-canvas") { select(selectedId); applyFilters(); }
   });
 
   function init() {
@@ -181,8 +233,10 @@
     c.addEventListener("pointerup", up);
     c.addEventListener("pointerleave", function () { document.getElementById("exh-tip").hidden = true; });
     c.addEventListener("click", click);
+    c.addEventListener("dblclick", function (e) { if (poly && mode() === "polygon") { e.preventDefault(); closePolygon(); } });
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") cancelPolygon(); });
     document.querySelectorAll("#exh-plan-filters select, #exh-plan-filters input").forEach(function (el) {
-      el.addEventListener("change", applyFilters);
+      el.addEventListener("change", function () { cancelPolygon(); applyFilters(); });
     });
     applyFilters();
     if (c.dataset.selected) openPanel(c.dataset.selected);
