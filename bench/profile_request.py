@@ -161,9 +161,17 @@ def main() -> int:
         if args.rows:
             add_departments(kernel, args.rows)
 
+        seconds: Counter[str] = Counter()
+        started: list[float] = []
+
         @event.listens_for(kernel.db.engine, "before_cursor_execute")
         def _count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
             statements[statement.split("\n", 1)[0][:110]] += 1
+            started.append(time.perf_counter())
+
+        @event.listens_for(kernel.db.engine, "after_cursor_execute")
+        def _time(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            seconds[statement.split("\n", 1)[0][:110]] += time.perf_counter() - started.pop()
 
         async def session_cookie() -> str:
             _, h, _ = await asgi_call(app, "GET", "/login")
@@ -189,6 +197,7 @@ def main() -> int:
 
             asyncio.run(many(20))  # warm caches (templates, compiled SQL)
             statements.clear()
+            seconds.clear()
             t0 = time.perf_counter()
             asyncio.run(many(args.requests))
             wall = (time.perf_counter() - t0) / args.requests
@@ -196,7 +205,7 @@ def main() -> int:
             print(f"\n=== GET {path}: {wall * 1000:.2f} ms per request in-process "
                   f"(no profiler, 1 thread), {n_sql:.1f} SQL statements per request")
             for stmt, n in statements.most_common():
-                print(f"  {n / args.requests:5.1f} x  {stmt}")
+                print(f"  {n / args.requests:5.1f} x {seconds[stmt] * 1000 / args.requests:8.2f} ms  {stmt}")
             prof = cProfile.Profile()
             prof.enable()
             asyncio.run(many(args.requests))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import (
@@ -48,6 +48,12 @@ class Customer(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
         # the letter index's page, in the list's id order, straight from the index on both databases
         Index("ix_crm_customer_org_initial_id", "org_id", "initial", "id"),
         Index("ix_crm_customer_pool_owner", "pool_id", "owner_id"),
+        # a company's subsidiaries by name. Partial: most customers have no
+        # parent, and an index of them all let SQLite's statistics say that
+        # one parent has every customer, so it read all 1,000,000 in name
+        # order instead (3.2 s for the 360 view's company tree)
+        Index("ix_crm_customer_parent_name", "parent_id", "name",
+              sqlite_where=text("parent_id IS NOT NULL"), postgresql_where=text("parent_id IS NOT NULL")),
     )
 
     kind: Mapped[str] = mapped_column(String(10), default="company",
@@ -73,7 +79,7 @@ class Customer(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDele
                                                                       "choices": SOURCES})
     level: Mapped[str] = mapped_column(String(10), default="normal", info={"label": N_("Level"),
                                                                             "choices": LEVELS})
-    parent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("crm_customer.id"), index=True,
+    parent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("crm_customer.id"),
                                                   info={"label": N_("Parent company")})
     note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Remarks")})
     #: the capital letter of the name's pinyin (北京 -> B), or "#"; kept by the service
