@@ -4,6 +4,8 @@ codes; the index follows every write in the writing transaction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -461,3 +463,29 @@ def test_a_substring_is_read_from_the_full_text_index_first_without_statistics(k
             assert plan[0].startswith("SCAN search_fts VIRTUAL TABLE"), plan
             assert any(step.startswith("SEARCH search_entry USING INTEGER PRIMARY KEY") for step in plan), plan
         assert len(db.execute(stmt).all()) == 5
+
+
+def test_a_global_search_skips_the_models_without_entries(kernel, note, admin):
+    # given notes, and a model declared searchable with no entry at all
+    from sqlalchemy import event
+
+    from plugins.search import query as q
+
+    for n in range(3):
+        note(f"农业展览{n}")
+    with kernel.db.session(write=False) as db:
+        # then one statement tells which have entries, counting the withheld fields' entries too
+        assert q.have_entries(db, [["notes.note"], ["no.such_model"], ["no.such_model", "notes.note"]]) == [
+            True, False, True]
+        registry = kernel.registry
+        filled = dict(zip(registry.search, q.have_entries(db, [[key] for key in registry.search]), strict=True))
+        empty = {key for key, has in filled.items() if not has}
+        assert filled["notes.note"] and empty, filled  # the suite declares models it has not filled
+        asked: list[Any] = []
+        event.listen(db.get_bind(), "before_cursor_execute", lambda *a: asked.append(a[3]))
+        groups = q.search(db, registry, admin_actor(kernel, db, admin), "农业展", count=True)
+        # and the notes are found, and no statement but the probe names a model without entries
+        assert [g.model for g in groups] == ["notes.note"] and len(groups[0].hits) == 3
+        values = [params.values() if isinstance(params, dict) else params or () for params in asked]
+        naming = [given for given in values if empty & set(map(str, given))]
+        assert len(naming) == 1, naming
