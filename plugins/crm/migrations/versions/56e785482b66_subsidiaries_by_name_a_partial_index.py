@@ -14,7 +14,6 @@ from alembic import op
 
 import core.db  # noqa: F401 - column types of the suite
 
-
 revision: str = '56e785482b66'
 down_revision: str | Sequence[str] | None = 'a4ecaf103ab9'
 branch_labels: str | Sequence[str] | None = None
