@@ -151,6 +151,36 @@ def _detail(ctx: Ctx, application: Application, *, errors: dict[str, str] | None
                       can_wait=ctx.user.can("exhibitions.waitlist_entry.create"))
 
 
+def _new_page(ctx: Ctx, edition: Edition, *, values: dict[str, Any], errors: dict[str, str] | None = None,
+              status: int = 200) -> Response:
+    return ctx.render("exhibitions/application_new.html", status=status, edition=edition, values=values,
+                      errors=errors or {}, customers=_customer_choices(ctx, edition), industries=INDUSTRIES,
+                      constructions=CONSTRUCTIONS, booth_types=BOOTH_TYPES)
+
+
+@routes.get("/editions/{id:int}/applications/new", name="application_new",
+            permission="exhibitions.application.create")
+def application_new(ctx: Ctx) -> Response:
+    """Staff enter an application on behalf of an exhibitor (a call, a visit)."""
+    edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
+    return _new_page(ctx, edition, values={"construction": "shell", "area_wanted": "9",
+                                           "customer_id": ctx.query.get("customer_id", "")})
+
+
+@routes.post("/editions/{id:int}/applications", name="application_create",
+             permission="exhibitions.application.create")
+def application_create(ctx: Ctx) -> Response:
+    edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
+    data: dict[str, Any] = {k: v for k, v in ctx.form.items() if isinstance(v, str)}
+    data["categories"] = _listed(ctx, "categories")
+    try:
+        with ctx.db.begin_nested():
+            application = services.create(ctx.db, ctx.user, edition.id, data)
+    except ValidationError as invalid:
+        return _new_page(ctx, edition, values=data, errors=_translated(ctx, invalid.errors), status=422)
+    return ctx.redirect("application_detail", id=application.id, flash="saved")
+
+
 @routes.get("/applications/{id:int}", name="application_detail", permission="exhibitions.application.read")
 def application_detail(ctx: Ctx) -> Response:
     return _detail(ctx, get_for(ctx.db, ctx.user, Application, ctx.params["id"]))
