@@ -38,7 +38,8 @@ def customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel
     from plugins.sales.models.choices import CONTRACT_STATES
 
     return [Panel("exhibitions-exhibitor", N_("Exhibitions"), "exhibitions/_customer_exhibitions.html",
-                  {**found, "customer_id": customer.id, "booth_states": BOOTH_STATES, "booth_types": BOOTH_TYPES,
+                  {**found, "customer_id": customer.id, "booth_states": BOOTH_STATES,
+                   "booth_types": BOOTH_TYPES,
                    "constructions": CONSTRUCTIONS, "waitlist_states": WAITLIST_STATES,
                    "contract_states": CONTRACT_STATES}, order=170)]
 

@@ -65,7 +65,8 @@ class BoothContract:
 
 def history(db: Session, actor: Actor, customer_id: int) -> dict[str, Any]:
     """The panel's blocks for ``customer_id`` (a customer the CRM let the reader open)."""
-    return {"exhibited": exhibited(db, actor, customer_id), "contracts": booth_contracts(db, actor, customer_id),
+    return {"exhibited": exhibited(db, actor, customer_id),
+            "contracts": booth_contracts(db, actor, customer_id),
             "applications": open_applications(db, actor, customer_id),
             "waitlist": waitlist_entries(db, actor, customer_id), "points": points(db, actor, customer_id)}
 
@@ -96,9 +97,10 @@ def booth_contracts(db: Session, actor: Actor, customer_id: int) -> list[BoothCo
     from plugins.sales.models import Contract
 
     hidden = actor.hidden_fields(Contract)
-    on_booths = select(Booth.contract_id).where(Booth.customer_id == customer_id, Booth.contract_id.is_not(None))
-    rows = db.execute(select(Contract.id, Contract.number, Contract.state, Contract.currency_code, Contract.total,
-                             Contract.received)
+    on_booths = select(Booth.contract_id).where(Booth.customer_id == customer_id,
+                                                Booth.contract_id.is_not(None))
+    rows = db.execute(select(Contract.id, Contract.number, Contract.state, Contract.currency_code,
+                             Contract.total, Contract.received)
                       .where(Contract.id.in_(on_booths), Contract.customer_id == customer_id,
                              scope(actor, Contract, "read"))
                       .order_by(Contract.id.desc()).limit(LIMIT))
@@ -127,7 +129,8 @@ def waitlist_entries(db: Session, actor: Actor, customer_id: int) -> list[tuple[
                       .join(Edition, Edition.id == WaitlistEntry.edition_id)
                       .outerjoin(Booth, readable_booth)
                       .where(WaitlistEntry.customer_id == customer_id,
-                             WaitlistEntry.state.in_(("waiting", "offered")), scope(actor, WaitlistEntry, "read"))
+                             WaitlistEntry.state.in_(("waiting", "offered")),
+                             scope(actor, WaitlistEntry, "read"))
                       .order_by(WaitlistEntry.created_at.desc(), WaitlistEntry.id.desc()).limit(LIMIT))
     hidden = "number" in actor.hidden_fields(Booth)
     return [(e, name, "" if hidden else (number or "")) for e, name, number in rows]

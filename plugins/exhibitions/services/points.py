@@ -113,11 +113,12 @@ def points_by_edition(db: Session, editions: list[Edition], customer_id: int) ->
     if not editions:
         return {}
     series = {e.series_id for e in editions}
-    history = db.execute(select(Edition.id, Edition.series_id, Edition.org_id, Edition.number, func.count(Booth.id),
-                                func.coalesce(func.sum(Booth.area), 0))
+    history = db.execute(select(Edition.id, Edition.series_id, Edition.org_id, Edition.number,
+                                func.count(Booth.id), func.coalesce(func.sum(Booth.area), 0))
                          .join(Booth, Booth.edition_id == Edition.id)
-                         .where(Edition.series_id.in_(series), Edition.deleted_at.is_(None), Booth.status == "sold",
-                                Booth.customer_id == customer_id, Booth.org_id == Edition.org_id)
+                         .where(Edition.series_id.in_(series), Edition.deleted_at.is_(None),
+                                Booth.status == "sold", Booth.customer_id == customer_id,
+                                Booth.org_id == Edition.org_id)
                          .group_by(Edition.id, Edition.series_id, Edition.org_id, Edition.number)).all()
     pairs = select(Booth.edition_id.label("edition_id"), Booth.contract_id.label("contract_id")).where(
         Booth.edition_id.in_([h[0] for h in history]), Booth.status == "sold", Booth.customer_id == customer_id,
@@ -126,7 +127,8 @@ def points_by_edition(db: Session, editions: list[Edition], customer_id: int) ->
                            .join(Contract, Contract.id == pairs.c.contract_id)
                            .where(Contract.state.in_(COUNTED), Contract.deleted_at.is_(None))).all() \
         if history else []
-    adjust = dict(db.execute(select(PointsAdjustment.edition_id, func.coalesce(func.sum(PointsAdjustment.points), 0))
+    adjusted = func.coalesce(func.sum(PointsAdjustment.points), 0)
+    adjust = dict(db.execute(select(PointsAdjustment.edition_id, adjusted)
                              .where(PointsAdjustment.edition_id.in_([e.id for e in editions]),
                                     PointsAdjustment.customer_id == customer_id)
                              .group_by(PointsAdjustment.edition_id)).all())

@@ -34,7 +34,6 @@ from plugins.exhibitions.models.choices import BOOTH_STATES, BOOTH_TYPES, CONSTR
 from plugins.exhibitions.services import booths as booth_services
 from plugins.exhibitions.services import points as point_services
 
-
 #: an exhibitor is offered booths of up to this many times the m² they want
 SIZE_SLACK = Decimal(2)
 
@@ -182,7 +181,8 @@ def offer_freed(db: Session, booth: Booth, *, skip_customer: int | None = None) 
     is not available or nobody waits for it."""
     if booth.status != "available":
         return None
-    waiting = [e for e in ordered_all(db, booth.edition_id) if fits(e, booth) and e.customer_id != skip_customer]
+    waiting = [e for e in ordered_all(db, booth.edition_id)
+               if fits(e, booth) and e.customer_id != skip_customer]
     if not waiting:
         return None
     entry = waiting[0]

@@ -142,7 +142,7 @@ def test_the_customer_360_panel_shows_the_exhibitor_in_the_readers_scope(
     for shown in ("第二十五届中国国际农业博览会", "A101", "A102", "第24届", "Z24", f"HT-{farm}-43200", "HT-SELLER2",
                   "部分回款", "光地", "四开口（岛型）展位"):
         assert shown in panel, shown
-    assert 'data-points="%d">28<' % expo["edition"] in panel  # 10 + 4 + 9 + 5
+    assert f'data-points="{expo["edition"]}">28<' in panel  # 10 + 4 + 9 + 5
     assert '/exhibitions/booths/' in panel and '/sales/contracts/' in panel and "/exhibitions/applications/" in panel
     # the seller reads the customer but only their own contracts
     client.login("seller1")
