@@ -278,7 +278,7 @@ class SearchDecl:
 #: how a report may group a date or datetime dimension
 DATE_GRAINS = ("day", "month", "quarter", "year")
 #: aggregates a measure may use: ``"count"`` or ``"<aggregate>:<column>"``
-AGGREGATES = ("count", "sum", "avg", "min", "max", "count_distinct")
+AGGREGATES = ("count", "sum", "avg", "min", "max", "count_distinct", "count_readable")
 
 
 @dataclass(frozen=True)
@@ -288,9 +288,12 @@ class DatasetDecl:
     ``dimensions`` are columns to group by (a date or datetime column groups
     by day, month, quarter or year, as the report chooses; a foreign key shows
     the referenced record's name); ``measures`` map a name to ``"count"`` or
-    ``"<sum|avg|min|max|count_distinct>:<column>"``; ``filters`` are the
-    columns a report may filter on. The kernel aggregates in SQL over the rows
-    the reader's ``<model>.<action>`` scope allows (:mod:`core.reports`).
+    ``"<sum|avg|min|max|count_distinct|count_readable>:<column>"``
+    (``count_readable``: the distinct records a foreign key references that
+    the reader may read, e.g. the customers on booths, not every customer);
+    ``filters`` are the columns a report may filter on. The kernel aggregates
+    in SQL over the rows the reader's ``<model>.<action>`` scope allows
+    (:mod:`core.reports`).
     ``labels`` name the measures (and may name dimensions, which otherwise
     use their column's ``label``); ``action`` is the permission a reader needs.
     """
@@ -318,6 +321,8 @@ class DatasetDecl:
                 raise DeclarationError(f"dataset {self.key}: measure {name!r} has bad aggregate")
             if func != "count" and col not in columns:
                 raise DeclarationError(f"dataset {self.key}: measure {name!r} unknown column")
+            if func == "count_readable" and not self.model.__table__.columns[col].foreign_keys:
+                raise DeclarationError(f"dataset {self.key}: measure {name!r} counts no reference")
         if not self.measures:
             raise DeclarationError(f"dataset {self.key}: no measures")
         if self.action not in ACTIONS:

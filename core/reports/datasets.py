@@ -84,7 +84,7 @@ def choices_of(registry: Registry, decl: DatasetDecl, column: Any) -> tuple[tupl
 def measure_of(decl: DatasetDecl, name: str) -> Measure:
     aggregate_, _, col = decl.measures[name].partition(":")
     label = decl.labels.get(name, name)
-    if aggregate_ in ("count", "count_distinct"):
+    if aggregate_ in ("count", "count_distinct", "count_readable"):
         return Measure(name, aggregate_, col or None, label, "count")
     column = column_of(decl, col)
     stored = stored_type(column)

@@ -81,12 +81,23 @@ def _ordering(group: ColumnElement[Any], dim: Dimension) -> list[ColumnElement[A
     return order
 
 
-def _aggregate(column: Any, measure: Measure) -> ColumnElement[Any]:
+def _aggregate(column: Any, measure: Measure, registry: Registry, actor: Actor) -> ColumnElement[Any]:
     if measure.aggregate == "count":
         return func.count()
     if measure.aggregate == "count_distinct":
         return func.count(distinct(column))
+    if measure.aggregate == "count_readable":
+        return func.count(distinct(_readable_key(column, referenced_model(registry, column), actor)))
     return getattr(func, measure.aggregate)(column)  # type: ignore[no-any-return]
+
+
+def _readable_key(column: Any, model: type[Base] | None, actor: Actor) -> Any:
+    """For ``count_readable``: the referenced key where the reader may read
+    the record (``scope(actor, model, "read")``), else NULL (not counted)."""
+    if model is None:
+        return column
+    readable = select(id_column(model)).where(scope(actor, model, "read"))
+    return case((column.in_(readable), column), else_=None)
 
 
 def _value(measure: Measure, column: Any, value: Any) -> Any:
@@ -129,8 +140,8 @@ def aggregate(session: Session, actor: Actor, registry: Registry, query: ReportQ
     columns = [model.__table__.columns[d.column] for d in plan.dimensions]
     groups = [_grouping(dialect, c, d) for c, d in zip(columns, plan.dimensions, strict=True)]
     measured = [model.__table__.columns[m.column] if m.column else None for m in plan.measures]
-    values = [_aggregate(c, m).label(f"m{i}") for i, (c, m) in enumerate(zip(measured, plan.measures,
-                                                                              strict=True))]
+    values = [_aggregate(c, m, registry, actor).label(f"m{i}")
+              for i, (c, m) in enumerate(zip(measured, plan.measures, strict=True))]
     where = and_(*plan.where)
     rows: list[ResultRow] = []
     truncated = False

@@ -139,3 +139,11 @@ def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[P
 @hookimpl
 def sales_contract_approved(session: Session, actor: Actor | None, contract: Any) -> None:
     selling.on_contract_approved(session, actor, contract)
+
+
+@hookimpl
+def on_record_transitioned(session: Session, actor: Actor, record: Any, transition: str, from_state: str,
+                           to_state: str, comment: str) -> None:
+    """A booth contract terminated: its booths come free (the selling part)."""
+    if getattr(record, "__model_key__", "") == "sales.contract":
+        selling.on_contract_transitioned(session, record, transition)

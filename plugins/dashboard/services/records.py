@@ -67,7 +67,7 @@ def _measured(view: DatasetView) -> list[Dimension]:
     seen = {d.column for d in view.dimensions}
     out = []
     for m in view.measures:
-        if m.column and m.column not in seen and m.aggregate != "count_distinct":
+        if m.column and m.column not in seen and m.aggregate not in ("count_distinct", "count_readable"):
             seen.add(m.column)
             out.append(Dimension(m.column, m.column, m.label, "number"))
     return out

@@ -1,6 +1,7 @@
 """What the apply part registers (gathered by plugins.exhibitions.hooks):
-the menu entry of the applications, demo applications, a waitlist entry
-and a points adjustment."""
+the menu entry of the applications, the customer 360 view's panel
+"Exhibitions" (customer_panels), demo applications, a waitlist entry and a
+points adjustment."""
 
 from __future__ import annotations
 
@@ -10,16 +11,38 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core import N_, MenuItem, utcnow
+from core import N_, MenuItem, Panel, utcnow
 from plugins.exhibitions.models import Application, Edition, PointsAdjustment, WaitlistEntry
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from core import Actor
+
 MENU = [
     MenuItem("exhibitions.applications", N_("Applications"), "exhibitions:application_index",
              "exhibitions.application.read", icon="file-description", section=N_("Exhibitions"), order=440),
 ]
+
+def customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel]:
+    """The exhibitor on the customer 360 view: editions exhibited with their
+    booths, booth contracts and their payment, open applications, waitlist
+    entries and priority points, each under the reader's scope; nothing
+    (no tab) when the reader may see none of it or there is none."""
+    from plugins.exhibitions.models.choices import BOOTH_STATES, BOOTH_TYPES, CONSTRUCTIONS, WAITLIST_STATES
+    from plugins.exhibitions.services import exhibitor
+
+    found = exhibitor.history(session, actor, customer.id)
+    if not any(found.values()):
+        return []
+    from plugins.sales.models.choices import CONTRACT_STATES
+
+    return [Panel("exhibitions-exhibitor", N_("Exhibitions"), "exhibitions/_customer_exhibitions.html",
+                  {**found, "customer_id": customer.id, "booth_states": BOOTH_STATES,
+                   "booth_types": BOOTH_TYPES,
+                   "constructions": CONSTRUCTIONS, "waitlist_states": WAITLIST_STATES,
+                   "contract_states": CONTRACT_STATES}, order=170)]
+
 
 #: the demo's applications: company, English name, contact, mobile, m², construction, type, categories
 DEMO = (

@@ -16,7 +16,7 @@ DATASETS = [
                 ("edition_id", "plan_id", "zone_id", "booth_type", "construction", "status", "pavilion",
                  "customer_id", "open_sides", "created_at"),
                 {"booths": "count", "area": "sum:area", "revenue": "sum:price", "average_price": "avg:price",
-                 "exhibitors": "count_distinct:customer_id"},
+                 "exhibitors": "count_readable:customer_id"},
                 filters=("edition_id", "plan_id", "zone_id", "booth_type", "construction", "status", "pavilion",
                          "customer_id"),
                 labels={"booths": N_("Booths"), "area": N_("m²"), "revenue": N_("Price (sum)"),

@@ -22,6 +22,13 @@ def on_contract_approved(session: Session, actor: Actor | None, contract: Any) -
     contracts.on_contract_approved(session, actor, contract)
 
 
+def on_contract_transitioned(session: Session, contract: Any, transition: str) -> None:
+    """A sales contract's transition (``on_record_transitioned``): when a
+    booth contract is terminated its booths come free (and go to the waitlist)."""
+    if transition == "terminate":
+        contracts.on_contract_terminated(session, contract)
+
+
 def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], made: dict[str, Any]) -> None:
     """Price rules for the editions the venues part made (``made["editions"]``),
     and the open booths the plans part drew priced from them; else nothing."""

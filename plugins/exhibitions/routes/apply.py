@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from core import PUBLIC, Conflict, Ctx, NotFound, User, ValidationError, get_for, scope
 from plugins.crm.models import Customer
@@ -53,6 +53,7 @@ def _public(ctx: Ctx, edition: Edition, *, status: int = 200, values: dict[str, 
     return ctx.render("exhibitions/application_form.html", status=status, actor=None, edition=edition,
                       values=values or {}, errors=errors or {}, done=done, limited=limited,
                       closed=edition.state != "selling", industries=INDUSTRIES, constructions=CONSTRUCTIONS,
+                      staff=False,
                       booth_types=BOOTH_TYPES,
                       title=edition.name_en if ctx.t.locale == "en" and edition.name_en else edition.name)
 
@@ -151,6 +152,53 @@ def _detail(ctx: Ctx, application: Application, *, errors: dict[str, str] | None
                       can_wait=ctx.user.can("exhibitions.waitlist_entry.create"))
 
 
+def _new_page(ctx: Ctx, edition: Edition, *, values: dict[str, Any], errors: dict[str, str] | None = None,
+              status: int = 200) -> Response:
+    customers = _customer_choices(ctx, edition, chosen=str(values.get("customer_id") or ""))
+    return ctx.render("exhibitions/application_new.html", status=status, edition=edition, values=values,
+                      errors=errors or {}, customers=customers, industries=INDUSTRIES, staff=True,
+                      constructions=CONSTRUCTIONS, booth_types=BOOTH_TYPES)
+
+
+@routes.get("/editions/{id:int}/applications/customers", name="application_customers",
+            permission="exhibitions.application.create")
+def application_customers(ctx: Ctx) -> Response:
+    """The staff form's customer search: customers of the edition's
+    organisation the reader may read whose name holds ``q``, as JSON."""
+    edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
+    text = (ctx.query.get("q") or "").strip()[:60]
+    stmt = select(Customer.id, Customer.name).where(Customer.org_id == edition.org_id,
+                                                    scope(ctx.user, Customer, "read"))
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Customer.name.ilike(like, escape="\\") | Customer.short_name.ilike(like, escape="\\"))
+    rows = ctx.db.execute(stmt.order_by(Customer.name, Customer.id).limit(30))
+    return JSONResponse([{"value": str(i), "text": n} for i, n in rows])
+
+
+@routes.get("/editions/{id:int}/applications/new", name="application_new",
+            permission="exhibitions.application.create")
+def application_new(ctx: Ctx) -> Response:
+    """Staff enter an application on behalf of an exhibitor (a call, a visit)."""
+    edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
+    return _new_page(ctx, edition, values={"construction": "shell", "area_wanted": "9",
+                                           "customer_id": ctx.query.get("customer_id", "")})
+
+
+@routes.post("/editions/{id:int}/applications", name="application_create",
+             permission="exhibitions.application.create")
+def application_create(ctx: Ctx) -> Response:
+    edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
+    data: dict[str, Any] = {k: v for k, v in ctx.form.items() if isinstance(v, str)}
+    data["categories"] = _listed(ctx, "categories")
+    try:
+        with ctx.db.begin_nested():
+            application = services.create(ctx.db, ctx.user, edition.id, data)
+    except ValidationError as invalid:
+        return _new_page(ctx, edition, values=data, errors=_translated(ctx, invalid.errors), status=422)
+    return ctx.redirect("application_detail", id=application.id, flash="saved")
+
+
 @routes.get("/applications/{id:int}", name="application_detail", permission="exhibitions.application.read")
 def application_detail(ctx: Ctx) -> Response:
     return _detail(ctx, get_for(ctx.db, ctx.user, Application, ctx.params["id"]))
@@ -207,10 +255,15 @@ def application_waitlist(ctx: Ctx) -> Response:
 # ------------------------------------------------------------------ the waitlist
 
 
-def _customer_choices(ctx: Ctx, edition: Edition) -> list[tuple[int, str]]:
-    return [(i, n) for i, n in ctx.db.execute(select(Customer.id, Customer.name).where(
-        Customer.org_id == edition.org_id, scope(ctx.user, Customer, "read"))
-        .order_by(Customer.name).limit(500))]
+def _customer_choices(ctx: Ctx, edition: Edition, chosen: str = "") -> list[tuple[int, str]]:
+    """The first customers the reader may read by name, and the ``chosen`` one (when they may read it)."""
+    readable = (Customer.org_id == edition.org_id, scope(ctx.user, Customer, "read"))
+    found = [(i, n) for i, n in ctx.db.execute(select(Customer.id, Customer.name).where(*readable)
+                                               .order_by(Customer.name).limit(500))]
+    if chosen.isdigit() and int(chosen) not in {i for i, _n in found}:
+        found = [(i, n) for i, n in ctx.db.execute(select(Customer.id, Customer.name).where(
+            Customer.id == int(chosen), *readable))] + found
+    return found
 
 
 def _waitlist_page(ctx: Ctx, edition: Edition, *, errors: dict[str, str] | None = None,

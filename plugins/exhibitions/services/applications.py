@@ -173,15 +173,59 @@ def submit(db: Session, edition: Edition, data: Mapping[str, Any], *, address: s
 
 
 def create(db: Session, actor: Actor, edition_id: int, data: Mapping[str, Any]) -> Application:
-    """An application entered by staff (``exhibitions.application.create``)."""
+    """An application entered by staff on behalf of an exhibitor (a call, a
+    visit): ``exhibitions.application.create``, the public form's checks
+    (:func:`clean`), ``channel`` "staff". With ``customer_id`` (a customer
+    the actor may read) the application is linked to it, and the company,
+    contact, mobile and e-mail left empty come from the customer and its
+    main contact; without, the typed company is matched on the
+    application's page as a public one is (:func:`matches`)."""
     actor.require("exhibitions.application.create")
     edition = get_for(db, actor, Edition, edition_id, "read")
-    values = clean(data)
+    customer = _picked(db, actor, edition, data.get("customer_id"))
+    values = clean(_with_customer(db, actor, customer, data) if customer is not None else data)
     application = Application(org_id=edition.org_id, owner_id=actor.user_id, edition_id=edition.id,
-                              channel="staff", state="submitted", **values)
+                              channel="staff", state="submitted",
+                              customer_id=customer.id if customer is not None else None, **values)
     db.add(application)
     db.flush()
     return application
+
+
+def _picked(db: Session, actor: Actor, edition: Edition, raw: Any) -> Customer | None:
+    """The customer chosen on the staff form (None when none was), or a
+    ValidationError naming ``customer_id`` for one the actor may not read."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    customer = db.scalar(select(Customer).where(Customer.id == int(text), Customer.org_id == edition.org_id,
+                                                scope(actor, Customer, "read"))) if text.isdigit() else None
+    if customer is None:
+        raise ValidationError({"customer_id": N_("Choose an exhibitor among the customers you may see.")})
+    return customer
+
+
+def _with_customer(db: Session, actor: Actor, customer: Customer, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's values, the empty company and contact fields filled from
+    the customer and its main contact (as far as the actor may read them)."""
+    from plugins.crm.models import Contact
+
+    hidden = actor.hidden_fields(Customer)
+    contact = db.scalar(select(Contact).where(Contact.customer_id == customer.id, scope(actor, Contact, "read"))
+                        .order_by(Contact.is_main.desc(), Contact.id).limit(1))
+    shown = actor.hidden_fields(Contact)
+    known = {"company": customer.name if "name" not in hidden else "",
+             "company_en": (customer.name_en or "") if "name_en" not in hidden else ""}
+    if contact is not None:
+        known.update({k: str(getattr(contact, a) or "") for k, a in (
+            ("contact_name", "name"), ("mobile", "mobile"), ("email", "email")) if a not in shown})
+    out = dict(data)
+    if hasattr(data, "getlist"):
+        out["categories"] = data.getlist("categories")
+    for name, value in known.items():
+        if not str(out.get(name) or "").strip():
+            out[name] = value
+    return out
 
 
 # ------------------------------------------------------------------ matching

@@ -15,6 +15,15 @@ written. The audit trail keeps every change (the model is audited).
 
 The seller who holds, reserves or sells a booth becomes its owner
 (``owner_id``): they are told when their hold lapses.
+
+**The hook point "a booth came free".** Every status change reaches the
+database through :func:`write_now` (:func:`change`, :func:`move`,
+:func:`release_lapsed`, the contracts' release and termination): it is the
+one place that sees a booth move from held, reserved, sold or blocked to
+``available``. After the flush it hands those booths to :func:`freed`,
+which offers each to the waitlist
+(:func:`plugins.exhibitions.services.waitlist.offer_freed`) in the same
+transaction: the release and the offer commit or roll back together.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -78,7 +87,7 @@ def change(db: Session, actor: Actor, booth_id: int, action: str, *, customer_id
         if booth.customer_id is not None and booth.customer_id != customer:
             raise Conflict(OTHER_CUSTOMER, number=booth.number)
         # read before the booth changes: a query then would flush it early, outside write_now
-        held_until = _hold_end(db, booth, until) if action == "hold" else None
+        held_until = hold_end(db, booth, until) if action == "hold" else None
         booth.customer_id = customer
         booth.owner_id = actor.user_id
         booth.held_until = held_until
@@ -124,10 +133,13 @@ def release_lapsed(db: Session) -> list[int]:
     now = utcnow()
     lapsed = list(db.scalars(select(Booth).where(Booth.status == "held", Booth.held_until < now)
                              .order_by(Booth.id)))
+    sellers = {b.id: b.owner_id for b in lapsed}
     for booth in lapsed:
-        seller = booth.owner_id
         booth.status, booth.customer_id, booth.held_until = "available", None, None
-        db.flush()
+    if lapsed:
+        write_now(db, *lapsed)
+    for booth in lapsed:
+        seller = sellers[booth.id]
         if seller is not None:
             notify(db, user_ids=[seller], subject=N_("Your hold on booth {number} lapsed"),
                    body=N_("The booth is available again; hold it again if the exhibitor still wants it."),
@@ -148,7 +160,8 @@ def exhibitor_id(db: Session, actor: Actor, customer_id: int | None) -> int:
             from None
 
 
-def _hold_end(db: Session, booth: Booth, until: datetime | None) -> datetime:
+def hold_end(db: Session, booth: Booth, until: datetime | None) -> datetime:
+    """The end of a hold: ``until`` (in the future), else the edition's ``hold_days`` from now."""
     if until is not None:
         if until <= utcnow():
             raise ValidationError({"until": N_("A hold ends in the future.")})
@@ -160,9 +173,37 @@ def _hold_end(db: Session, booth: Booth, until: datetime | None) -> datetime:
 def write_now(db: Session, *booths: Booth) -> None:
     """Flush now: the version check decides the race here, not at commit.
     The number is read first: after a failed flush the session may not load
-    an expired attribute any more (PostgreSQL)."""
+    an expired attribute any more (PostgreSQL). Booths this write makes
+    available again go to :func:`freed` (the hook point above)."""
     number = booths[0].number
+    came_free = [(b, _left(b)) for b in booths if _comes_free(b)]
     try:
         db.flush()
     except StaleDataError:
         raise Conflict(TAKEN, number=number) from None
+    if came_free:
+        freed(db, came_free)
+
+
+def _comes_free(booth: Booth) -> bool:
+    """Whether the pending write moves the booth from another status to available."""
+    history = inspect(booth).attrs.status.history
+    return booth.status == "available" and any(s != "available" for s in history.deleted or ())
+
+
+def _left(booth: Booth) -> int | None:
+    """The exhibitor the pending write takes the booth from."""
+    gone = [c for c in inspect(booth).attrs.customer_id.history.deleted or () if c is not None]
+    return int(gone[0]) if gone else None
+
+
+def freed(db: Session, booths: list[tuple[Booth, int | None]]) -> None:
+    """The hook point: ``booths`` (each with the exhibitor who left it, or
+    None) just became available in this transaction. Each is offered to the
+    first exhibitor waiting for its kind and size, other than the one who
+    left it; idempotent (a booth no longer available, or nobody waiting,
+    changes nothing)."""
+    from plugins.exhibitions.services import waitlist  # waitlist imports this module
+
+    for booth, left in booths:
+        waitlist.offer_freed(db, booth, skip_customer=left)

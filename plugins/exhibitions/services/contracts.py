@@ -228,6 +228,19 @@ def on_contract_approved(session: Session, actor: Actor | None, contract: Any) -
     deal_stage(session, contract, edition)
 
 
+def on_contract_terminated(session: Session, contract: Any) -> list[Booth]:
+    """A booth contract was terminated (cancelled): its booths still on it
+    become available again, each offered to the waitlist
+    (:func:`booth_services.write_now`). Nothing when the booths were
+    released first (the overdue page's release clears their contract)."""
+    found = [b for b in contract_booths_of(session, contract.id) if b.status in booth_services.MOVABLE]
+    for booth in found:
+        booth.status, booth.customer_id, booth.contract_id, booth.held_until = "available", None, None, None
+    if found:
+        booth_services.write_now(session, *found)
+    return found
+
+
 def make_plan(db: Session, contract: Contract, edition: Edition) -> list[Instalment]:
     """The deposit and the balance, unless the plan already received money
     (a plan the sales plugin made first from the payment terms is replaced)."""

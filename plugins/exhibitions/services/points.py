@@ -105,6 +105,44 @@ def points_of(db: Session, edition: Edition, customer_ids: list[int] | None = No
             for c in ids}
 
 
+def points_by_edition(db: Session, editions: list[Edition], customer_id: int) -> dict[int, Points]:
+    """One exhibitor's points in each of ``editions`` (the customer 360
+    view), as :func:`points_of` counts them, in three queries for all the
+    editions together: the customer's sold booths and their contracts, then
+    the adjustments, grouped by edition; each edition sums its earlier ones."""
+    if not editions:
+        return {}
+    series = {e.series_id for e in editions}
+    history = db.execute(select(Edition.id, Edition.series_id, Edition.org_id, Edition.number,
+                                func.count(Booth.id), func.coalesce(func.sum(Booth.area), 0))
+                         .join(Booth, Booth.edition_id == Edition.id)
+                         .where(Edition.series_id.in_(series), Edition.deleted_at.is_(None),
+                                Booth.status == "sold", Booth.customer_id == customer_id,
+                                Booth.org_id == Edition.org_id)
+                         .group_by(Edition.id, Edition.series_id, Edition.org_id, Edition.number)).all()
+    pairs = select(Booth.edition_id.label("edition_id"), Booth.contract_id.label("contract_id")).where(
+        Booth.edition_id.in_([h[0] for h in history]), Booth.status == "sold", Booth.customer_id == customer_id,
+        Booth.contract_id.is_not(None)).distinct().subquery()
+    contracts = db.execute(select(pairs.c.edition_id, pairs.c.contract_id, Contract.total)
+                           .join(Contract, Contract.id == pairs.c.contract_id)
+                           .where(Contract.state.in_(COUNTED), Contract.deleted_at.is_(None))).all() \
+        if history else []
+    adjusted = func.coalesce(func.sum(PointsAdjustment.points), 0)
+    adjust = dict(db.execute(select(PointsAdjustment.edition_id, adjusted)
+                             .where(PointsAdjustment.edition_id.in_([e.id for e in editions]),
+                                    PointsAdjustment.customer_id == customer_id)
+                             .group_by(PointsAdjustment.edition_id)).all())
+    out: dict[int, Points] = {}
+    for edition in editions:
+        earlier = {h[0] for h in history if (h[1], h[2]) == (edition.series_id, edition.org_id)
+                   and h[3] < edition.number}
+        spent = {c: Decimal(t or 0) for e, c, t in contracts if e in earlier}  # a contract counts once
+        out[edition.id] = Points(customer_id, len(earlier),
+                                 sum((Decimal(h[5] or 0) for h in history if h[0] in earlier), Decimal(0)),
+                                 sum(spent.values(), Decimal(0)), int(adjust.get(edition.id, 0)))
+    return out
+
+
 @dataclass(frozen=True)
 class Ranked:
     rank: int

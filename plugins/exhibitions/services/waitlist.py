@@ -7,8 +7,15 @@ on it. When a booth of that kind is available again, :func:`offer_next`
 offers it to the first waiting exhibitor: the booth is held for them
 (:func:`plugins.exhibitions.services.booths.change`, "hold"), the entry
 moves to ``offered`` with the booth, and the seller who put them on the
-list (and the customer's owner) is told. The plans part calls it when a
-booth comes free; the waitlist page has a button for it.
+list (and the customer's owner) is told. The waitlist page has a button for
+it. A booth that comes free (a hold lapsed, a booth vacated, unblocked or
+released, a booth contract terminated) is offered automatically:
+:func:`plugins.exhibitions.services.booths.write_now` hands it to
+:func:`offer_freed` in the releasing transaction.
+
+An exhibitor is offered a booth of their kind and size (:func:`fits`): its
+construction, its booth type unless they take any, and at least the m²
+they want but no more than :data:`SIZE_SLACK` times it.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ from plugins.exhibitions.models import Application, Booth, Edition, WaitlistEntr
 from plugins.exhibitions.models.choices import BOOTH_STATES, BOOTH_TYPES, CONSTRUCTIONS, WAITLIST_STATES
 from plugins.exhibitions.services import booths as booth_services
 from plugins.exhibitions.services import points as point_services
+
+#: an exhibitor is offered booths of up to this many times the m² they want
+SIZE_SLACK = Decimal(2)
 
 
 @dataclass(frozen=True)
@@ -133,31 +143,66 @@ def ordered(db: Session, actor: Actor, edition_id: int, *, states: tuple[str, ..
     return [Placed(e, ranks.get(e.id), scores[e.customer_id]) for e in entries if e.id in visible]
 
 
+def fits(entry: WaitlistEntry, booth: Booth) -> bool:
+    """Whether the booth is of the kind and size the entry waits for."""
+    return (entry.construction == booth.construction and entry.booth_type in ("", booth.booth_type)
+            and entry.area_wanted <= booth.area <= entry.area_wanted * SIZE_SLACK)
+
+
 def offer_next(db: Session, actor: Actor, booth: Booth | int) -> WaitlistEntry | None:
     """Offer an available booth to the first waiting exhibitor of its kind
-    (construction, and booth type when they named one): the booth is held
-    for them, the entry becomes ``offered``, its seller and the customer's
-    owner are told. None when nobody waits for it. The actor needs
-    ``exhibitions.booth.sell`` on the booth and to see the exhibitor."""
+    and size (:func:`fits`): the booth is held for them, the entry becomes
+    ``offered``, its seller and the customer's owner are told. None when
+    nobody waits for it. The actor needs ``exhibitions.booth.sell`` on the
+    booth and to see the exhibitor."""
     booth_id = booth if isinstance(booth, int) else booth.id
     row = get_for(db, actor, Booth, booth_id, "sell")
     if row.status != "available":
         raise Conflict(booth_services.WRONG_STATUS, number=row.number,
                        status=BOOTH_STATES[row.status])
-    waiting = [p for p in ordered_all(db, row.edition_id) if p.construction == row.construction
-               and p.booth_type in ("", row.booth_type)]
+    waiting = [e for e in ordered_all(db, row.edition_id) if fits(e, row)]
     if not waiting:
         return None
     entry = waiting[0]
     booth_services.change(db, actor, row.id, "hold", customer_id=entry.customer_id)
-    entry.state, entry.booth_id = "offered", row.id
+    return _offered(db, entry, row, actor.user_id)
+
+
+def offer_freed(db: Session, booth: Booth, *, skip_customer: int | None = None) -> WaitlistEntry | None:
+    """A booth just came free (:func:`plugins.exhibitions.services.booths.freed`):
+    hold it for the first exhibitor waiting for its kind and size, other
+    than ``skip_customer`` (who just left it), for the edition's
+    ``hold_days``. The organisation's waitlist decides, not the releasing
+    user's scope (a lapsed hold has no user at all): this is the one place
+    a booth is held without a seller's ``sell`` right, only for the first
+    waiting entry, and the change is in the booth's audit trail. The
+    booth's owner becomes the seller who put the exhibitor on the list (they
+    are told when the hold lapses). None, changing nothing, when the booth
+    is not available or nobody waits for it."""
+    if booth.status != "available":
+        return None
+    waiting = [e for e in ordered_all(db, booth.edition_id)
+               if fits(e, booth) and e.customer_id != skip_customer]
+    if not waiting:
+        return None
+    entry = waiting[0]
+    held_until = booth_services.hold_end(db, booth, None)  # read before the booth changes
+    booth.status, booth.customer_id, booth.owner_id, booth.held_until = (
+        "held", entry.customer_id, entry.owner_id, held_until)
+    booth_services.write_now(db, booth)
+    return _offered(db, entry, booth, None)
+
+
+def _offered(db: Session, entry: WaitlistEntry, booth: Booth, actor_id: int | None) -> WaitlistEntry:
+    """The entry is ``offered`` the booth (held for them); its seller and the customer's owner are told."""
+    entry.state, entry.booth_id = "offered", booth.id
     db.flush()
     owner = db.scalar(select(Customer.owner_id).where(Customer.id == entry.customer_id))
-    notify(db, user_ids=[u for u in (entry.owner_id, owner) if u], actor_id=actor.user_id,
+    notify(db, user_ids=sorted({u for u in (entry.owner_id, owner) if u}), actor_id=actor_id,
            subject=N_("Booth {number} is held for a waiting exhibitor"),
            body=N_("The booth came free and is held for the first exhibitor on the waitlist: offer it to them "
                    "before the hold lapses."),
-           params={"number": row.number}, link=f"/exhibitions/waitlist/{entry.id}", category="system",
+           params={"number": booth.number}, link=f"/exhibitions/waitlist/{entry.id}", category="system",
            record=("exhibitions.waitlist_entry", entry.id))
     return entry
 

@@ -31,7 +31,7 @@ def test_the_waitlist_orders_by_points_then_date_and_offers_the_first(
     # loyal exhibited at the 24th: 10 + 1 points
     sold(kernel, expo, earlier_edition(kernel, expo, 24), loyal, "Z1", 9)
     p = plan()
-    a1 = booth(p, "A101", construction="raw", booth_type="corner", status="sold")
+    a1 = booth(p, "A101", width=6, depth=6, construction="raw", booth_type="corner", status="sold")
     url = f"/exhibitions/editions/{expo['edition']}/waitlist"
     client.login("expomanager")
     for customer in (early, loyal, late):
@@ -78,7 +78,7 @@ def test_the_button_offers_available_booths_and_an_application_goes_on_the_list(
         client: Any, kernel: Kernel, expo: dict[str, Any], plan: Any, booth: Any, new_customer: Any) -> None:
     farm = new_customer(expo["seller1"], "北京绿源农业科技有限公司")
     p = plan()
-    b = booth(p, "A101", construction="shell", booth_type="inline", status="sold")
+    b = booth(p, "A101", width=6, construction="shell", booth_type="inline", status="sold")  # 18 m², as wanted
     app_id = application(kernel, expo, customer_id=farm, construction="shell", booth_type="inline")
     client.login("seller1")
     page = client.get(f"/exhibitions/applications/{app_id}")
