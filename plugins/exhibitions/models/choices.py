@@ -46,7 +46,7 @@ APPLICATION_STATES = {"submitted": N_("Submitted"), "approved": N_("Approved"), 
                       "withdrawn": N_("Withdrawn")}
 
 #: a place on the waitlist for a booth type that is sold out
-WAITLIST_STATES = {"waiting": N_("Waiting"), "offered": N_("Offered"), "placed": N_("Placed"),
+WAITLIST_STATES = {"waiting": N_("Waiting for a booth"), "offered": N_("Offered"), "placed": N_("Placed"),
                    "dropped": N_("Dropped")}
 
 #: the stages of selling space for an edition (the CRM pipeline each edition gets)
