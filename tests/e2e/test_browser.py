@@ -77,7 +77,7 @@ def table_names(page: Any) -> list[str]:
 def shoot(page: Any, name: str, *, full_page: bool = False) -> None:
     """Save ``docs/screenshots/<name>.png``. A full page is shot with a viewport as
     tall as the page, so the fixed sidebar reaches the bottom as it does on screen."""
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle", timeout=30_000)  # a screenshot, not a speed check
     page.evaluate("document.fonts.ready")
     viewport = page.viewport_size
     if full_page:

@@ -53,7 +53,9 @@ def test_a_claim_is_printed_issued_and_its_template_edited_with_a_live_preview(a
     # issuing keeps a copy, listed on the page with who issued it
     with page.expect_popup() as opened:
         panel.locator("#printing-issue-notes-expense").click()
-    opened.value.close()
+    issued = opened.value
+    issued.wait_for_load_state()  # closed while still loading, Chromium could detach the opener too
+    issued.close()
     page.reload()
     expect(page.locator("#printing-copies")).to_contain_text("系统管理员")
     shoot(page, "printing-record.png")
