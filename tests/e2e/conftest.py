@@ -144,3 +144,11 @@ def admin_page(page: Any) -> Any:
     """A desktop page logged in as the administrator."""
     log_in(page)
     return page
+
+
+def shoot_full_page(page: Any, path: Path) -> None:
+    """Save a full-page screenshot of ``page`` at ``path`` once its requests and fonts settled."""
+    page.wait_for_load_state("networkidle", timeout=30_000)  # a screenshot, not a speed check
+    page.evaluate("document.fonts.ready")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)

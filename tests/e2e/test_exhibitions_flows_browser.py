@@ -12,15 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import shoot_full_page
+
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shoot(page: Any, path: Path) -> None:
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)
 
 
 def test_staff_enter_an_application_and_the_customer_360_shows_the_exhibitor(admin_page: Any,
@@ -49,7 +44,7 @@ def test_staff_enter_an_application_and_the_customer_360_shows_the_exhibitor(adm
     staff.locator("#ex-ap-neighbours_wanted").fill("山东馆")
     staff.get_by_role("button", name="保存申请").click()
     expect(staff.locator("#ex-ap-area_wanted-err")).to_be_visible()  # the public form's check, named
-    shoot(staff, SCREENSHOTS / "exhibitions-application-new.png")
+    shoot_full_page(staff, SCREENSHOTS / "exhibitions-application-new.png")
     staff.locator("#ex-ap-area_wanted").fill("72")
     staff.get_by_role("button", name="保存申请").click()
     expect(staff.locator("#exhibitions-application-state")).to_have_text("已提交")
@@ -62,4 +57,4 @@ def test_staff_enter_an_application_and_the_customer_360_shows_the_exhibitor(adm
     expect(panel.locator("#exhibitions-customer-applications")).to_contain_text("72")
     expect(panel.locator("#exhibitions-customer-waitlist")).to_contain_text("108 m²")
     expect(panel.locator("#exhibitions-customer-points")).to_be_visible()
-    shoot(staff, SCREENSHOTS / "exhibitions-customer-360.png")
+    shoot_full_page(staff, SCREENSHOTS / "exhibitions-customer-360.png")
