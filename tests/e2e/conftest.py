@@ -15,12 +15,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -96,6 +98,21 @@ def server(tmp_path_factory: pytest.TempPathFactory, example_plugin: Path) -> It
             proc.wait(timeout=15)
 
 
+_OPEN_REQUESTS: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _track_requests(page: Any) -> None:
+    """Remember the requests ``page`` has open, so a page that never settles says which."""
+    open_ = _OPEN_REQUESTS.setdefault(page, set())
+    page.on("request", lambda r: open_.add(f"{r.resource_type} {r.url}"))
+    page.on("requestfinished", lambda r: open_.discard(f"{r.resource_type} {r.url}"))
+    page.on("requestfailed", lambda r: open_.discard(f"{r.resource_type} {r.url}"))
+
+
+def _open_requests(page: Any) -> set[str]:
+    return _OPEN_REQUESTS.get(page, set())
+
+
 @pytest.fixture(scope="session")
 def browser(chromium: Any) -> Any:
     """The process's Chromium (tests/conftest.py)."""
@@ -112,7 +129,9 @@ def new_page(browser: Any, server: Server) -> Iterator[Any]:
                                       timezone_id="Asia/Shanghai")
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        _track_requests(page)
+        return page
 
     yield factory
     for context in contexts:
@@ -146,9 +165,48 @@ def admin_page(page: Any) -> Any:
     return page
 
 
-def shoot_full_page(page: Any, path: Path) -> None:
-    """Save a full-page screenshot of ``page`` at ``path`` once its requests and fonts settled."""
-    page.wait_for_load_state("networkidle", timeout=30_000)  # a screenshot, not a speed check
-    page.evaluate("document.fonts.ready")
+#: where the screenshots the docs show are saved
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+#: a screenshot waits this long for its page to settle (a slow CI day, not a speed check)
+SETTLE_MS = 30_000
+
+_SETTLED = """() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')
+  && document.fonts.status === 'loaded'
+  && Array.from(document.images).every(img => img.complete)"""
+
+
+def settle(page: Any) -> None:
+    """Wait until ``page`` is ready to be photographed: loaded, no htmx request in
+    flight or swapping, fonts and images in. Not Playwright's "networkidle": it
+    waits for 500 ms without any request, which a busy CI machine twice failed
+    to give within 30 s on a plain page; what a picture needs is named here."""
+    try:
+        page.wait_for_load_state("load", timeout=SETTLE_MS)
+        page.wait_for_function(_SETTLED, timeout=SETTLE_MS, polling=100)
+    except PlaywrightTimeoutError as exc:
+        raise AssertionError(f"{page.url} did not settle within {SETTLE_MS} ms; requests still open: "
+                             f"{sorted(_open_requests(page)) or 'none'}") from exc
+
+
+def shoot(page: Any, target: str | Path, *, full_page: bool = True, tall: bool = False) -> None:
+    """Save a screenshot of ``page`` once it settled: at ``target``, a path, or
+    ``docs/screenshots/<target>`` for a bare name (".png" added when missing).
+
+    ``full_page``: the whole scrolled page (else the viewport). ``tall``: a
+    viewport as tall as the page, so the fixed sidebar reaches the bottom as it
+    does on screen."""
+    path = Path(target) if isinstance(target, Path) else SCREENSHOTS / target
+    if not path.suffix:
+        path = path.with_suffix(".png")
+    settle(page)
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)
+    viewport = page.viewport_size
+    if tall:
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
+    try:
+        page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=full_page and not tall)
+    finally:
+        if tall:
+            page.set_viewport_size(viewport)

@@ -6,7 +6,6 @@ page, whose diagram shows the chain's progress. Screenshots for the docs."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,16 +17,11 @@ from core.config import load_settings
 from core.models import Role, RoleAssignment, User
 from core.permissions import load_actor
 from core.workflows import transition
+from tests.e2e.conftest import shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CLAIMS = (("lina", "北京出差差旅费", "3200"), ("wangfang", "客户招待餐费", "1580"),
           ("lina", "上海展会特装搭建费", "86000"))
-
-
-def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide", full_page=True)
 
 
 def submit_claims(server: Any) -> None:

@@ -17,11 +17,11 @@ import pytest
 from playwright.sync_api import expect
 
 from plugins.crm.services.demo import PEOPLE as CRM_PEOPLE
+from tests.e2e.conftest import shoot
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
 CATALOG = ROOT / "core" / "locale" / "zh_CN" / "LC_MESSAGES" / "messages.po"
@@ -72,22 +72,6 @@ def switch_language(page: Any, label: str, lang: str) -> None:
 def table_names(page: Any) -> list[str]:
     """The display names in the user list (second column)."""
     return [n.strip() for n in page.locator("#kit-user-table tbody tr td:nth-child(2)").all_inner_texts()]
-
-
-def shoot(page: Any, name: str, *, full_page: bool = False) -> None:
-    """Save ``docs/screenshots/<name>.png``. A full page is shot with a viewport as
-    tall as the page, so the fixed sidebar reaches the bottom as it does on screen."""
-    page.wait_for_load_state("networkidle", timeout=30_000)  # a screenshot, not a speed check
-    page.evaluate("document.fonts.ready")
-    viewport = page.viewport_size
-    if full_page:
-        height = page.evaluate("document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide")
-    finally:
-        page.set_viewport_size(viewport)
 
 
 # ------------------------------------------------------------------ login and language
@@ -317,7 +301,7 @@ PAGES: dict[str, tuple[Callable[[Any], None], bool]] = {  # name: (open it, full
 def test_screenshot_of_the_login_page(page):
     page.goto("/login")
     assert html_lang(page) == "zh-CN"
-    shoot(page, "login")
+    shoot(page, "login", full_page=False)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -325,7 +309,7 @@ def test_screenshot_of_a_main_page_in_chinese(admin_page, name):
     open_page, full_page = PAGES[name]
     open_page(admin_page)
     assert html_lang(admin_page) == "zh-CN"
-    shoot(admin_page, name, full_page=full_page)
+    shoot(admin_page, name, full_page=False, tall=full_page)
 
 
 def test_screenshot_of_the_user_list_in_english(admin_page):
@@ -334,7 +318,7 @@ def test_screenshot_of_the_user_list_in_english(admin_page):
     try:
         switch_language(page, "English", "en")
         expect(page.get_by_role("heading", name="Users")).to_be_visible()
-        shoot(page, "users-en")
+        shoot(page, "users-en", full_page=False)
     finally:
         switch_language(page, "简体中文", "zh-CN")
 
@@ -345,5 +329,5 @@ def test_screenshot_of_the_user_list_on_a_phone(new_page, login):
     page.goto("/admin/users")
     expect(page.locator("#kit-user-table")).to_contain_text("张伟")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    shoot(page, "users-phone", full_page=True)
+    shoot(page, "users-phone", tall=True)
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"

@@ -14,8 +14,9 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import shoot
+
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 #: SKU -> (body colour, accent colour, shape) of the drawn product picture
 PICTURES = {
@@ -57,14 +58,6 @@ def drawn(body: str, accent: str, shape: str) -> bytes:
     return buf.getvalue()
 
 
-def shoot(page: Any, name: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"catalog-{name}.png"), animations="disabled", caret="hide",
-                    full_page=True)
-
-
 def open_product(page: Any, sku: str) -> None:
     page.goto(f"/catalog/products?q={sku}")
     page.locator("#kit-product-table a", has_text=sku).first.click()
@@ -91,7 +84,7 @@ def test_the_catalog_pages_with_pictures_prices_and_currencies(admin_page: Any, 
     expect(page.locator("#catalog-image-err")).to_contain_text("只能使用 PNG、JPEG 和 WebP 图片")
     open_product(page, "SRV-R740")
     expect(page.locator("#catalog-main-image")).to_be_visible()
-    shoot(page, "product-detail")
+    shoot(page, "catalog-product-detail")
 
     # the list filtered by 硬件设备 shows servers, switches and laptops, not services
     page.goto("/catalog/products")
@@ -100,13 +93,13 @@ def test_the_catalog_pages_with_pictures_prices_and_currencies(admin_page: Any, 
     expect(page.locator("#kit-product-table")).not_to_contain_text("年度运维服务")
     expect(page.locator("#kit-product-table")).to_contain_text("商用笔记本")
     expect(page.locator("#kit-product-table img.avatar").first).to_be_visible()
-    shoot(page, "product-list")
+    shoot(page, "catalog-product-list")
 
     # the VIP price list and the price check
     page.goto("/catalog/price-lists")
     page.locator("#kit-price_list-table a", has_text="VIP 客户价 2026").click()
     expect(page.locator("#catalog-price-list-items")).to_contain_text("SRV-R740")
-    shoot(page, "price-list")
+    shoot(page, "catalog-price-list")
     page.goto("/catalog/price-check")
     page.locator("#pc-product").select_option(label="SRV-R740 机架式服务器 R740")
     page.locator("#pc-level").select_option("vip")
@@ -118,7 +111,7 @@ def test_the_catalog_pages_with_pictures_prices_and_currencies(admin_page: Any, 
     # currencies under the administration
     page.goto("/catalog/currencies")
     expect(page.locator("#kit-currency-table")).to_contain_text("JPY")
-    shoot(page, "currencies")
+    shoot(page, "catalog-currencies")
     page.locator("#kit-currency-table a", has_text="USD").click()
     expect(page.locator("#catalog-currency-rates")).to_contain_text("1 USD = 7.153 CNY")
 
@@ -129,6 +122,6 @@ def test_the_catalog_pages_with_pictures_prices_and_currencies(admin_page: Any, 
     page.locator("#kit-f-category_id").select_option(label="Hardware")
     expect(page.locator("#kit-product-table")).not_to_contain_text("年度运维服务")
     expect(page.locator("h1.page-title")).to_have_text("Products")
-    shoot(page, "product-list-en")
+    shoot(page, "catalog-product-list-en")
     page.locator("form.sp-locale button", has_text="中文").first.click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")

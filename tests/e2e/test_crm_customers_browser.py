@@ -6,22 +6,15 @@ The list and the 360 view are shot for the docs."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from plugins.crm.services.names import initial
+from tests.e2e.conftest import shoot
 
 pytestmark = pytest.mark.e2e
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shoot(page: Any, name: str, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide", full_page=full_page)
 
 
 def test_the_letter_index_filters_and_the_360_view_renders(page: Any, login: Any) -> None:
@@ -37,7 +30,7 @@ def test_the_letter_index_filters_and_the_360_view_renders(page: Any, login: Any
     # then every customer listed reads with a B (北京..., 百..., 博...)
     names = table.locator("tbody td a").all_inner_texts()
     assert names and all(initial(name) == "B" for name in names), names
-    shoot(page, "crm-customers-list.png")
+    shoot(page, "crm-customers-list.png", full_page=False)
     # when she opens a group company
     page.goto("/crm/customers?q=集团")
     table.locator("tbody td a").first.click()

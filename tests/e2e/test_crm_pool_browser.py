@@ -5,7 +5,6 @@ administrator's pool page. Screenshots for the docs."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,17 +15,12 @@ from core import utcnow
 from core.app import Kernel
 from core.config import load_settings
 from core.models import Role, RoleAssignment, User
+from tests.e2e.conftest import shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAITING = (("浙江吉利控股集团", "manufacturing", "杭州", "key"), ("宁波舟山港股份", "logistics", "宁波", "normal"),
            ("苏州同程旅行", "it", "苏州", "potential"), ("无锡先导智能装备", "manufacturing", "无锡", "normal"),
            ("南京医药股份", "medical", "南京", "vip"), ("合肥科大讯飞", "it", "合肥", "key"))
-
-
-def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide", full_page=True)
 
 
 def seed(server: Any) -> int:

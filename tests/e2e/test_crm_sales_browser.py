@@ -19,9 +19,9 @@ from core.clock import FakeClock, use
 from core.config import load_settings
 from core.models import User
 from core.permissions import load_actor
+from tests.e2e.conftest import SCREENSHOTS, shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 #: name, customer, amount, stage, owner, days ago it was created, expected close in days
 DEALS = (
@@ -40,13 +40,6 @@ DEALS = (
 PATHS = {"需求确认": ("需求确认",), "方案报价": ("需求确认", "方案报价"),
          "商务谈判": ("需求确认", "方案报价", "商务谈判"), "赢单": ("需求确认", "方案报价", "商务谈判", "赢单"),
          "输单": ("需求确认", "输单")}
-
-
-def shoot(page: Any, path: Path) -> None:
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)
 
 
 def seed(server: Any) -> dict[str, int]:

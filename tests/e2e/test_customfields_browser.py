@@ -4,15 +4,14 @@ note's page and in the list; the fields page is shot for the docs."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.e2e
+from tests.e2e.conftest import shoot
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+pytestmark = pytest.mark.e2e
 
 
 def test_an_added_field_appears_on_the_note_form_detail_and_list(admin_page: Any):
@@ -27,9 +26,7 @@ def test_an_added_field_appears_on_the_note_form_detail_and_list(admin_page: Any
     page.locator("#customfields-form").get_by_role("button", name="保存").click()
     expect(page.locator("#customfields-fields")).to_contain_text("x_customer_level")
     expect(page.locator("#customfields-preview")).to_contain_text("客户级别")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "customfields-fields.png"), animations="disabled", caret="hide",
-                    full_page=True)
+    shoot(page, "customfields-fields.png")
 
     page.goto("/notes/new")
     page.locator("#f-title").fill("华东展会客户")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,26 +21,11 @@ from core.config import load_settings
 from core.models import ApprovalChain, Role, RoleAssignment, User
 from core.permissions import load_actor
 from core.workflows import transition
+from tests.e2e.conftest import SCREENSHOTS, shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 STATES = ("draft", "submitted", "approved", "paid", "paid", "approved", "cancelled")
 CATEGORIES = ("travel", "travel", "meals", "equipment")
-
-
-def shoot(page: Any, path: Path) -> None:
-    """The whole page, with a viewport as tall as the page so the fixed sidebar
-    reaches the bottom as it does on screen."""
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    viewport = page.viewport_size
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        page.screenshot(path=str(path), animations="disabled", caret="hide")
-    finally:
-        page.set_viewport_size(viewport)
 
 
 def _months_back(now: datetime, k: int) -> datetime:
@@ -149,13 +133,13 @@ def test_a_saved_report_and_a_workbench_of_widgets(admin_page, server, tmp_path)
     assert chart.locator("rect.sp-bar").count() > 6
     expect(page.locator("table.sp-report-table")).to_contain_text("合计")
     expect(page.locator("table.sp-report-table")).to_contain_text("差旅")
-    shoot(page, SCREENSHOTS / "report-chart.png")
+    shoot(page, SCREENSHOTS / "report-chart.png", tall=True)
 
     # a number opens the claims behind it
     page.locator("table.sp-report-table a.sp-drill").first.click()
     expect(page.locator("h1")).to_contain_text("数字背后的记录")
     expect(page.locator("#sp-main table tbody tr").first).to_be_visible()
-    shoot(page, tmp_path / "drill-down.png")
+    shoot(page, tmp_path / "drill-down.png", tall=True)
 
     # the builder, changed in place by htmx: rows by owner, a pie
     page.goto("/dashboard/reports/new?dataset=notes.expenses&row=owner_id&measure=claims&chart=pie")
@@ -163,11 +147,11 @@ def test_a_saved_report_and_a_workbench_of_widgets(admin_page, server, tmp_path)
     page.locator("#dashboard-chart").select_option("bar")
     expect(page.locator("svg.sp-chart-bar")).to_be_visible()
     assert "chart=bar" in page.url
-    shoot(page, tmp_path / "builder.png")
+    shoot(page, tmp_path / "builder.png", tall=True)
 
     page.goto("/dashboard/reports/new?dataset=notes.expenses&row=state&measure=claims&chart=funnel")
     expect(page.locator("svg.sp-chart-funnel rect.sp-stage")).to_have_count(5)
-    shoot(page, tmp_path / "funnel.png")
+    shoot(page, tmp_path / "funnel.png", tall=True)
 
     # the workbench: every widget loads by itself
     page.goto("/")
@@ -178,13 +162,13 @@ def test_a_saved_report_and_a_workbench_of_widgets(admin_page, server, tmp_path)
     expect(page.locator("#dashboard-layout")).to_contain_text("杭州客户拜访差旅")
     expect(page.locator("#dashboard-layout")).to_contain_text("六月费用复盘")
     assert page.locator("#dashboard-layout .alert-warning").count() == 0  # no widget failed
-    shoot(page, SCREENSHOTS / "workbench.png")
+    shoot(page, SCREENSHOTS / "workbench.png", tall=True)
 
     # customising moves a widget with htmx, and it stays moved
     page.get_by_role("link", name="自定义", exact=True).click()
     page.locator("#dashboard-slot-2").get_by_role("button", name="前移: 待我审批").click()
     expect(page.locator("#dashboard-slot-1")).to_contain_text("待我审批")
-    shoot(page, tmp_path / "workbench-edit.png")
+    shoot(page, tmp_path / "workbench-edit.png", tall=True)
     page.goto("/")
     expect(page.locator("#dashboard-slot-1")).to_contain_text("待我审批")
 
@@ -192,9 +176,9 @@ def test_a_saved_report_and_a_workbench_of_widgets(admin_page, server, tmp_path)
     switch(page, "English", "en")
     page.goto(f"/dashboard/reports/{reports['monthly']}")
     expect(page.locator("#dashboard-result svg.sp-chart")).to_be_visible()
-    shoot(page, tmp_path / "report-chart-en.png")
+    shoot(page, tmp_path / "report-chart-en.png", tall=True)
     page.goto("/")
     expect(page.locator("#dashboard-layout")).to_contain_text("Approvals waiting for me")
-    shoot(page, tmp_path / "workbench-en.png")
+    shoot(page, tmp_path / "workbench-en.png", tall=True)
     switch(page, "简体中文", "zh-CN")
     print(f"screenshots to look at: {tmp_path}")

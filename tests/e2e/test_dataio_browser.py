@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import shoot
+
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HEADER = "标题,内容\r\n"
 GOOD = ["华东展会浏览器导入回访", "苏州工业园区客户拜访纪要"]
 
@@ -26,11 +27,6 @@ def upload(page: Any, tmp_path: Path, name: str, rows: list[str]) -> None:
     page.locator("#dataio-file").set_input_files(str(path))
     page.get_by_role("button", name="上传").click()
     page.wait_for_url("**/dataio/batches/*")
-
-
-def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide", full_page=True)
 
 
 def test_a_file_is_checked_fixed_imported_and_undone(admin_page: Any, tmp_path: Path):

@@ -6,16 +6,14 @@ points. Screenshots (Chinese) in docs/screenshots."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shoot_full_page
+from tests.e2e.conftest import SCREENSHOTS, shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_staff_enter_an_application_and_the_customer_360_shows_the_exhibitor(admin_page: Any,
@@ -44,7 +42,7 @@ def test_staff_enter_an_application_and_the_customer_360_shows_the_exhibitor(adm
     staff.locator("#ex-ap-neighbours_wanted").fill("山东馆")
     staff.get_by_role("button", name="保存申请").click()
     expect(staff.locator("#ex-ap-area_wanted-err")).to_be_visible()  # the public form's check, named
-    shoot_full_page(staff, SCREENSHOTS / "exhibitions-application-new.png")
+    shoot(staff, SCREENSHOTS / "exhibitions-application-new.png")
     staff.locator("#ex-ap-area_wanted").fill("72")
     staff.get_by_role("button", name="保存申请").click()
     expect(staff.locator("#exhibitions-application-state")).to_have_text("已提交")
@@ -57,4 +55,4 @@ def test_staff_enter_an_application_and_the_customer_360_shows_the_exhibitor(adm
     expect(panel.locator("#exhibitions-customer-applications")).to_contain_text("72")
     expect(panel.locator("#exhibitions-customer-waitlist")).to_contain_text("108 m²")
     expect(panel.locator("#exhibitions-customer-points")).to_be_visible()
-    shoot_full_page(staff, SCREENSHOTS / "exhibitions-customer-360.png")
+    shoot(staff, SCREENSHOTS / "exhibitions-customer-360.png")

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import SCREENSHOTS, shoot
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 BUILD = r'''
 import json
@@ -107,9 +108,7 @@ def test_a_seller_holds_a_free_booth_from_the_plan_and_sees_its_colour_change(ad
     expect(page.locator(f"#exh-booth-{made['free']}")).to_have_class(re.compile(r"\bexh-held\b.*\bexh-selected\b"))
     expect(panel.locator(".badge")).to_contain_text("预留")
     expect(panel).to_contain_text(name)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "exhibitions-floor-plan.png"), animations="disabled", caret="hide",
-                    full_page=True)
+    shoot(page, "exhibitions-floor-plan.png")
     # the printed plan: an A3 PDF; its first page shot for the docs
     pdf = page.request.get(f"/printing/documents/exhibitions.floor_plan/{made['plan']}")
     assert pdf.headers["content-type"] == "application/pdf"

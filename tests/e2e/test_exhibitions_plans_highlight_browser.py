@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import shoot
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 BUILD = r'''
 import json
@@ -112,10 +113,8 @@ def test_heat_map_industry_highlight_and_a_polygon_booth(admin_page: Any, server
     expect(matched).to_have_count(4)
     assert sorted(int(i) for i in matched.evaluate_all("els => els.map(e => e.dataset.id)")) == sorted(
         [*made["food"], made["free"]])
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#exh-plan-svg").scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "exhibitions-plan-highlight.png"), animations="disabled", caret="hide",
-                    full_page=True)
+    shoot(page, "exhibitions-plan-highlight.png")
     bar.select_option("")
     # a polygon booth: an L of 6 corners clicked on empty floor, closed on the first corner
     page.locator("label[for=exh-mode-polygon]").click()

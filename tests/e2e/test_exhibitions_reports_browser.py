@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import shoot
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 FIND = r'''
 import json
@@ -53,9 +54,7 @@ def test_the_reports_page_and_the_heat_map(admin_page: Any, server: Any, example
     expect(page.locator("#exh-report-halls")).to_contain_text("出租率")
     expect(page.locator("#exh-report-halls tbody tr").first).to_contain_text("%")
     expect(page.locator("#exh-report-heat svg").first).to_be_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "exhibitions-reports.png"), animations="disabled", caret="hide",
-                    full_page=True)
+    shoot(page, "exhibitions-reports.png")
     # the plan: the toggle colours it by revenue per m², with the legend of the range
     page.goto(f"/exhibitions/plans/{made['plan']}")
     page.locator("#exh-colour-revenue").click()
@@ -63,7 +62,6 @@ def test_the_reports_page_and_the_heat_map(admin_page: Any, server: Any, example
     expect(page.locator("#exh-heat-legend-card")).to_contain_text("每平米收入")
     fill = page.locator(f"#exh-booth-{made['priced']} rect, #exh-booth-{made['priced']} polygon").first
     assert "fill:" in (fill.get_attribute("style") or "")
-    page.screenshot(path=str(SCREENSHOTS / "exhibitions-heat-map.png"), animations="disabled", caret="hide",
-                    full_page=True)
+    shoot(page, "exhibitions-heat-map.png")
     page.locator("#exh-colour-status").click()
     assert not page.locator(f"#exh-booth-{made['priced']} rect[style]").count()

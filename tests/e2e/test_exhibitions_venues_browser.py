@@ -6,21 +6,14 @@ back a month with htmx. Screenshots (Chinese) in docs/screenshots."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import SCREENSHOTS, shoot
+
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shoot(page: Any, path: Path) -> None:
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)
 
 
 def test_an_edition_and_the_hall_calendar(admin_page: Any, server: Any) -> None:

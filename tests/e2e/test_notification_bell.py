@@ -3,7 +3,6 @@ another process reaches the badge without a page reload (server-sent events)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +13,9 @@ from core import notify
 from core.app import Kernel
 from core.config import load_settings
 from core.models import User
+from tests.e2e.conftest import shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def notify_admin(server: Any) -> None:
@@ -48,8 +47,7 @@ def test_the_bell_counts_a_new_notification_without_a_reload(admin_page, server)
     expect(badge).to_have_text("1", timeout=15_000)
     expect(badge).to_be_visible()
     assert page.evaluate("window.sp_marker") == "same page"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "activity-bell.png"), animations="disabled", caret="hide")
+    shoot(page, "activity-bell.png", full_page=False)
     page.locator("#activity-bell").click()
     expect(page.locator("#activity-notifications")).to_contain_text("算盘测试消息")
-    page.screenshot(path=str(SCREENSHOTS / "activity-notifications.png"), animations="disabled", caret="hide")
+    shoot(page, "activity-notifications.png", full_page=False)

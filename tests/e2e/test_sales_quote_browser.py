@@ -22,22 +22,15 @@ from core.app import Kernel
 from core.config import load_settings
 from core.models import User
 from core.permissions import load_actor
+from tests.e2e.conftest import SCREENSHOTS, shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 #: code, name, unit, list price, tax rate
 GOODS = (("SRV-2288", "机架式服务器 2288H", "台", "48000.00", "13"),
          ("SW-5735", "千兆接入交换机 S5735", "台", "6800.00", "13"),
          ("SVC-IMPL", "安装调试服务", "项", "3500.00", "6"))
 CUSTOMER = "杭州海康威视数字技术股份有限公司"
-
-
-def shoot(page: Any, path: Path) -> None:
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)
 
 
 def served(server: Any) -> Kernel:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +17,9 @@ from core.app import Kernel
 from core.config import load_settings
 from core.models import Role, RoleAssignment, User
 from core.permissions import load_actor
+from tests.e2e.conftest import SCREENSHOTS, shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 #: customer, contract total, days since signing, terms (percent, days after signing), received
 CONTRACTS = (
@@ -30,13 +29,6 @@ CONTRACTS = (
     ("深圳前海物流有限公司", "64800.00", 130, (("40", 0), ("60", 30)), "25920.00"),
     ("杭州西湖软件有限公司", "215000.00", 10, (("30", 0), ("70", 90)), "0"),
 )
-
-
-def shoot(page: Any, path: Path) -> None:
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)
 
 
 def seed(server: Any) -> dict[str, int]:

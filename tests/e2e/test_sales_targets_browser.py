@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,16 +16,9 @@ from sqlalchemy import select
 from core.app import Kernel
 from core.config import load_settings
 from core.models import User
+from tests.e2e.conftest import SCREENSHOTS, shoot
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shoot(page: Any, path: Path) -> None:
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), animations="disabled", caret="hide", full_page=True)
 
 
 def seed(server: Any) -> dict[str, Any]:

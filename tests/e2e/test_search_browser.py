@@ -9,15 +9,15 @@ queues after loading it, run by the server's in-process worker.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
+from tests.e2e.conftest import shoot
+
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def wait_for_the_demo_index(server: Any, timeout: float = 60) -> None:
@@ -57,11 +57,10 @@ def test_the_top_bar_box_finds_grouped_records_and_opens_one_by_keyboard(admin_p
     assert len(labels) >= 2, labels  # organisations and departments at least
     expect(dropdown).to_contain_text("华东分公司")
     expect(dropdown).to_contain_text("华东销售部")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     box.press("ArrowDown")
     first = dropdown.locator("[data-search-hit]").first
     expect(first).to_have_class("list-group-item list-group-item-action active")
-    page.screenshot(path=str(SCREENSHOTS / "search-dropdown.png"), animations="disabled", caret="hide")
+    shoot(page, "search-dropdown.png", full_page=False)
     # when they move down once more and back, then press Enter, the first hit opens
     box.press("ArrowDown")
     box.press("ArrowUp")
@@ -84,5 +83,4 @@ def test_the_results_page_finds_departments_by_pinyin_initials(admin_page, serve
     expect(results).to_contain_text("华东销售部")
     expect(results).to_contain_text("华南销售部")
     expect(results.locator("[data-search-count='core.department']")).to_have_text("3")
-    page.screenshot(path=str(SCREENSHOTS / "search-results.png"), animations="disabled", caret="hide",
-                    full_page=True)
+    shoot(page, "search-results.png")
