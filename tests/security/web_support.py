@@ -22,15 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
-from core.admin import services
 from core.app import Kernel
-from core.approvals import sync_shipped_chains
 from core.config import Settings
 from core.db import Base
 from core.models import User
 from core.web import AUTHENTICATED, PUBLIC, UNSAFE, RouteSpec
-from tests.conftest import Client, Factory
-from tests.conftest import _wipe as wipe
+from tests.conftest import Client, Factory, fresh
 
 MARKER = "安全网"
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -428,12 +425,7 @@ def open_site(settings: Settings, password_hash: str) -> Site:
     """What ``tests/conftest.py``'s ``kernel`` fixture makes, for a whole
     module (seeding every table takes seconds), then the seed."""
     kernel = Kernel(settings)
-    wipe(kernel)
-    with kernel.db.session() as db:
-        services.sync_shipped_roles(db, kernel.registry)
-        sync_shipped_chains(db, kernel.registry)
-        services.create_org(db, None, {"code": "HQ", "name": "总公司", "name_en": "Head office",
-                                       "active": True})
+    fresh(kernel)
     make = Factory(kernel, password_hash)
     hq = make.hq()
     dept = make.department(hq, "安全测试部")
