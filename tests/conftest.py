@@ -80,15 +80,41 @@ def pytest_configure(config: pytest.Config) -> None:
     install_example_plugin()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+E2E = ROOT / "tests" / "e2e"
+
+
+def _browser_tests_repeat() -> bool:
+    """Whether the browser tests would only repeat a SQLite run: they serve
+    on SQLite whatever SUANPAN_DATABASE_URL says (tests/e2e/conftest.py), so
+    under PostgreSQL they ran already, the same, in CI's SQLite pass.
+    SUANPAN_E2E_ON_POSTGRESQL=1 runs them all the same."""
+    return (os.environ.get("SUANPAN_DATABASE_URL", "").startswith("postgresql")
+            and not os.environ.get("SUANPAN_E2E_ON_POSTGRESQL"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The browser tests share one served demo installation per process, and
     the load tests another (tests/load/conftest.py): under ``--dist
-    loadgroup`` each kind goes to one worker, so each is set up once."""
-    groups = {ROOT / "tests" / "e2e": "e2e", ROOT / "tests" / "load": "load"}
+    loadgroup`` each kind goes to one worker, so each is set up once. Under
+    PostgreSQL the browser tests are deselected (:func:`_browser_tests_repeat`)."""
+    if _browser_tests_repeat():
+        repeated = [item for item in items if E2E in item.path.parents]
+        if repeated:
+            config.hook.pytest_deselected(items=repeated)
+            items[:] = [item for item in items if E2E not in item.path.parents]
+    groups = {E2E: "e2e", ROOT / "tests" / "load": "load"}
     for item in items:
         for folder, group in groups.items():
             if folder in item.path.parents:
                 item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _browser_tests_repeat():
+        terminalreporter.write_line(
+            "The browser tests (tests/e2e) were deselected: they serve on SQLite whatever the database, "
+            "so they ran already in the SQLite pass. SUANPAN_E2E_ON_POSTGRESQL=1 runs them here too.",
+            yellow=True)
 
 
 @pytest.fixture(scope="session")
