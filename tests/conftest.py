@@ -38,7 +38,11 @@ CHROMIUM_ARGS = [
 def database_url(tmp: Path) -> str:
     """SQLite in the session's temporary folder, or the configured PostgreSQL
     database; under pytest-xdist each worker gets a database of its own
-    (``test_gw0``, ``test_gw1``...), created on the same server when missing."""
+    (``test_gw0``, ``test_gw1``...), created on the same server when missing.
+    A worker's database does not wait for the disk at each commit
+    (``synchronous_commit = off``): the tests stop the suite's processes,
+    never PostgreSQL, so no committed row can be lost, and the suite commits
+    thousands of times."""
     configured = os.environ.get("SUANPAN_DATABASE_URL")
     if not configured:
         return f"sqlite:///{tmp / 'test.db'}"
@@ -51,6 +55,7 @@ def database_url(tmp: Path) -> str:
     with server.connect() as conn:
         if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     server.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
