@@ -23,6 +23,7 @@ from core.app import Kernel
 from core.approvals import sync_shipped_chains
 from core.auth import CSRF_COOKIE
 from core.config import Settings, load_settings
+from core.db import Database
 from core.models import Department, Org, Role, RoleAssignment, User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,14 +168,14 @@ def base_settings(tmp_path_factory: pytest.TempPathFactory, example_plugin: Path
 KEPT = ("alembic_version", "core_acl_stamp")
 
 
-def _tables(kernel: Kernel) -> list[str]:
+def _tables(database: Database) -> list[str]:
     """The tables to empty, children first; on SQLite without the shadow
     tables of a virtual (FTS5) table, which empties them itself."""
     from core.db import Base
 
-    with kernel.db.engine.connect() as conn:
+    with database.engine.connect() as conn:
         names = set(inspect(conn).get_table_names()) - set(KEPT)
-        if kernel.db.is_sqlite:
+        if database.is_sqlite:
             names -= set(conn.scalars(text("SELECT name FROM pragma_table_list WHERE type = 'shadow'")))
     known = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in names]
     return known + sorted(names - set(known))
@@ -187,11 +188,11 @@ def _filled(db: Any, names: list[str]) -> list[str]:
     return [n for n in names if n in found]
 
 
-def _wipe(kernel: Kernel, names: list[str]) -> None:
+def _wipe(database: Database) -> None:
     """Empty every table that holds rows."""
-    with kernel.db.session() as db:
-        filled = _filled(db, names)
-        if kernel.db.engine.dialect.name == "postgresql":
+    with database.session() as db:
+        filled = _filled(db, _tables(database))
+        if not database.is_sqlite:
             # TRUNCATE ... CASCADE makes new files for every table that refers to
             # a named one (nearly all refer to core_user) and drops the old ones
             # at commit: about a second a test. DELETE only the tables holding
@@ -230,7 +231,7 @@ class Baseline:
             services.create_org(db, None, {"code": "HQ", "name": "总公司", "name_en": "Head office",
                                            "active": True})
         with kernel.db.session(write=False) as db:
-            for name in reversed(_filled(db, _tables(kernel))):  # parents first
+            for name in reversed(_filled(db, _tables(kernel.db))):  # parents first
                 table = Base.metadata.tables.get(name)
                 if table is not None:  # typed: JSON and dates go back as they came
                     rows = [{c.key: v for c, v in zip(table.columns, r, strict=True)}
@@ -243,9 +244,9 @@ class Baseline:
                     "SELECT format('%I', sequencename), last_value FROM pg_sequences "
                     "WHERE schemaname = 'public' AND last_value IS NOT NULL"))]
 
-    def restore(self, kernel: Kernel) -> None:
-        _wipe(kernel, _tables(kernel))
-        with kernel.db.session() as db:
+    def restore(self, database: Database) -> None:
+        _wipe(database)
+        with database.session() as db:
             for name, table, rows in self.rows:
                 if table is not None:
                     db.execute(insert(table), rows)
@@ -260,21 +261,26 @@ class Baseline:
 _baselines: dict[str, Baseline] = {}
 
 
-def fresh(kernel: Kernel) -> None:
-    """Empty ``kernel``'s database but for the :class:`Baseline`."""
-    baseline = _baselines.get(kernel.settings.database_url)
+def fresh(settings: Settings) -> None:
+    """Empty the database of ``settings`` but for the :class:`Baseline`. A
+    kernel is made after it: the plugins a test switched off are on again."""
+    database = Database(settings.database_url, pool_size=settings.threads + 2)
+    baseline = _baselines.get(settings.database_url)
     if baseline is None:
-        _wipe(kernel, _tables(kernel))
-        _baselines[kernel.settings.database_url] = Baseline(kernel)
+        _wipe(database)
+        first = Kernel(settings)  # every plugin on: the wipe took the switched-off ones' states
+        _baselines[settings.database_url] = Baseline(first)
+        first.db.dispose()
     else:
-        baseline.restore(kernel)
+        baseline.restore(database)
+    database.dispose()
 
 
 @pytest.fixture
 def kernel(base_settings: Settings) -> Iterator[Kernel]:
     """A fresh kernel on an emptied database: shipped roles and the HQ org."""
+    fresh(base_settings)
     k = Kernel(base_settings)
-    fresh(k)
     yield k
     k.db.dispose()
 

@@ -424,8 +424,8 @@ def seller_role(kernel: Kernel) -> str:
 def open_site(settings: Settings, password_hash: str) -> Site:
     """What ``tests/conftest.py``'s ``kernel`` fixture makes, for a whole
     module (seeding every table takes seconds), then the seed."""
+    fresh(settings)
     kernel = Kernel(settings)
-    fresh(kernel)
     make = Factory(kernel, password_hash)
     hq = make.hq()
     dept = make.department(hq, "安全测试部")
