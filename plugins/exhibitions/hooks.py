@@ -1,10 +1,12 @@
 """Everything the exhibitions plugin registers: read this file first.
 
-The plugin has three parts, each declaring its menu entries, jobs, prints,
+The plugin has six parts, each declaring its menu entries, jobs, prints,
 datasets, widgets, searches, sequences, demo data and customer panels in a
 module of its own (``parts/venues.py``: venues, halls, bookings, series and
 editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
-pricing, applications, booth quotes and contracts, the pipeline). The
+pricing, applications, booth quotes and contracts, the pipeline;
+``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
+services sold to exhibitors and their orders). The
 hooks below gather them, in that order.
 """
 
@@ -29,7 +31,7 @@ from core import (
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, plans, reports, selling, venues
+from plugins.exhibitions.parts import apply, plans, reports, selling, services, venues
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services)
 
 
 def _gathered(name: str) -> list[Any]:

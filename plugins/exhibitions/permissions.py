@@ -14,9 +14,11 @@ from plugins.exhibitions.models import (
     Application,
     Booth,
     Edition,
+    ExhibitorService,
     FloorPlan,
     PointsAdjustment,
     PriceRule,
+    ServiceOrder,
     ShowSeries,
     Space,
     SpaceBooking,
@@ -42,19 +44,26 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(Application, (*_SETUP, "export", "approve")),
     *model_permissions(WaitlistEntry, _SETUP),
     *model_permissions(PointsAdjustment, ("read", "create")),
+    *model_permissions(ExhibitorService, _SETUP),
+    *model_permissions(ServiceOrder, (*_SETUP, "export")),
+    PermissionDecl("exhibitions.service_order.confirm",
+                   N_("Confirm service orders (booking what is limited, making the sales order) "
+                      "and cancel them")),
 ]
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
 
 
 def _read_all(scope: str) -> dict[str, str]:
-    return {f"exhibitions.{m}.read": scope for m in (*_SETUP_MODELS, "booth", "space_booking")}
+    return {f"exhibitions.{m}.read": scope for m in (*_SETUP_MODELS, "booth", "space_booking", "service")}
 
 
 ROLES: list[RoleDecl] = [
     RoleDecl("manager", "展会经理", "Exhibition manager", grants={
         **{f"exhibitions.{m}.{a}": "org" for m in (*_SETUP_MODELS, "booth", "space_booking", "application",
-                                                      "waitlist_entry") for a in _SETUP},
+                                                      "waitlist_entry", "service", "service_order")
+           for a in _SETUP},
+        "exhibitions.service_order.confirm": "org", "exhibitions.service_order.export": "org",
         "exhibitions.edition.export": "org", "exhibitions.booth.export": "org",
         "exhibitions.floor_plan.print": "org", "exhibitions.booth.sell": "org",
         "exhibitions.booth.release": "org", "exhibitions.application.export": "org",
@@ -74,6 +83,13 @@ ROLES: list[RoleDecl] = [
         "exhibitions.waitlist_entry.update": "org", "exhibitions.points_adjustment.read": "org",
     }, description=N_("Holds, reserves and sells booths on the organisation's floor plans and handles "
                       "exhibitors' applications.")),
+    RoleDecl("services", "展商服务专员", "Exhibitor services", grants={
+        **_read_all("org"),
+        **{f"exhibitions.service_order.{a}": "org" for a in (*_SETUP, "confirm", "export")},
+        "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
+        "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
+    }, description=N_("Takes exhibitors' service orders (power, furniture, meeting rooms, advertising), "
+                      "confirms them into sales orders and cancels them.")),
     RoleDecl("planner", "场馆调度", "Venue planner", grants={
         **_read_all("org"),
         **{f"exhibitions.{m}.{a}": "org" for m in ("venue", "space", "zone", "space_booking") for a in _SETUP},

@@ -135,6 +135,9 @@ NEEDS = {
     ("sales.return", "create"): "the contract it returns goods of (its new page takes ?contract_id=)",
     ("exhibitions.floor_plan", "create"): "a hall and edition that have no plan yet (one plan per hall and edition)",
     ("exhibitions.booth", "create"): "a free spot on the plan for each booth (booths never lie over each other)",
+    ("exhibitions.service_order", "create"): "lines naming services of the chosen edition (the form offers them "
+                                             "once the edition is chosen)",
+    ("exhibitions.service_order", "update"): "lines naming services of the order's edition",
 }
 
 

@@ -68,6 +68,7 @@ POST_ERRORS_EXPLAINED = {
 #: columns are seeded directly all the same)
 FORMS_EXPLAINED = {
     "api.webhook": "its events field takes event names (a model key and an action, one a line)",
+    "exhibitions.service_order": "its lines take quantities and the days a service is used, which a payload is not",
 }
 #: forms the walk does not post, by the route their action goes to
 NOT_POSTED = ("/logout", "/login", "/locale", "/profile/password")

@@ -52,3 +52,31 @@ WAITLIST_STATES = {"waiting": N_("Waiting for a booth"), "offered": N_("Offered"
 #: the stages of selling space for an edition (the CRM pipeline each edition gets)
 SPACE_STAGES = {"prospect": N_("Prospect"), "applied": N_("Applied"), "approved": N_("Approved"),
                 "contracted": N_("Contracted"), "deposit_paid": N_("Deposit paid"), "paid": N_("Fully paid")}
+
+#: what a service sold to exhibitors is (the exhibitor manual's order forms)
+SERVICE_CATEGORIES = {
+    "decoration_fee": N_("Special-decoration management fee"),
+    "design_build": N_("Booth design and construction"),
+    "advertising": N_("In-hall advertising"),
+    "broadcast": N_("Broadcast slot"),
+    "meeting_room": N_("Meeting room"),
+    "ceremony": N_("Opening-ceremony service"),
+    "business_centre": N_("Business centre"),
+    "storage": N_("Warehousing and storage"),
+    "catering": N_("Catering"),
+    "furniture": N_("Furniture rental"),
+    "power": N_("Electricity"),
+    "water": N_("Water"),
+    "compressed_air": N_("Compressed air"),
+    "hanging_point": N_("Hanging point"),
+    "other": N_("Other service"),
+}
+
+#: the price a service is sold at, by the day it is ordered
+PRICE_TIERS = {"advance": N_("Advance price"), "standard": N_("Standard price"), "onsite": N_("On-site price")}
+
+#: a service order: a draft is changed freely; confirming books what is limited and makes the sales order
+SERVICE_ORDER_STATES = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")}
+
+#: who entered a service order
+ORDER_CHANNELS = {"staff": N_("Staff"), "portal": N_("Exhibitor portal")}

@@ -11,10 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import services_support
 from exhibitions_support import actor_of
 
 from core.app import Kernel
+from plugins.catalog.models import Product, Unit
 from plugins.exhibitions.models import Booth, Edition, FloorPlan, ShowSeries, Space, Venue
+from plugins.exhibitions.services import service_orders
 
 
 @pytest.fixture
@@ -108,3 +111,38 @@ def booth(kernel: Kernel, expo: dict[str, Any]) -> Callable[..., int]:
             return int(made.id)
 
     return make_booth
+
+
+@pytest.fixture
+def desk(make: Any, expo: dict[str, Any]) -> Any:
+    """展商服务专员 of the organiser (the services role)."""
+    return make.user(org=expo["hq"], department=expo["dept"], username="desk", name="服务台小王",
+                     roles=("exhibitions.services",))
+
+
+@pytest.fixture
+def catalogue(kernel: Kernel, expo: dict[str, Any]) -> dict[str, int]:
+    """Power (600 / 800 / 1,100 a socket), the special-decoration fee (30 /
+    30 / 40 a m², per m²) and meeting room A (2 a day: limited)."""
+    made = {}
+    with kernel.db.session() as db:
+        unit = Unit(code="pc", name="个")
+        db.add(unit)
+        db.flush()
+        actor = actor_of(kernel, db, expo["manager"])
+        for key, name, category, prices, per_area, capacity in (
+                ("power", "电源 380V/16A", "power", ("600", "800", "1100"), False, None),
+                ("deco", "特装管理费", "decoration_fee", ("30", "30", "40"), True, None),
+                ("room", "会议室 A", "meeting_room", ("3000", "3500", "4500"), False, 2)):
+            product = Product(org_id=expo["hq"].id, code=f"T-{key}", name=name, name_en=key, kind="service",
+                              list_price=Decimal(prices[1]), currency_code="CNY", tax_rate=Decimal(6),
+                              unit_id=unit.id)
+            db.add(product)
+            db.flush()
+            service = service_orders.create_service(db, actor, {
+                "edition_id": expo["edition"], "product_id": product.id, "category": category,
+                "advance_price": Decimal(prices[0]), "advance_until": services_support.ADVANCE_UNTIL,
+                "standard_price": Decimal(prices[1]), "standard_until": services_support.STANDARD_UNTIL,
+                "onsite_price": Decimal(prices[2]), "per_area": per_area, "capacity": capacity})
+            made[key] = service.id
+    return made
