@@ -29,7 +29,13 @@ def customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel
     booths, booth contracts and their payment, open applications, waitlist
     entries and priority points, each under the reader's scope; nothing
     (no tab) when the reader may see none of it or there is none."""
-    from plugins.exhibitions.models.choices import BOOTH_STATES, BOOTH_TYPES, CONSTRUCTIONS, WAITLIST_STATES
+    from plugins.exhibitions.models.choices import (
+        BOOTH_STATES,
+        BOOTH_TYPES,
+        CONSTRUCTIONS,
+        SERVICE_ORDER_STATES,
+        WAITLIST_STATES,
+    )
     from plugins.exhibitions.services import exhibitor
 
     found = exhibitor.history(session, actor, customer.id)
@@ -41,7 +47,8 @@ def customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel
                   {**found, "customer_id": customer.id, "booth_states": BOOTH_STATES,
                    "booth_types": BOOTH_TYPES,
                    "constructions": CONSTRUCTIONS, "waitlist_states": WAITLIST_STATES,
-                   "contract_states": CONTRACT_STATES}, order=170)]
+                   "contract_states": CONTRACT_STATES, "service_order_states": SERVICE_ORDER_STATES},
+                  order=170)]
 
 
 #: the demo's applications: company, English name, contact, mobile, m², construction, type, categories

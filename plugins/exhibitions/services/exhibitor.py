@@ -1,7 +1,7 @@
 """An exhibitor's history, for the CRM's customer 360 view (the panel
 "Exhibitions", declared in ``parts/apply.py``): the editions they exhibited
 at with their booths, the booth contracts and how far they are paid, open
-applications, waitlist entries and priority points.
+applications, waitlist entries, priority points and service orders.
 
 Every block is one query under the reader's scopes (booths, editions,
 contracts, applications, waitlist entries), whatever the number of rows;
@@ -21,7 +21,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core import Actor, scope
-from plugins.exhibitions.models import Application, Booth, Edition, WaitlistEntry
+from plugins.exhibitions.models import Application, Booth, Edition, ServiceOrder, WaitlistEntry
 from plugins.exhibitions.services import points as point_services
 
 #: booth statuses that put an exhibitor on a booth
@@ -68,7 +68,8 @@ def history(db: Session, actor: Actor, customer_id: int) -> dict[str, Any]:
     return {"exhibited": exhibited(db, actor, customer_id),
             "contracts": booth_contracts(db, actor, customer_id),
             "applications": open_applications(db, actor, customer_id),
-            "waitlist": waitlist_entries(db, actor, customer_id), "points": points(db, actor, customer_id)}
+            "waitlist": waitlist_entries(db, actor, customer_id), "points": points(db, actor, customer_id),
+            "service_orders": service_orders(db, actor, customer_id)}
 
 
 def exhibited(db: Session, actor: Actor, customer_id: int) -> list[Exhibited]:
@@ -146,3 +147,15 @@ def points(db: Session, actor: Actor, customer_id: int) -> list[tuple[Edition, p
                                .order_by(Edition.opens_on, Edition.id).limit(LIMIT)))
     found = point_services.points_by_edition(db, editions, customer_id)
     return [(e, found[e.id]) for e in editions if found[e.id].total or found[e.id].years]
+
+
+def service_orders(db: Session, actor: Actor, customer_id: int) -> list[tuple[ServiceOrder, str]]:
+    """The customer's service orders the reader may read, newest first, with
+    their edition's name (one query)."""
+    if not actor.can("exhibitions.service_order.read"):
+        return []
+    return [(order, name) for order, name in db.execute(
+        select(ServiceOrder, Edition.name).join(Edition, Edition.id == ServiceOrder.edition_id)
+        .where(ServiceOrder.customer_id == customer_id, scope(actor, ServiceOrder, "read"))
+        .order_by(ServiceOrder.id.desc()).limit(LIMIT))]
+

@@ -61,6 +61,13 @@ def test_the_desk_orders_and_confirms_through_the_pages(kernel, client, expo, ca
                 with kernel.db.session(write=False) as db:
                     assert db.get(ServiceOrder, later).state == "draft"  # type: ignore[union-attr]
 
+        # the exhibitor's 360 view lists the orders, newest first
+        panel = client.get(f"/crm/customers/{farm}").text.split('id="exhibitions-customer-service-orders"')[1]
+        with kernel.db.session(write=False) as db:
+            numbers = db.scalars(select(ServiceOrder.number).order_by(ServiceOrder.id.desc())).all()
+        assert [panel.index(n) for n in numbers] == sorted(panel.index(n) for n in numbers)
+        assert "已确认" in panel and "¥5,100.00" in panel
+
 
 def test_another_organisation_gets_404(kernel, client, expo, catalogue, desk, new_customer):
     farm = new_customer(desk, "某农业公司")
