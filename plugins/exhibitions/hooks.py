@@ -1,12 +1,13 @@
 """Everything the exhibitions plugin registers: read this file first.
 
-The plugin has six parts, each declaring its menu entries, jobs, prints,
+The plugin has seven parts, each declaring its menu entries, jobs, prints,
 datasets, widgets, searches, sequences, demo data and customer panels in a
 module of its own (``parts/venues.py``: venues, halls, bookings, series and
 editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
 pricing, applications, booth quotes and contracts, the pipeline;
 ``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
-services sold to exhibitors and their orders). The
+services sold to exhibitors and their orders; ``parts/visitors.py``:
+visitors and the gates). The
 hooks below gather them, in that order.
 """
 
@@ -31,7 +32,7 @@ from core import (
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, plans, reports, selling, services, venues
+from plugins.exhibitions.parts import apply, plans, reports, selling, services, venues, visitors
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors)
 
 
 def _gathered(name: str) -> list[Any]:

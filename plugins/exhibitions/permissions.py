@@ -23,6 +23,7 @@ from plugins.exhibitions.models import (
     Space,
     SpaceBooking,
     Venue,
+    Visitor,
     WaitlistEntry,
     Zone,
 )
@@ -46,6 +47,8 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(PointsAdjustment, ("read", "create")),
     *model_permissions(ExhibitorService, _SETUP),
     *model_permissions(ServiceOrder, (*_SETUP, "export")),
+    *model_permissions(Visitor, (*_SETUP, "export")),
+    PermissionDecl("exhibitions.visitor.admit", N_("Admit visitors at the gates (scan their tickets)")),
     PermissionDecl("exhibitions.service_order.confirm",
                    N_("Confirm service orders (booking what is limited, making the sales order) "
                       "and cancel them")),
@@ -61,8 +64,9 @@ def _read_all(scope: str) -> dict[str, str]:
 ROLES: list[RoleDecl] = [
     RoleDecl("manager", "展会经理", "Exhibition manager", grants={
         **{f"exhibitions.{m}.{a}": "org" for m in (*_SETUP_MODELS, "booth", "space_booking", "application",
-                                                      "waitlist_entry", "service", "service_order")
+                                                      "waitlist_entry", "service", "service_order", "visitor")
            for a in _SETUP},
+        "exhibitions.visitor.export": "org", "exhibitions.visitor.admit": "org",
         "exhibitions.service_order.confirm": "org", "exhibitions.service_order.export": "org",
         "exhibitions.edition.export": "org", "exhibitions.booth.export": "org",
         "exhibitions.floor_plan.print": "org", "exhibitions.booth.sell": "org",
@@ -90,6 +94,10 @@ ROLES: list[RoleDecl] = [
         "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
     }, description=N_("Takes exhibitors' service orders (power, furniture, meeting rooms, advertising), "
                       "confirms them into sales orders and cancels them.")),
+    RoleDecl("gate", "检票员", "Gate staff", grants={
+        "exhibitions.edition.read": "org", "exhibitions.visitor.read": "org",
+        "exhibitions.visitor.admit": "org",
+    }, description=N_("Scans visitors' tickets at the gates and reads the day's counts.")),
     RoleDecl("planner", "场馆调度", "Venue planner", grants={
         **_read_all("org"),
         **{f"exhibitions.{m}.{a}": "org" for m in ("venue", "space", "zone", "space_booking") for a in _SETUP},

@@ -138,6 +138,8 @@ NEEDS = {
     ("exhibitions.service_order", "create"): "lines naming services of the chosen edition (the form offers them "
                                              "once the edition is chosen)",
     ("exhibitions.service_order", "update"): "lines naming services of the order's edition",
+    ("exhibitions.visitor", "create"): "a mobile or an e-mail, which the writer's field rules make read-only",
+    ("exhibitions.visitor", "update"): "a mobile or an e-mail, which the writer's field rules make read-only",
 }
 
 

@@ -13,12 +13,13 @@ from plugins.exhibitions.models.sales import (
 from plugins.exhibitions.models.services import ExhibitorService, ServiceBooking, ServiceOrder, ServiceOrderLine
 from plugins.exhibitions.models.shows import Edition, ShowSeries
 from plugins.exhibitions.models.venues import Space, SpaceBooking, Venue, Zone
+from plugins.exhibitions.models.visitors import Admission, Visitor
 
-__all__ = ["Application", "Booth", "Edition", "EditionDeal", "ExhibitorService", "FloorPlan", "MODELS",
-           "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine", "ShowSeries",
-           "Space", "SpaceBooking", "Venue", "WaitlistEntry", "Zone"]
+__all__ = ["Admission", "Application", "Booth", "Edition", "EditionDeal", "ExhibitorService", "FloorPlan",
+           "MODELS", "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine",
+           "ShowSeries", "Space", "SpaceBooking", "Venue", "Visitor", "WaitlistEntry", "Zone"]
 
 #: every model, in the order register_models gives them (parents first)
 MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
           WaitlistEntry, PointsAdjustment, EditionDeal, ExhibitorService, ServiceOrder, ServiceOrderLine,
-          ServiceBooking]
+          ServiceBooking, Visitor, Admission]

@@ -80,3 +80,12 @@ SERVICE_ORDER_STATES = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "can
 
 #: who entered a service order
 ORDER_CHANNELS = {"staff": N_("Staff"), "portal": N_("Exhibitor portal")}
+
+#: who a visitor is (a buyer is qualified by the organiser; media and VIP guests have their own badge)
+VISITOR_KINDS = {"visitor": N_("Trade visitor"), "buyer": N_("Trade buyer"), "media": N_("Media"),
+                 "vip": N_("VIP guest")}
+
+#: what a scan at a gate did
+SCAN_RESULTS = {"entered": N_("Admitted"), "reentered": N_("Admitted again"),
+                "refused": N_("Already inside today"), "unknown": N_("Unknown ticket"),
+                "closed": N_("Not an open day")}

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import (
@@ -72,6 +72,8 @@ class Edition(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, SoftDelet
     closes_on: Mapped[date | None] = mapped_column(Date, info={"label": N_("Closes on")})
     move_out_on: Mapped[date | None] = mapped_column(Date, info={"label": N_("Move-out until")})
     hours: Mapped[str] = mapped_column(String(100), default="", info={"label": N_("Opening hours")})
+    reentry: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(),
+                                          info={"label": N_("Visitors may come back in the same day")})
     organiser: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("Organiser")})
     co_organisers: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Co-organisers")})
     target_area: Mapped[Decimal] = mapped_column(Area, default=Decimal("0"),
