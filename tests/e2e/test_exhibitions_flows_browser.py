@@ -25,16 +25,18 @@ def test_staff_enter_an_application_and_the_customer_360_shows_the_exhibitor(adm
     # the exhibitor waiting for an island booth (the demo's waitlist entry)
     staff.goto(f"{server.url}/exhibitions/editions/{edition}/waitlist")
     staff.locator("table a[href^='/exhibitions/waitlist/']").first.click()
-    href = staff.locator("a[href^='/crm/customers/']").first.get_attribute("href")
-    customer = re.search(r"/crm/customers/(\d+)", href or "").group(1)  # type: ignore[union-attr]
+    exhibitor = staff.locator("a[href^='/crm/customers/']").first
+    customer = re.search(r"/crm/customers/(\d+)", exhibitor.get_attribute("href") or "").group(1)  # type: ignore[union-attr]
+    name = exhibitor.inner_text().strip()
 
     staff.goto(f"{server.url}/exhibitions/editions/{edition}/applications")
     staff.locator("#exhibitions-application-new-link").click()
     expect(staff.locator("h1.page-title")).to_have_text("新建参展申请")
-    # the customer picker searches as one types (the demo has more customers than a list shows)
+    # the customer picker searches as one types (the demo has more customers than a list shows):
+    # the waiting exhibitor, typed, is offered
     staff.locator("#exhibitions-application-new .ts-control").click()
-    staff.keyboard.type("农业")
-    expect(staff.locator(".ts-dropdown .option").first).to_be_visible()
+    staff.keyboard.type(name)
+    expect(staff.locator(".ts-dropdown .option", has_text=name).first).to_be_visible()
     staff.keyboard.press("Escape")
     staff.goto(f"{server.url}/exhibitions/editions/{edition}/applications/new?customer_id={customer}")
     staff.locator("#ex-ap-area_wanted").fill("0")
