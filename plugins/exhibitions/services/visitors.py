@@ -61,11 +61,15 @@ def clean(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def register(db: Session, actor: Actor, values: Mapping[str, Any]) -> Visitor:
-    """A visitor of an edition the actor may read, with a new ticket code."""
+    """A visitor of an edition the actor may read, with a new ticket code
+    (one no visitor has: a code drawn twice is drawn again)."""
     actor.require("exhibitions.visitor.create")
     edition = get_for(db, actor, Edition, values.get("edition_id"))
-    visitor = Visitor(org_id=edition.org_id, owner_id=actor.user_id, edition_id=edition.id,
-                      code=new_code(), **clean(values))
+    data = clean(values)
+    code = new_code()
+    while db.scalar(select(Visitor.id).where(Visitor.code == code)) is not None:  # 31^10 codes: rare
+        code = new_code()
+    visitor = Visitor(org_id=edition.org_id, owner_id=actor.user_id, edition_id=edition.id, code=code, **data)
     db.add(visitor)
     db.flush()
     return visitor

@@ -93,6 +93,13 @@ def test_what_is_refused_writes_nothing(kernel, expo, gate, make):
     assert admissions(kernel) == []
 
 
+def test_a_code_drawn_twice_is_drawn_again(kernel, expo, monkeypatch):
+    first = register(kernel, expo)
+    drawn = iter([first.code, first.code, "NEWCDE2345"])
+    monkeypatch.setattr(visitors, "new_code", lambda: next(drawn))
+    assert register(kernel, expo, name="李四").code == "NEWCDE2345"
+
+
 def test_a_registration_names_each_bad_field(kernel, expo):
     with pytest.raises(ValidationError) as refused, kernel.db.session() as db:
         visitors.register(db, actor_of(kernel, db, expo["manager"]), {
