@@ -6,12 +6,11 @@ SQLite and, with SUANPAN_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import Any
 
 import pytest
-from exhibitions_support import actor_of
+from exhibitions_support import actor_of, race
 from plans_support import booth_row, grid
 from starlette.testclient import TestClient
 
@@ -23,26 +22,6 @@ SELLERS = 20
 
 def customers(new_customer: Any, owner: Any) -> list[int]:
     return [new_customer(owner, f"参展商{i:02d}农业科技有限公司") for i in range(SELLERS)]
-
-
-def race(attempt: Any) -> list[Any]:
-    """Run ``attempt(i)`` in SELLERS threads released at once; their results."""
-    start = threading.Barrier(SELLERS)
-    results: list[Any] = [None] * SELLERS
-
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            results[i] = attempt(i)
-        except Exception as exc:  # noqa: BLE001 - the race's outcome, counted below
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(SELLERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.parametrize("action", ["reserve", "hold"])
@@ -57,7 +36,7 @@ def test_twenty_sellers_taking_one_booth_through_the_services_one_wins(kernel, e
                           customer_id=exhibitors[i], version=seen)
             return i
 
-    results = race(reserve)
+    results = race(reserve, SELLERS)
     winners = [r for r in results if isinstance(r, int)]
     assert len(winners) == 1
     assert Counter(type(r) for r in results if not isinstance(r, int)) == {Conflict: SELLERS - 1}
@@ -81,7 +60,7 @@ def test_twenty_sellers_reserving_one_booth_through_the_pages_one_wins(kernel, e
                               headers={"HX-Request": "true"})
         return r.status_code
 
-    codes = Counter(race(reserve))
+    codes = Counter(race(reserve, SELLERS))
     assert codes == {200: 1, 409: SELLERS - 1}
     won = booth_row(kernel, a101)
     assert won.status == "reserved" and won.customer_id in exhibitors
@@ -104,7 +83,7 @@ def test_twenty_api_clients_reserving_one_booth_one_wins(kernel, expo, plan, new
                             data={"action": "reserve", "customer_id": exhibitors[i]}, follow_redirects=False)
         return r.status_code
 
-    codes = Counter(race(reserve))
+    codes = Counter(race(reserve, SELLERS))
     assert codes == {303: 1, 409: SELLERS - 1}
     assert booth_row(kernel, a101).status == "reserved"
     # the booth as the API's resource reads it

@@ -7,13 +7,12 @@ Run on SQLite and, with SUANPAN_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from exhibitions_support import actor_of
+from exhibitions_support import actor_of, race
 from services_support import on
 from sqlalchemy import func, select
 
@@ -211,22 +210,11 @@ def test_twenty_desks_confirming_the_last_room_one_wins(kernel, expo, catalogue,
         orders = [order(kernel, desk, expo, new_customer(desk, f"展商{i:02d}"),
                         {"service_id": catalogue["room"], "quantity": "1", "starts_on": "2027-11-22"})
                   for i in range(DESKS)]
-    start = threading.Barrier(DESKS)
-    results: list[Any] = [None] * DESKS
+    def confirm(i: int) -> str:
+        with on(date(2027, 10, 8)):
+            return confirmed(kernel, desk, orders[i]).state
 
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            with on(date(2027, 10, 8)):
-                results[i] = confirmed(kernel, desk, orders[i]).state
-        except Exception as exc:  # noqa: BLE001 - the race's outcome, counted below
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(DESKS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(confirm, DESKS)
     won = [r for r in results if r == "confirmed"]
     lost = [r for r in results if isinstance(r, Conflict)]
     assert (len(won), len(lost)) == (1, DESKS - 1), results

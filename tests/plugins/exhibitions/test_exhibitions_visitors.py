@@ -7,12 +7,11 @@ Run on SQLite and, with SUANPAN_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
 import pytest
-from exhibitions_support import actor_of
+from exhibitions_support import actor_of, race
 from selling_support import beijing
 from services_support import on
 from sqlalchemy import func, select
@@ -117,23 +116,12 @@ GATES = 20
 
 def test_twenty_gates_scanning_one_ticket_admit_it_once(kernel, expo, gate):
     visitor = register(kernel, expo)
-    start = threading.Barrier(GATES)
-    results: list[Any] = [None] * GATES
+    def admit(i: int) -> str:
+        with kernel.db.session() as db:
+            return visitors.scan(db, actor_of(kernel, db, gate), expo["edition"], visitor.code,
+                                 gate=f"门{i}", at=beijing(OPEN_DAY)).result
 
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            with kernel.db.session() as db:
-                results[i] = visitors.scan(db, actor_of(kernel, db, gate), expo["edition"], visitor.code,
-                                           gate=f"门{i}", at=beijing(OPEN_DAY)).result
-        except Exception as exc:  # noqa: BLE001 - the race's outcome, counted below
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(GATES)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(admit, GATES)
     assert sorted(results) == ["entered"] + ["reentered"] * (GATES - 1), results
     assert admissions(kernel) == [(OPEN_DAY, GATES)]
 
