@@ -1,13 +1,13 @@
 """Everything the exhibitions plugin registers: read this file first.
 
-The plugin has seven parts, each declaring its menu entries, jobs, prints,
+The plugin has eight parts, each declaring its menu entries, jobs, prints,
 datasets, widgets, searches, sequences, demo data and customer panels in a
 module of its own (``parts/venues.py``: venues, halls, bookings, series and
 editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
 pricing, applications, booth quotes and contracts, the pipeline;
 ``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
 services sold to exhibitors and their orders; ``parts/visitors.py``:
-visitors and the gates). The
+visitors and the gates; ``parts/desk.py``: the on-site service desk). The
 hooks below gather them, in that order.
 """
 
@@ -32,7 +32,7 @@ from core import (
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, plans, reports, selling, services, venues, visitors
+from plugins.exhibitions.parts import apply, desk, plans, reports, selling, services, venues, visitors
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, desk)
 
 
 def _gathered(name: str) -> list[Any]:
@@ -133,6 +133,17 @@ def crm_customer_panels(session: Session, actor: Actor, customer: Any) -> list[P
         panels = getattr(part, "customer_panels", None)
         if panels is not None:
             out += panels(session, actor, customer)
+    return out
+
+
+@hookimpl
+def activity_timeline_entries(session: Session, actor: Actor, model_key: str, record: Any) -> list[Any]:
+    """The exhibitor's timeline: each part's entries (the desk's requests)."""
+    out: list[Any] = []
+    for part in PARTS:
+        entries = getattr(part, "timeline_entries", None)
+        if entries is not None:
+            out += entries(session, actor, model_key, record)
     return out
 
 

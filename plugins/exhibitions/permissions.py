@@ -13,6 +13,8 @@ from core import N_, PermissionDecl, RoleDecl, RoleGrant, model_permissions
 from plugins.exhibitions.models import (
     Application,
     Booth,
+    DeskRequest,
+    DeskSla,
     Edition,
     ExhibitorService,
     FloorPlan,
@@ -52,6 +54,10 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("exhibitions.service_order.confirm",
                    N_("Confirm service orders (booking what is limited, making the sales order) "
                       "and cancel them")),
+    *model_permissions(DeskRequest, (*_SETUP, "export")),
+    PermissionDecl("exhibitions.desk_request.dispatch", N_("Dispatch desk requests to staff")),
+    PermissionDecl("exhibitions.desk_request.resolve", N_("Resolve desk requests")),
+    *model_permissions(DeskSla, _SETUP),
 ]
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
@@ -64,8 +70,11 @@ def _read_all(scope: str) -> dict[str, str]:
 ROLES: list[RoleDecl] = [
     RoleDecl("manager", "展会经理", "Exhibition manager", grants={
         **{f"exhibitions.{m}.{a}": "org" for m in (*_SETUP_MODELS, "booth", "space_booking", "application",
-                                                      "waitlist_entry", "service", "service_order", "visitor")
+                                                      "waitlist_entry", "service", "service_order", "visitor",
+                                                      "desk_request", "desk_sla")
            for a in _SETUP},
+        "exhibitions.desk_request.dispatch": "org", "exhibitions.desk_request.resolve": "org",
+        "exhibitions.desk_request.export": "org",
         "exhibitions.visitor.export": "org", "exhibitions.visitor.admit": "org",
         "exhibitions.service_order.confirm": "org", "exhibitions.service_order.export": "org",
         "exhibitions.edition.export": "org", "exhibitions.booth.export": "org",
@@ -98,6 +107,18 @@ ROLES: list[RoleDecl] = [
         "exhibitions.edition.read": "org", "exhibitions.visitor.read": "org",
         "exhibitions.visitor.admit": "org",
     }, description=N_("Scans visitors' tickets at the gates and reads the day's counts.")),
+    RoleDecl("desk", "现场服务台", "On-site desk", grants={
+        "exhibitions.edition.read": "org", "exhibitions.booth.read": "org",
+        "exhibitions.floor_plan.read": "org",
+        **{f"exhibitions.desk_request.{a}": "org" for a in ("read", "create", "update", "dispatch", "resolve",
+                                                            "export")},
+        "exhibitions.desk_sla.read": "org", "crm.customer.read": "org", "crm.contact.read": "org",
+    }, description=N_("Takes exhibitors' requests and complaints during the show, dispatches them to the "
+                      "technicians and closes them when the exhibitor agrees.")),
+    RoleDecl("technician", "现场服务人员", "On-site technician", grants={
+        "exhibitions.edition.read": "org", "exhibitions.desk_request.read": "org",
+        "exhibitions.desk_request.resolve": "org",
+    }, description=N_("Fixes what the desk dispatches (power, cleaning, damage) and says what was done.")),
     RoleDecl("planner", "场馆调度", "Venue planner", grants={
         **_read_all("org"),
         **{f"exhibitions.{m}.{a}": "org" for m in ("venue", "space", "zone", "space_booking") for a in _SETUP},

@@ -140,6 +140,10 @@ NEEDS = {
     ("exhibitions.service_order", "update"): "lines naming services of the order's edition",
     ("exhibitions.visitor", "create"): "a mobile or an e-mail, which the writer's field rules make read-only",
     ("exhibitions.visitor", "update"): "a mobile or an e-mail, which the writer's field rules make read-only",
+    ("exhibitions.desk_request", "create"): "an exhibitor with a booth in the chosen edition (the form offers "
+                                            "the edition's exhibitors)",
+    ("exhibitions.desk_request", "update"): "an exhibitor with a booth in the request's edition",
+    ("exhibitions.desk_sla", "create"): "a category and priority with no service level yet (one level for each)",
 }
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -134,6 +134,15 @@ def _registry_hints(kernel: Kernel) -> tuple[tuple[str, str], ...]:
     return tuple((column, value) for column, value in hints if value)
 
 
+def _kind(column: Any) -> type | None:
+    """The Python type of a column's values (a decorated type, UTCDateTime,
+    is of the type it decorates); None when the type does not say."""
+    try:
+        return cast(type, getattr(column.type, "impl_instance", column.type).python_type)
+    except NotImplementedError:
+        return None
+
+
 def _value(column: Any, seeded: Seeded, made: dict[str, list[Any]]) -> Any:
     """A value for a required column, or ``None`` to leave it to its default."""
     if column.name == "org_id":
@@ -146,9 +155,8 @@ def _value(column: Any, seeded: Seeded, made: dict[str, list[Any]]) -> Any:
         target = next(iter(column.foreign_keys)).column
         values = made.get(target.table.name)
         return values[0] if values else None
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
+    kind = _kind(column)
+    if kind is None:
         return None
     if kind is str:
         limit = getattr(column.type, "length", None)
@@ -178,7 +186,8 @@ def _value(column: Any, seeded: Seeded, made: dict[str, list[Any]]) -> Any:
 def _row(table: Table, seeded: Seeded, made: dict[str, list[Any]]) -> dict[str, Any] | None:
     values: dict[str, Any] = {}
     for column in table.columns:
-        if column.primary_key and column.autoincrement in (True, "auto") and not column.foreign_keys:
+        if (column.primary_key and column.autoincrement in (True, "auto") and not column.foreign_keys
+                and _kind(column) is int):
             continue
         needed = not column.nullable and column.default is None and column.server_default is None
         if column.name in ("org_id", "owner_id", "department_id") or needed:

@@ -89,3 +89,18 @@ VISITOR_KINDS = {"visitor": N_("Trade visitor"), "buyer": N_("Trade buyer"), "me
 SCAN_RESULTS = {"entered": N_("Admitted"), "reentered": N_("Admitted again"),
                 "refused": N_("Already inside today"), "unknown": N_("Unknown ticket"),
                 "closed": N_("Not an open day")}
+
+#: what an exhibitor asks the on-site desk for
+DESK_CATEGORIES = {"power": N_("Power fault"), "cleaning": N_("Cleaning"), "damage": N_("Damage"),
+                   "network": N_("Network fault"), "security": N_("Security issue"),
+                   "other": N_("Other request")}
+
+#: how urgent a desk request is (urgent: the booth cannot work)
+DESK_PRIORITIES = {"urgent": N_("Urgent"), "high": N_("High"), "normal": N_("Normal"), "low": N_("Low")}
+
+#: a desk request's course: dispatched to staff, resolved, closed (reopened if not fixed)
+DESK_STATES = {"open": N_("Awaiting dispatch"), "dispatched": N_("Dispatched"), "resolved": N_("Resolved"),
+               "closed": N_("Done")}
+
+#: how a desk request came in
+DESK_CHANNELS = {"desk": N_("At the desk"), "phone": N_("By phone"), "portal": N_("Exhibitor portal")}

@@ -1,0 +1,89 @@
+"""What the on-site desk part registers (gathered by plugins.exhibitions.hooks):
+the menu entries of the desk's requests and service levels, the requests'
+number sequence, the desk's entries on the customer timeline, and the
+demo's requests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from core import N_, MenuItem, SequenceDecl
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core import Actor
+
+MENU = [
+    MenuItem("exhibitions.desk", N_("On-site desk"), "exhibitions:desk_request_list",
+             "exhibitions.desk_request.read", icon="lifebuoy", section=N_("Exhibitions"), order=465),
+    MenuItem("exhibitions.desk_sla", N_("Desk service levels"), "exhibitions:desk_sla_list",
+             "exhibitions.desk_sla.read", icon="clock", section=N_("Exhibitions"), order=466),
+]
+
+SEQUENCES = [SequenceDecl("exhibitions.desk_request", N_("Desk request number"), "XC-{year}-{seq:05}")]
+
+#: the demo's requests: category, priority, subject, minutes after opening it was resolved (None: waiting)
+DEMO = (
+    ("power", "urgent", "展位总电源跳闸，灯箱不亮", 20),
+    ("cleaning", "normal", "展位地毯有油污，需要清洁", 45),
+    ("damage", "high", "背板运输中破损一块", 150),
+    ("network", "normal", "无线网络连不上", 50),
+    ("power", "high", "洽谈区插座无电", 55),
+    ("security", "urgent", "展品样机夜间需加强看管", 10),
+    ("other", "low", "需要增加两把折椅", 200),
+    ("cleaning", "low", "撤展后垃圾未清运", 600),
+    ("power", "normal", "冷柜电源功率不足", 25),
+    ("damage", "normal", "展台玻璃柜门松动", 90),
+)
+
+
+def timeline_entries(session: Session, actor: Actor, model_key: str, record: Any) -> list[Any]:
+    if model_key != "crm.customer":
+        return []
+    from plugins.exhibitions.services import desk
+
+    return desk.timeline_entries(session, actor, record)
+
+
+def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], made: dict[str, Any]) -> None:
+    """Ten requests over the 24th edition's show days, resolved (some late),
+    and three of the 25th still waiting on the desk: at exhibitors' booths."""
+    from core import next_number
+    from plugins.exhibitions.models import Booth, DeskRequest, Edition
+    from plugins.exhibitions.services.desk import sla_minutes
+    from plugins.sales.services.documents import registry_of
+
+    editions = made.get("editions") or {}
+    for number, waiting in ((24, False), (25, True)):
+        edition = session.get(Edition, editions.get(number) or 0)
+        if edition is None or edition.opens_on is None:
+            continue
+        booths = list(session.scalars(select(Booth).where(Booth.edition_id == edition.id,
+                                                          Booth.customer_id.is_not(None))
+                                      .order_by(Booth.number).limit(10)))
+        rows = DEMO[:3] if waiting else DEMO
+        for n, (booth, (category, priority, title, took)) in enumerate(zip(booths, rows, strict=False)):
+            if waiting:
+                opened = datetime.now(UTC) - timedelta(minutes=10 + 25 * n)
+            else:
+                day = edition.opens_on + timedelta(days=n % 4)
+                opened = datetime.combine(day, time(1 + n % 6, 5 * n % 60), tzinfo=UTC)
+            due = opened + timedelta(minutes=sla_minutes(session, edition.org_id, category, priority))
+            request = DeskRequest(
+                org_id=edition.org_id, owner_id=edition.owner_id, edition_id=edition.id,
+                number=next_number(session, registry_of(session), "exhibitions.desk_request", edition.org_id),
+                customer_id=booth.customer_id, booth_id=booth.id, category=category, priority=priority,
+                title=title, reported_by="展商现场负责人", channel="desk" if n % 3 else "phone",
+                state="open" if waiting else "closed", opened_at=opened, due_at=due)
+            if not waiting:
+                request.assignee_id = edition.owner_id
+                request.dispatched_at = opened + timedelta(minutes=5)
+                request.resolved_at = opened + timedelta(minutes=took)
+                request.closed_at = request.resolved_at + timedelta(minutes=30)
+                request.resolution = "已到场处理完毕，展商确认。"
+            session.add(request)
+    session.flush()
