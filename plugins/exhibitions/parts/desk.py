@@ -51,13 +51,18 @@ def timeline_entries(session: Session, actor: Actor, model_key: str, record: Any
 
 def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], made: dict[str, Any]) -> None:
     """Ten requests over the 24th edition's show days, resolved (some late),
-    and three of the 25th still waiting on the desk: at exhibitors' booths."""
+    and three of the 25th still waiting on the desk: at exhibitors' booths.
+    王芳 takes them at the desk, and resolves them too."""
     from core import next_number
+    from plugins.crm.kernel import grant_role
     from plugins.exhibitions.models import Booth, DeskRequest, Edition
     from plugins.exhibitions.services.desk import sla_minutes
     from plugins.sales.services.documents import registry_of
 
     editions = made.get("editions") or {}
+    if "HQ" in orgs and "wangfang" in users:
+        for role in ("exhibitions.desk", "exhibitions.technician"):
+            grant_role(session, users["wangfang"], role, orgs["HQ"])
     for number, waiting in ((24, False), (25, True)):
         edition = session.get(Edition, editions.get(number) or 0)
         if edition is None or edition.opens_on is None:
