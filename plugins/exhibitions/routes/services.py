@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from starlette.responses import Response
+from sqlalchemy import case, select
+from starlette.responses import JSONResponse, Response
 
 from core import (
     N_,
@@ -27,7 +27,14 @@ from core import (
 )
 from plugins.catalog.models import Product
 from plugins.crm.models import Customer
-from plugins.exhibitions.models import Edition, ExhibitorService, ServiceBooking, ServiceOrder, ServiceOrderLine
+from plugins.exhibitions.models import (
+    Booth,
+    Edition,
+    ExhibitorService,
+    ServiceBooking,
+    ServiceOrder,
+    ServiceOrderLine,
+)
 from plugins.exhibitions.models.choices import (
     ORDER_CHANNELS,
     PRICE_TIERS,
@@ -132,9 +139,48 @@ def _order_form_context(ctx: Ctx, record: ServiceOrder | None) -> dict[str, Any]
     return {"offered": offered, "lines": lines, "tiers": PRICE_TIERS, "edition_id": edition_id}
 
 
+#: exhibitors the order form lists before one types (the picker searches the rest)
+LISTED_EXHIBITORS = 50
+
+
+def _exhibitors(ctx: Ctx, text: str = "", limit: int = LISTED_EXHIBITORS) -> list[tuple[int, str]]:
+    """Customers the reader may read, those with a booth booked in the form's
+    edition first; whose name holds ``text`` when given."""
+    raw = str(ctx.form.get("edition_id") or ctx.query.get("edition_id") or "")
+    edition_id = int(raw) if raw.isdigit() else 0
+    booked = (select(Booth.customer_id).where(Booth.edition_id == edition_id, Booth.customer_id.is_not(None),
+                                              Booth.status.in_(services.BOOKED)))
+    stmt = select(Customer.id, Customer.name).where(scope(ctx.user, Customer, "read"))
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Customer.name.ilike(like, escape="\\") | Customer.short_name.ilike(like, escape="\\"))
+    exhibiting = case((Customer.id.in_(booked), 0), else_=1)
+    stmt = stmt.order_by(exhibiting, Customer.name, Customer.id).limit(limit)
+    return [(i, n) for i, n in ctx.db.execute(stmt)]
+
+
 def _customer_choices(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(str(i), n) for i, n in ctx.db.execute(
-        select(Customer.id, Customer.name).where(scope(ctx.user, Customer)).order_by(Customer.name).limit(500))]
+    """The edition's exhibitors first, and the chosen customer (of the
+    order, the query or the form) wherever it is in the list."""
+    options = _exhibitors(ctx)
+    raw = str(ctx.form.get("customer_id") or ctx.query.get("customer_id") or "")
+    record_id = ctx.params.get("id")
+    if not raw and record_id is not None:
+        chosen = ctx.db.scalar(select(ServiceOrder.customer_id).where(ServiceOrder.id == int(record_id)))
+        raw = str(chosen or "")
+    if raw.isdigit() and int(raw) not in {i for i, _ in options}:
+        options += list(ctx.db.execute(select(Customer.id, Customer.name).where(
+            Customer.id == int(raw), scope(ctx.user, Customer, "read"))).tuples())
+    return [(str(i), n) for i, n in options]
+
+
+@routes.get("/service-orders/customers", name="service_order_customers",
+            permission="exhibitions.service_order.create")
+def service_order_customers(ctx: Ctx) -> Response:
+    """The order form's exhibitor search (``?q=``, ``?edition_id=``): the
+    readable customers whose name holds ``q``, the edition's exhibitors first, as JSON."""
+    text = (ctx.query.get("q") or "").strip()[:60]
+    return JSONResponse([{"value": str(i), "text": n} for i, n in _exhibitors(ctx, text, 30)])
 
 
 def _order_detail(ctx: Ctx, record: ServiceOrder) -> dict[str, Any]:
@@ -149,7 +195,8 @@ def _order_detail(ctx: Ctx, record: ServiceOrder) -> dict[str, Any]:
         select(Contract.id).where(Contract.id == contract.id, scope(ctx.user, Contract, "read"))) is not None
     return {"lines": lines, "booked": booked, "tiers": PRICE_TIERS, "states": SERVICE_ORDER_STATES,
             "channels": ORDER_CHANNELS, "contract": contract if readable_contract else None,
-            "can_confirm": ctx.user.can("exhibitions.service_order.confirm")}
+            "can_confirm": ctx.user.can("exhibitions.service_order.confirm"),
+            "read_only": record.state != "draft"}
 
 
 class OrderCrud(Prefilled):

@@ -45,6 +45,8 @@ def test_the_desk_orders_and_confirms_through_the_pages(kernel, client, expo, ca
         confirmed = client.submit(f"/exhibitions/service-orders/{order_id}/confirm", {}, follow_redirects=True)
         assert confirmed.status_code == 200
         assert 'id="exh-order-contract"' in confirmed.text and "已预订：1 个单位·天" in confirmed.text
+        assert f"/exhibitions/service-orders/{order_id}/edit" in page.text  # a draft offers Edit; confirmed, not
+        assert f"/exhibitions/service-orders/{order_id}/edit" not in confirmed.text
         with kernel.db.session(write=False) as db:
             assert db.get(ServiceOrder, order_id).state == "confirmed"  # type: ignore[union-attr]
 
@@ -86,3 +88,22 @@ def test_another_organisation_gets_404(kernel, client, expo, catalogue, desk, ne
                  f"/exhibitions/services/{catalogue['power']}"):
         assert client.get(path).status_code == 404, path
     assert client.submit(f"/exhibitions/service-orders/{order_id}/confirm", {}).status_code == 404
+
+
+def test_the_order_form_lists_the_editions_exhibitors_and_searches_the_rest(kernel, client, expo, desk, catalogue,
+                                                                            plan, booth, new_customer):
+    for n in range(60):
+        new_customer(expo["seller1"], f"测试客户{n:03d}")
+    exhibitor = new_customer(expo["seller1"], "展商甲农业")
+    booth(plan(), "A1", customer_id=exhibitor, status="sold")
+    client.login("desk")
+    form = client.get(f"/exhibitions/service-orders/new?edition_id={expo['edition']}")
+    options = form.text.split('name="customer_id"')[1].split("</select>")[0]
+    assert options.count("<option") <= 51 and "展商甲农业" in options  # the exhibitor first, not the 61st
+    found = client.get("/exhibitions/service-orders/customers",
+                       params={"q": "客户05", "edition_id": expo["edition"]}).json()
+    assert [row["text"] for row in found] == [f"测试客户{n:03d}" for n in range(50, 60)]
+    first = client.get("/exhibitions/service-orders/customers", params={"edition_id": expo["edition"]}).json()
+    assert first[0]["text"] == "展商甲农业"
+    client.login("outsider")
+    assert client.get("/exhibitions/service-orders/customers", params={"q": "客户"}).json() == []
