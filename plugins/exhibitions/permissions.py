@@ -14,9 +14,12 @@ from plugins.exhibitions.models import (
     Application,
     Booth,
     Edition,
+    ExhibitorProduct,
+    ExhibitorProfile,
     ExhibitorService,
     FloorPlan,
     PointsAdjustment,
+    PortalAccount,
     PriceRule,
     ServiceOrder,
     ShowSeries,
@@ -52,7 +55,15 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("exhibitions.service_order.confirm",
                    N_("Confirm service orders (booking what is limited, making the sales order) "
                       "and cancel them")),
+    *model_permissions(PortalAccount, ("read", "create", "update")),
+    *model_permissions(ExhibitorProfile, ("read",)),
+    *model_permissions(ExhibitorProduct, ("read",)),
 ]
+
+#: the exhibitor portal: who manages its accounts and reads what exhibitors wrote there
+_PORTAL = {"exhibitions.portal_account.read": "org", "exhibitions.portal_account.create": "org",
+           "exhibitions.portal_account.update": "org", "exhibitions.exhibitor_profile.read": "org",
+           "exhibitions.exhibitor_product.read": "org"}
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
 
@@ -75,6 +86,7 @@ ROLES: list[RoleDecl] = [
         "exhibitions.points_adjustment.create": "org",
         "crm.customer.read": "org", "crm.contact.read": "org", "crm.opportunity.read": "org",
         "sales.contract.read": "org", "sales.quote.read": "org", "catalog.product.read": "all",
+        **_PORTAL,
     }, description=N_("Sets up venues, shows, editions, floor plans and prices; sees every sale of the "
                       "organisation and releases booths whose deposit is overdue.")),
     RoleDecl("seller", "招展专员", "Space seller", grants={
@@ -92,6 +104,7 @@ ROLES: list[RoleDecl] = [
         **{f"exhibitions.service_order.{a}": "org" for a in (*_SETUP, "confirm", "export")},
         "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
         "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
+        **_PORTAL,
     }, description=N_("Takes exhibitors' service orders (power, furniture, meeting rooms, advertising), "
                       "confirms them into sales orders and cancels them.")),
     RoleDecl("gate", "检票员", "Gate staff", grants={

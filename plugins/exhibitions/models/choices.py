@@ -89,3 +89,9 @@ VISITOR_KINDS = {"visitor": N_("Trade visitor"), "buyer": N_("Trade buyer"), "me
 SCAN_RESULTS = {"entered": N_("Admitted"), "reentered": N_("Admitted again"),
                 "refused": N_("Already inside today"), "unknown": N_("Unknown ticket"),
                 "closed": N_("Not an open day")}
+
+#: the languages of an exhibitor's portal account
+PORTAL_LOCALES = {"zh_CN": N_("Chinese"), "en": N_("English")}
+
+#: how promising a lead is, as the exhibitor's staff rate it at the booth
+LEAD_RATINGS = {"hot": N_("Hot"), "warm": N_("Warm"), "cold": N_("Cold")}
