@@ -22,7 +22,8 @@ from plugins.exhibitions.models.shows import Edition, ShowSeries
 from plugins.exhibitions.models.venues import Space, SpaceBooking, Venue, Zone
 from plugins.exhibitions.models.visitors import Admission, Visitor
 
-__all__ = ["Admission", "Application", "Booth", "Edition", "EditionDeal", "ExhibitorProduct", "ExhibitorProfile",
+__all__ = ["Admission", "Application", "Booth", "Edition", "EditionDeal", "ExhibitorProduct",
+           "ExhibitorProfile",
            "ExhibitorService", "Lead", "PortalAccount", "PortalSession", "FloorPlan",
            "MODELS", "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine",
            "ShowSeries", "Space", "SpaceBooking", "Venue", "Visitor", "WaitlistEntry", "Zone"]

@@ -60,8 +60,9 @@ class PortalSession(Base):
     __label__ = N_("Portal session")
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_portal_account.id", ondelete="CASCADE"),
-                                            index=True, info={"label": N_("Portal account")})
+    account_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_portal_account.id",
+                                                              ondelete="CASCADE"), index=True,
+                                            info={"label": N_("Portal account")})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), info={"label": N_("Created at")})
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True, info={"label": N_("Expires at")})
 
@@ -121,7 +122,8 @@ class Lead(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, AuditedMixin
     visitor_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_visitor.id", ondelete="CASCADE"),
                                             index=True, info={"label": N_("Visitor")})
     scanned_by_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("exhibitions_portal_account.id", ondelete="SET NULL"), info={"label": N_("Scanned by")})
+        BigId, ForeignKey("exhibitions_portal_account.id", ondelete="SET NULL"),
+        info={"label": N_("Scanned by")})
     rating: Mapped[str] = mapped_column(String(10), default="", info={"label": N_("Rating"),
                                                                        "choices": LEAD_RATINGS})
     note: Mapped[str] = mapped_column(Text, default="", info={"label": N_("Note")})

@@ -21,7 +21,8 @@ MENU = [
 ]
 
 #: the demo's portal accounts: login e-mail, name, language (one exhibitor each)
-DEMO_ACCOUNTS = (("zhao@exhibitor.example.cn", "赵经理", "zh_CN"), ("emma@exhibitor.example.com", "Emma Li", "en"))
+DEMO_ACCOUNTS = (("zhao@exhibitor.example.cn", "赵经理", "zh_CN"),
+                 ("emma@exhibitor.example.com", "Emma Li", "en"))
 
 
 def customer_panels(session: Session, actor: Actor, customer: Any) -> list[Panel]:
@@ -81,7 +82,8 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
     first = customers[0]
     account = session.scalar(select(PortalAccount).where(PortalAccount.customer_id == first))
     session.add(ExhibitorProfile(org_id=edition.org_id, edition_id=edition.id, customer_id=first,
-                                 company_name="北方农机装备有限公司", company_name_en="Northern Farm Machinery Co., Ltd.",
+                                 company_name="北方农机装备有限公司",
+                                 company_name_en="Northern Farm Machinery Co., Ltd.",
                                  intro="专注大马力拖拉机与智能播种机二十年。",
                                  intro_en="Twenty years of high-horsepower tractors and smart seeders.",
                                  website="https://www.example.cn/"))
@@ -92,7 +94,9 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
     visitors = list(session.scalars(select(Visitor).where(Visitor.edition_id == edition.id)
                                     .order_by(Visitor.id).limit(5)))
     for visitor, rating, note in zip(visitors, ("hot", "warm", "cold", "hot", ""),
-                                     ("要报价：8 台播种机", "下月回访", "", "经销商，想谈代理", ""), strict=False):
+                                     ("要报价：8 台播种机", "下月回访", "", "经销商，想谈代理", ""),
+                                     strict=False):
         session.add(Lead(org_id=edition.org_id, edition_id=edition.id, customer_id=first, visitor_id=visitor.id,
-                         scanned_by_id=account.id if account else None, rating=rating, note=note, scanned_at=now))
+                         scanned_by_id=account.id if account else None, rating=rating, note=note,
+                         scanned_at=now))
     session.flush()

@@ -59,7 +59,8 @@ def portal_lead_rate(ctx: Ctx, account: PortalAccount) -> Response:
             services.rate(ctx.db, account, lead.id, ctx.form)
     except ValidationError as bad:
         return render(ctx, account, "exhibitions/portal_lead_detail.html", status=422, lead=lead,
-                      visitor=visitor, ratings=LEAD_RATINGS, errors={k: ctx._(v) for k, v in bad.errors.items()})
+                      visitor=visitor, ratings=LEAD_RATINGS,
+                      errors={k: ctx._(v) for k, v in bad.errors.items()})
     ctx.flash("saved")
     return RedirectResponse(ctx.url_for("portal_lead_list") + f"?edition={lead.edition_id}", status_code=303)
 

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from core import PUBLIC, Conflict, Ctx, NotFound, ValidationError
-from plugins.exhibitions.models import PortalAccount
+from plugins.exhibitions.models import ExhibitorProduct, PortalAccount, ServiceOrder
 from plugins.exhibitions.models.choices import PRICE_TIERS, SERVICE_CATEGORIES, SERVICE_ORDER_STATES
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.routes.services import parse_lines
@@ -194,7 +195,7 @@ def portal_profile_save(ctx: Ctx, account: PortalAccount) -> Response:
     edition = pages.edition_of(ctx.db, account, ctx.params["id"])
     upload = ctx.form.get("logo")
     logo = None
-    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+    if isinstance(upload, UploadFile) and upload.filename:
         logo = (str(upload.content_type or ""), upload.file.read(pages.LOGO_MAX + 1))
     values = {k: ctx.field(k) for k in pages.PROFILE_LIMITS}
     try:
@@ -223,7 +224,7 @@ def portal_product_add(ctx: Ctx, account: PortalAccount) -> Response:
 
 @portal_page("/portal/products/{id:int}/delete", name="portal_product_delete", methods=("POST",))
 def portal_product_delete(ctx: Ctx, account: PortalAccount) -> Response:
-    product = portal_services.own(ctx.db, pages.ExhibitorProduct, ctx.params["id"], account)
+    product = portal_services.own(ctx.db, ExhibitorProduct, ctx.params["id"], account)
     edition_id = product.edition_id
     pages.delete_product(ctx.db, account, product.id)
     ctx.flash("saved")
@@ -286,10 +287,11 @@ def portal_order_create(ctx: Ctx, account: PortalAccount) -> Response:
 
 @portal_page("/portal/orders/{id:int}", name="portal_order_detail")
 def portal_order_detail(ctx: Ctx, account: PortalAccount) -> Response:
-    order = portal_services.own(ctx.db, pages.ServiceOrder, ctx.params["id"], account)
+    order = portal_services.own(ctx.db, ServiceOrder, ctx.params["id"], account)
     contract = pages.contract_of(ctx.db, account, order.contract_id) if order.contract_id else None
     return render(ctx, account, "exhibitions/portal_order_detail.html", order=order,
-                  lines=service_orders.lines_of(ctx.db, order.id), states=SERVICE_ORDER_STATES, tiers=PRICE_TIERS,
+                  lines=service_orders.lines_of(ctx.db, order.id), states=SERVICE_ORDER_STATES,
+                  tiers=PRICE_TIERS,
                   contract=contract, contract_states=CONTRACT_STATES)
 
 
@@ -298,7 +300,8 @@ def portal_order_detail(ctx: Ctx, account: PortalAccount) -> Response:
 
 @portal_page("/portal/invoices", name="portal_invoice_list")
 def portal_invoice_list(ctx: Ctx, account: PortalAccount) -> Response:
-    return render(ctx, account, "exhibitions/portal_invoice_list.html", contracts=pages.contracts_of(ctx.db, account),
+    return render(ctx, account, "exhibitions/portal_invoice_list.html",
+                  contracts=pages.contracts_of(ctx.db, account),
                   instalments=pages.instalments_of(ctx.db, account), states=CONTRACT_STATES)
 
 

@@ -63,7 +63,8 @@ def _sender(ctx: Ctx) -> Any:
         login = base + ctx.url_for("portal_login_form")
         queue_message(ctx.db, org_id=account.org_id, channel="email", address=account.email,
                       subject=t.gettext(INVITE_SUBJECT),
-                      text=t.gettext(INVITE_TEXT, name=account.name, email=account.email, link=link, login=login),
+                      text=t.gettext(INVITE_TEXT, name=account.name, email=account.email, link=link,
+                                     login=login),
                       ref=f"exhibitions.portal_account:{account.id}")
 
     return send

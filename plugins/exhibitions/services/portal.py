@@ -26,9 +26,9 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, Conflict, NotFound, ValidationError, get_for, scope, utcnow
@@ -38,7 +38,8 @@ from plugins.exhibitions.models import Edition, PortalAccount, PortalSession
 from plugins.exhibitions.models.choices import PORTAL_LOCALES
 from plugins.exhibitions.services import booths as booth_services
 
-T = TypeVar("T", bound=tuple[Any, ...])
+#: a select of any columns (SQLAlchemy types one of several columns as a variadic generic)
+S = TypeVar("S")
 
 #: the portal's own session cookie (never the staff one)
 PORTAL_COOKIE = "suanpan_portal"
@@ -68,11 +69,13 @@ def _digest(token: str) -> str:
 # ------------------------------------------------------------------ the scope
 
 
-def portal_scope(stmt: Select[T], model: Any, account: PortalAccount) -> Select[T]:
+def portal_scope(stmt: S, model: Any, account: PortalAccount) -> S:
     """``stmt`` narrowed to the rows of ``model`` that belong to the
     account's exhibitor in the account's organisation: the one filter of
     every portal page."""
-    return stmt.where(model.customer_id == account.customer_id, model.org_id == account.org_id)
+    narrowed: Any = cast(Any, stmt).where(model.customer_id == account.customer_id,
+                                          model.org_id == account.org_id)
+    return cast(S, narrowed)
 
 
 def own(db: Session, model: Any, record_id: Any, account: PortalAccount) -> Any:
@@ -120,7 +123,8 @@ def _clean(values: Mapping[str, Any]) -> dict[str, str]:
         errors["locale"] = N_("Choose one of the offered languages.")
     if errors:
         raise ValidationError(errors)
-    return {"email": email, "name": name, "locale": locale, "mobile": str(values.get("mobile") or "").strip()[:40]}
+    mobile = str(values.get("mobile") or "").strip()[:40]
+    return {"email": email, "name": name, "locale": locale, "mobile": mobile}
 
 
 def create_account(db: Session, actor: Actor, values: Mapping[str, Any]) -> PortalAccount:

@@ -235,7 +235,8 @@ def save_profile(db: Session, account: PortalAccount, edition: Edition, values: 
         raise ValidationError(errors)
     profile = profile_of(db, account, edition)
     if profile is None:
-        profile = ExhibitorProfile(org_id=account.org_id, edition_id=edition.id, customer_id=account.customer_id)
+        profile = ExhibitorProfile(org_id=account.org_id, edition_id=edition.id,
+                                   customer_id=account.customer_id)
         db.add(profile)
     for key, value in clean.items():
         setattr(profile, key, value)

@@ -12,7 +12,8 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from portal_support import PORTAL_PASSWORD, exhibitors, portal, portal_login  # noqa: F401 - fixtures
+import portal_support
+from portal_support import PORTAL_PASSWORD, portal_login
 from services_support import on
 from sqlalchemy import func, select
 
@@ -21,6 +22,9 @@ from plugins.exhibitions.models import ExhibitorProduct, ExhibitorProfile, Porta
 from plugins.sales.models import Contract
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+#: the portal part's fixtures (portal_support.py)
+exhibitors, portal = portal_support.exhibitors, portal_support.portal
 
 
 def save_email_settings(client, port):

@@ -10,12 +10,16 @@ import io
 import re
 from datetime import date
 
-from portal_support import exhibitors, portal, portal_login  # noqa: F401 - fixtures
+import portal_support
+from portal_support import portal_login
 from services_support import on
 from sqlalchemy import select
 
 from plugins.exhibitions.models import Edition, Lead, ServiceOrder, Visitor
 from plugins.exhibitions.services import leads
+
+#: the portal part's fixtures (portal_support.py)
+exhibitors, portal = portal_support.exhibitors, portal_support.portal
 
 
 def _visitors(kernel, expo):

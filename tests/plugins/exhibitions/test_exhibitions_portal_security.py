@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import portal_support
 import pytest
-from portal_support import exhibitors, portal, portal_login  # noqa: F401 - fixtures
+from portal_support import portal_login
 from services_support import on
 from sqlalchemy import func, select
 
@@ -22,6 +23,9 @@ from tests.security.web_support import web_routes
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 #: what a staff route may answer a portal account: the staff login, "log in", "forbidden", "not found"
 REFUSED = {303, 401, 403, 404}
+
+#: the portal part's fixtures (portal_support.py)
+exhibitors, portal = portal_support.exhibitors, portal_support.portal
 
 
 def _url(path: str) -> str:
