@@ -6,6 +6,7 @@ visitors' badges."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -44,8 +45,9 @@ class PortalAccount(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, Aud
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN",
                                         info={"label": N_("Language"), "choices": PORTAL_LOCALES})
     active: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": N_("Active")})
-    password_hash: Mapped[str] = mapped_column(String(200), default="")
-    invite_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    password_hash: Mapped[str] = mapped_column(String(200), default="", info={"label": N_("Password hash")})
+    invite_hash: Mapped[str] = mapped_column(String(64), default="", index=True,
+                                             info={"label": N_("Invitation token hash")})
     invite_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(),
                                                                info={"label": N_("Invitation valid until")})
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), info={"label": N_("Invited at")})
@@ -59,7 +61,8 @@ class PortalSession(Base):
     __tablename__ = "exhibitions_portal_session"
     __label__ = N_("Portal session")
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: the SHA-256 of the cookie's token (the default only stands in for rows no login made)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=lambda: secrets.token_hex(32))
     account_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_portal_account.id",
                                                               ondelete="CASCADE"), index=True,
                                             info={"label": N_("Portal account")})

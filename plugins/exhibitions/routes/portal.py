@@ -126,7 +126,7 @@ def portal_password_form(ctx: Ctx) -> Response:
     if account is None:
         raise NotFound()
     ctx.t = ctx.kernel.catalogs.translator(ctx.kernel.catalogs.negotiate([account.locale]))
-    return render(ctx, None, "exhibitions/portal_password.html", invited=account, errors={})
+    return render(ctx, None, "exhibitions/portal_password_form.html", invited=account, errors={})
 
 
 @routes.post("/portal/password/{token}", name="portal_password_set", permission=PUBLIC)
@@ -141,7 +141,7 @@ def portal_password_set(ctx: Ctx) -> Response:
             portal_services.set_password(ctx.db, ctx.kernel.passwords, ctx.params["token"],
                                          ctx.field("password"), ctx.field("repeated"))
     except ValidationError as bad:
-        return render(ctx, None, "exhibitions/portal_password.html", status=422, invited=invited,
+        return render(ctx, None, "exhibitions/portal_password_form.html", status=422, invited=invited,
                       errors={k: ctx._(v) for k, v in bad.errors.items()})
     ctx.flash("password_changed")
     return RedirectResponse(ctx.url_for("portal_login_form"), status_code=303)
