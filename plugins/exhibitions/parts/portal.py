@@ -53,6 +53,7 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
     edition, with the demo users' password (the first ``make run``'s), the
     first one's directory profile with two products, and a few leads."""
     from core import User, utcnow
+    from plugins.crm.models import Customer
     from plugins.exhibitions.models import (
         Booth,
         Edition,
@@ -81,11 +82,12 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
         return
     first = customers[0]
     account = session.scalar(select(PortalAccount).where(PortalAccount.customer_id == first))
+    customer = session.get(Customer, first)
+    name = customer.name if customer is not None else ""
     session.add(ExhibitorProfile(org_id=edition.org_id, edition_id=edition.id, customer_id=first,
-                                 company_name="北方农机装备有限公司",
-                                 company_name_en="Northern Farm Machinery Co., Ltd.",
-                                 intro="专注大马力拖拉机与智能播种机二十年。",
-                                 intro_en="Twenty years of high-horsepower tractors and smart seeders.",
+                                 company_name=name, company_name_en=customer.name_en if customer else "",
+                                 intro="二十年来专注农业展示与品牌推广。",
+                                 intro_en="Twenty years of agricultural exhibitions and brand promotion.",
                                  website="https://www.example.cn/"))
     for n, (zh, en, text) in enumerate((("智能播种机 2BJ-8", "Smart seeder 2BJ-8", "八行精量播种，北斗导航"),
                                         ("拖拉机 LX2204", "Tractor LX2204", "220 马力，动力换挡")), start=1):

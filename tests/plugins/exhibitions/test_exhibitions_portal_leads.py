@@ -126,3 +126,25 @@ def test_the_exhibitor_sees_what_is_due_and_downloads_its_own_documents(kernel, 
         pdf = portal.get(f"/exhibitions/portal/documents/{order.contract_id}/pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert "attachment" in pdf.headers["content-disposition"]
+
+
+def test_the_demo_has_two_portal_accounts_a_profile_and_leads(kernel, client):
+    from core.setup import load_demo
+    from plugins.exhibitions.models import ExhibitorProduct, ExhibitorProfile, PortalAccount
+
+    assert load_demo(kernel, "demo-password-演示")
+    with kernel.db.session(write=False) as db:
+        accounts = {a.email: a for a in db.scalars(select(PortalAccount))}
+        assert set(accounts) == {"zhao@exhibitor.example.cn", "emma@exhibitor.example.com"}
+        zhao = accounts["zhao@exhibitor.example.cn"]
+        assert accounts["emma@exhibitor.example.com"].customer_id != zhao.customer_id
+        profile = db.scalar(select(ExhibitorProfile))
+        assert profile.customer_id == zhao.customer_id and profile.company_name
+        assert len(list(db.scalars(select(ExhibitorProduct)))) == 2
+        assert {lead.customer_id for lead in db.scalars(select(Lead))} == {zhao.customer_id}
+    # the demo users' password opens the portal
+    portal_login(client, "zhao@exhibitor.example.cn", "demo-password-演示")
+    home = client.get("/exhibitions/portal/")
+    assert home.status_code == 200 and "第二十五届中国国际农业博览会" in home.text
+    leads_page = client.get("/exhibitions/portal/leads")
+    assert leads_page.text.count("/exhibitions/portal/leads/") >= 5
