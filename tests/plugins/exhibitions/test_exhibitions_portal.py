@@ -187,3 +187,22 @@ def test_the_exhibitor_orders_services_and_a_sold_out_day_is_refused(kernel, por
                 assert db.scalar(select(func.count()).select_from(ServiceOrder)) == 1
             listed = rival.get("/exhibitions/portal/orders")
             assert listed.status_code == 200 and order.number not in listed.text
+
+
+def test_staff_read_the_exhibitors_profile_on_the_customer_page(kernel, client, new_client, portal, expo,
+                                                                 exhibitors):
+    portal_login(portal, "zhao@shouguang.example.cn")
+    portal.submit(f"/exhibitions/portal/editions/{expo['edition']}/profile",
+                  {"company_name": "寿光蔬菜集团", "company_name_en": "Shouguang Vegetables", "intro": "蔬菜种苗"})
+    portal.submit(f"/exhibitions/portal/editions/{expo['edition']}/products", {"name": "樱桃番茄"})
+    client.login("expomanager")
+    page = client.get(f"/crm/customers/{exhibitors['farm']}")
+    assert page.status_code == 200 and 'id="exhibitions-portal-panel"' in page.text
+    assert "Shouguang Vegetables" in page.text and "樱桃番茄" in page.text and "zhao@shouguang.example.cn" in page.text
+    # a seller who may read the customer but not the portal's records sees no panel
+    seller = new_client()
+    seller.login("seller1")
+    other = seller.get(f"/crm/customers/{exhibitors['farm']}")
+    assert other.status_code == 200 and 'id="exhibitions-portal-panel"' not in other.text
+    # nor do the staff pages of portal accounts open to them
+    assert seller.get("/exhibitions/portal-accounts").status_code == 403
