@@ -206,3 +206,33 @@ def test_staff_read_the_exhibitors_profile_on_the_customer_page(kernel, client, 
     assert other.status_code == 200 and 'id="exhibitions-portal-panel"' not in other.text
     # nor do the staff pages of portal accounts open to them
     assert seller.get("/exhibitions/portal-accounts").status_code == 403
+
+
+def test_an_english_account_gets_the_portal_in_english(kernel, portal, expo, exhibitors):
+    from portal_support import account_for
+
+    account_for(kernel, expo["manager"], exhibitors["farm"], "emma@shouguang.example.com", "Emma Li", locale="en")
+    portal_login(portal, "emma@shouguang.example.com")
+    home = portal.get("/exhibitions/portal/", headers={"Accept-Language": "zh-CN"})
+    assert home.status_code == 200 and 'lang="en"' in home.text
+    assert "Exhibitor portal" in home.text and "Your exhibitions" in home.text and "展商门户" not in home.text
+    assert "25th China International Agricultural Expo" in home.text
+
+
+def test_an_invitation_expires_after_seven_days(kernel, client, expo, exhibitors):
+    from datetime import timedelta
+
+    from exhibitions_support import actor_of
+
+    from core import clock, utcnow
+    from core.clock import FakeClock
+    from plugins.exhibitions.services import portal as services
+
+    sent = []
+    with kernel.db.session() as db:
+        link = services.invite(db, actor_of(kernel, db, expo["manager"]), exhibitors["rival_account"],
+                               link_base="/exhibitions/portal/password", sender=lambda a, url: sent.append(url))
+    assert sent == [link] and client.get(link).status_code == 200
+    with clock.use(FakeClock(utcnow() + timedelta(days=7, minutes=1))):
+        assert client.get(link).status_code == 404
+        assert client.submit(link, {"password": "a-new-password-1", "repeated": "a-new-password-1"}).status_code == 404
