@@ -147,6 +147,12 @@ def portal_password_set(ctx: Ctx) -> Response:
     return RedirectResponse(ctx.url_for("portal_login_form"), status_code=303)
 
 
+@portal_page("/portal/locale", name="portal_locale", methods=("POST",))
+def portal_locale(ctx: Ctx, account: PortalAccount) -> Response:
+    portal_services.set_locale(ctx.db, account, ctx.field("locale"))
+    return RedirectResponse(_next(ctx), status_code=303)
+
+
 # ------------------------------------------------------------------ home and booth
 
 

@@ -158,7 +158,7 @@ def invite(db: Session, actor: Actor, account_id: Any, *, link_base: str, sender
     """Give the account a new one-time set-password link (valid
     :data:`INVITE_DAYS` days; an older one stops working) and mail it with
     ``sender`` (``queue_message`` of the activity plugin) in the account's
-    language. Returns the link (the page shows it to staff as well)."""
+    language. Returns the link."""
     account = get_for(db, actor, PortalAccount, account_id, "update")
     if not account.active:
         raise Conflict(N_("The account is disabled: enable it before inviting."))
@@ -246,6 +246,14 @@ def session_account(db: Session, token: str | None) -> PortalAccount | None:
     account = db.scalar(select(PortalAccount).join(PortalSession, PortalSession.account_id == PortalAccount.id)
                         .where(PortalSession.id == _digest(token), PortalSession.expires_at > utcnow()))
     return account if account is not None and account.active else None
+
+
+def set_locale(db: Session, account: PortalAccount, locale: str) -> None:
+    """The account's language, chosen by the exhibitor in the portal."""
+    if locale not in PORTAL_LOCALES:
+        raise ValidationError({"locale": N_("Choose one of the offered languages.")})
+    account.locale = locale
+    db.flush()
 
 
 def logout(db: Session, token: str | None) -> None:

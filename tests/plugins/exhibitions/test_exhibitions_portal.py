@@ -217,6 +217,12 @@ def test_an_english_account_gets_the_portal_in_english(kernel, portal, expo, exh
     assert home.status_code == 200 and 'lang="en"' in home.text
     assert "Exhibitor portal" in home.text and "Your exhibitions" in home.text and "展商门户" not in home.text
     assert "25th China International Agricultural Expo" in home.text
+    # the exhibitor switches the portal to Chinese: the account keeps it
+    switched = portal.submit("/exhibitions/portal/locale", {"locale": "zh_CN", "next": "/exhibitions/portal/orders"},
+                             follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/exhibitions/portal/orders"
+    assert "服务订单" in portal.get("/exhibitions/portal/orders").text
+    assert portal.submit("/exhibitions/portal/locale", {"locale": "fr"}).status_code == 422
 
 
 def test_an_invitation_expires_after_seven_days(kernel, client, expo, exhibitors):
