@@ -25,6 +25,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
@@ -32,7 +33,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, Conflict, NotFound, ValidationError, get_for, scope, utcnow
-from core.permissions import Grant
 from plugins.crm.models import Customer
 from plugins.exhibitions.models import Edition, PortalAccount, PortalSession
 from plugins.exhibitions.models.choices import PORTAL_LOCALES
@@ -52,6 +52,18 @@ PORTAL_GRANTS = ("exhibitions.edition.read", "exhibitions.service.read", "exhibi
                  "exhibitions.service_order.create", "exhibitions.service_order.update",
                  "exhibitions.service_order.confirm", "crm.customer.read", "catalog.product.read",
                  "sales.contract.read", "sales.contract.create", "sales.contract.update")
+
+
+@dataclass(frozen=True)
+class OrgGrant:
+    """A grant in one organisation, as the kernel's ``scope`` reads one (its
+    ``Grant`` is not part of ``core``'s public surface, so plugins do not
+    import it)."""
+
+    org_id: int
+    scope: str = "org"
+    department_id: int | None = None
+    department_path: str | None = None
 
 
 class LoginFailed(Exception):
@@ -101,7 +113,7 @@ def portal_actor(db: Session, account: PortalAccount) -> Actor:
         owner = db.scalar(select(Edition.owner_id).where(Edition.org_id == account.org_id,
                                                          Edition.owner_id.is_not(None))
                           .order_by(Edition.id.desc()).limit(1))
-    grant = [Grant(account.org_id, "org", None, None)]
+    grant: list[Any] = [OrgGrant(account.org_id)]
     return Actor(user_id=int(owner or 0), username=f"portal:{account.email}", display_name=account.name,
                  locale=account.locale, org_id=account.org_id, department_id=None,
                  grants={code: grant for code in PORTAL_GRANTS}, org_ids=frozenset({account.org_id}))
