@@ -6,15 +6,7 @@ from core import Routes
 
 routes = Routes()
 
-from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes  # noqa: E402, F401 - they register on routes
-    apply,
-    leads,
-    plans,
-    portal,
-    portal_accounts,
-    reports,
-    selling,
-    services,
-    venues,
-    visitors,
-)
+import plugins.exhibitions.routes.leads  # noqa: E402, F401 - the portal part's pages, registered on routes
+import plugins.exhibitions.routes.portal  # noqa: E402, F401
+import plugins.exhibitions.routes.portal_accounts  # noqa: E402, F401
+from plugins.exhibitions.routes import apply, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes
