@@ -7,7 +7,9 @@ editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
 pricing, applications, booth quotes and contracts, the pipeline;
 ``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
 services sold to exhibitors and their orders; ``parts/visitors.py``:
-visitors and the gates; ``parts/desk.py``: the on-site service desk). The
+visitors and the gates; ``parts/desk.py``: the on-site service desk;
+``parts/portal.py``: the exhibitor portal's accounts, directory profiles
+and leads). The
 hooks below gather them, in that order.
 """
 
@@ -32,7 +34,7 @@ from core import (
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, desk, plans, reports, selling, services, venues, visitors
+from plugins.exhibitions.parts import apply, desk, plans, portal, reports, selling, services, venues, visitors
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, desk)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, desk, portal)
 
 
 def _gathered(name: str) -> list[Any]:

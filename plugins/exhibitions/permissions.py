@@ -16,9 +16,12 @@ from plugins.exhibitions.models import (
     DeskRequest,
     DeskSla,
     Edition,
+    ExhibitorProduct,
+    ExhibitorProfile,
     ExhibitorService,
     FloorPlan,
     PointsAdjustment,
+    PortalAccount,
     PriceRule,
     ServiceOrder,
     ShowSeries,
@@ -58,7 +61,15 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("exhibitions.desk_request.dispatch", N_("Dispatch desk requests to staff")),
     PermissionDecl("exhibitions.desk_request.resolve", N_("Resolve desk requests")),
     *model_permissions(DeskSla, _SETUP),
+    *model_permissions(PortalAccount, ("read", "create", "update")),
+    *model_permissions(ExhibitorProfile, ("read",)),
+    *model_permissions(ExhibitorProduct, ("read",)),
 ]
+
+#: the exhibitor portal: who manages its accounts and reads what exhibitors wrote there
+_PORTAL = {"exhibitions.portal_account.read": "org", "exhibitions.portal_account.create": "org",
+           "exhibitions.portal_account.update": "org", "exhibitions.exhibitor_profile.read": "org",
+           "exhibitions.exhibitor_product.read": "org"}
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
 
@@ -84,6 +95,7 @@ ROLES: list[RoleDecl] = [
         "exhibitions.points_adjustment.create": "org",
         "crm.customer.read": "org", "crm.contact.read": "org", "crm.opportunity.read": "org",
         "sales.contract.read": "org", "sales.quote.read": "org", "catalog.product.read": "all",
+        **_PORTAL,
     }, description=N_("Sets up venues, shows, editions, floor plans and prices; sees every sale of the "
                       "organisation and releases booths whose deposit is overdue.")),
     RoleDecl("seller", "招展专员", "Space seller", grants={
@@ -101,6 +113,7 @@ ROLES: list[RoleDecl] = [
         **{f"exhibitions.service_order.{a}": "org" for a in (*_SETUP, "confirm", "export")},
         "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
         "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
+        **_PORTAL,
     }, description=N_("Takes exhibitors' service orders (power, furniture, meeting rooms, advertising), "
                       "confirms them into sales orders and cancels them.")),
     RoleDecl("gate", "检票员", "Gate staff", grants={

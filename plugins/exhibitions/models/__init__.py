@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from plugins.exhibitions.models.booths import Booth, FloorPlan
 from plugins.exhibitions.models.desk import DeskRequest, DeskSla
+from plugins.exhibitions.models.portal import (
+    ExhibitorProduct,
+    ExhibitorProfile,
+    Lead,
+    PortalAccount,
+    PortalSession,
+)
 from plugins.exhibitions.models.sales import (
     Application,
     EditionDeal,
@@ -17,11 +24,13 @@ from plugins.exhibitions.models.venues import Space, SpaceBooking, Venue, Zone
 from plugins.exhibitions.models.visitors import Admission, Visitor
 
 __all__ = ["Admission", "Application", "Booth", "DeskRequest", "DeskSla", "Edition", "EditionDeal",
-           "ExhibitorService", "FloorPlan",
+           "ExhibitorProduct", "ExhibitorProfile", "ExhibitorService", "FloorPlan", "Lead", "PortalAccount",
+           "PortalSession",
            "MODELS", "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine",
            "ShowSeries", "Space", "SpaceBooking", "Venue", "Visitor", "WaitlistEntry", "Zone"]
 
 #: every model, in the order register_models gives them (parents first)
 MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
           WaitlistEntry, PointsAdjustment, EditionDeal, ExhibitorService, ServiceOrder, ServiceOrderLine,
-          ServiceBooking, Visitor, Admission, DeskRequest, DeskSla]
+          ServiceBooking, Visitor, Admission, DeskRequest, DeskSla, PortalAccount, PortalSession,
+          ExhibitorProfile, ExhibitorProduct, Lead]

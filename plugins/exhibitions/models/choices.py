@@ -104,3 +104,8 @@ DESK_STATES = {"open": N_("Awaiting dispatch"), "dispatched": N_("Dispatched"), 
 
 #: how a desk request came in
 DESK_CHANNELS = {"desk": N_("At the desk"), "phone": N_("By phone"), "portal": N_("Exhibitor portal")}
+#: the languages of an exhibitor's portal account
+PORTAL_LOCALES = {"zh_CN": N_("Chinese"), "en": N_("English")}
+
+#: how promising a lead is, as the exhibitor's staff rate it at the booth
+LEAD_RATINGS = {"hot": N_("Hot"), "warm": N_("Warm"), "cold": N_("Cold")}

@@ -6,4 +6,7 @@ from core import Routes
 
 routes = Routes()
 
+import plugins.exhibitions.routes.leads  # noqa: E402, F401 - the portal part's pages, registered on routes
+import plugins.exhibitions.routes.portal  # noqa: E402, F401
+import plugins.exhibitions.routes.portal_accounts  # noqa: E402, F401
 from plugins.exhibitions.routes import apply, desk, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes
