@@ -7,7 +7,9 @@ editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
 pricing, applications, booth quotes and contracts, the pipeline;
 ``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
 services sold to exhibitors and their orders; ``parts/visitors.py``:
-visitors and the gates). The
+visitors and the gates; ``parts/registration.py``: visitor
+pre-registration, the e-ticket mail and the visitor badge;
+``parts/badges.py``: exhibitor staff badges). The
 hooks below gather them, in that order.
 """
 
@@ -28,11 +30,22 @@ from core import (
     Routes,
     SearchDecl,
     SequenceDecl,
+    TaskDecl,
     WidgetDecl,
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, plans, reports, selling, services, venues, visitors
+from plugins.exhibitions.parts import (
+    apply,
+    badges,
+    plans,
+    registration,
+    reports,
+    selling,
+    services,
+    venues,
+    visitors,
+)
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -42,6 +55,7 @@ if TYPE_CHECKING:
     from core import Actor, Base
 
 PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors)
+PARTS += (registration, badges)
 
 
 def _gathered(name: str) -> list[Any]:
@@ -84,6 +98,11 @@ def register_menu_items() -> list[MenuItem]:
 @hookimpl
 def register_jobs() -> list[JobDecl]:
     return _gathered("JOBS")
+
+
+@hookimpl
+def register_tasks() -> list[TaskDecl]:
+    return _gathered("TASKS")
 
 
 @hookimpl

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from plugins.exhibitions.models.badges import ExhibitorBadge
 from plugins.exhibitions.models.booths import Booth, FloorPlan
+from plugins.exhibitions.models.registration import VisitorGate, VisitorQuestion, VisitorSetup
 from plugins.exhibitions.models.sales import (
     Application,
     EditionDeal,
@@ -18,8 +20,10 @@ from plugins.exhibitions.models.visitors import Admission, Visitor
 __all__ = ["Admission", "Application", "Booth", "Edition", "EditionDeal", "ExhibitorService", "FloorPlan",
            "MODELS", "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine",
            "ShowSeries", "Space", "SpaceBooking", "Venue", "Visitor", "WaitlistEntry", "Zone"]
+__all__ += ["ExhibitorBadge", "VisitorGate", "VisitorQuestion", "VisitorSetup"]
 
 #: every model, in the order register_models gives them (parents first)
 MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
           WaitlistEntry, PointsAdjustment, EditionDeal, ExhibitorService, ServiceOrder, ServiceOrderLine,
           ServiceBooking, Visitor, Admission]
+MODELS += [VisitorSetup, VisitorQuestion, VisitorGate, ExhibitorBadge]

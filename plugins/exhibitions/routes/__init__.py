@@ -6,4 +6,14 @@ from core import Routes
 
 routes = Routes()
 
-from plugins.exhibitions.routes import apply, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes
+from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes  # noqa: E402, F401 - they register on routes
+    apply,
+    badges,
+    plans,
+    registration,
+    reports,
+    selling,
+    services,
+    venues,
+    visitors,
+)
