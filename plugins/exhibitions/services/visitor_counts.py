@@ -55,7 +55,7 @@ def dashboard(db: Session, actor: Actor, edition_id: Any, day: date) -> Dashboar
     by_day_hall = [(d, h, int(n), int(r or 0)) for d, h, n, r in db.execute(
         select(Admission.day, Admission.hall_id, func.count(), func.sum(Admission.scans - 1))
         .where(of_edition).group_by(Admission.day, Admission.hall_id)
-        .order_by(Admission.day, Admission.hall_id))]
+        .order_by(Admission.day, Admission.hall_id.is_(None), Admission.hall_id))]  # "no hall" last
     hall_ids = sorted({h for _d, h, _n, _r in by_day_hall if h is not None})
     halls = dict(db.execute(select(Space.id, Space.name).where(Space.id.in_(hall_ids))).all()) \
         if hall_ids else {}
