@@ -67,8 +67,53 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
     halls = list(session.scalars(select(Space.id).where(Space.venue_id == edition.venue_id,
                                                         Space.kind == "hall")
                                  .order_by(Space.id).limit(2))) if edition.venue_id else []
-    for i, gate in enumerate(("东门", "西门", "南门", "北门")):
-        if halls:
-            session.add(VisitorGate(org_id=edition.org_id, owner_id=edition.owner_id, edition_id=edition.id,
-                                    name=gate, space_id=halls[i % len(halls)]))
+    for one in (edition, session.get(Edition, (made.get("editions") or {}).get(24) or 0)):
+        if one is None:
+            continue
+        for i, gate in enumerate(("东门", "西门", "南门", "北门")):
+            if halls:
+                session.add(VisitorGate(org_id=one.org_id, owner_id=one.owner_id, edition_id=one.id,
+                                        name=gate, space_id=halls[i % len(halls)]))
+    session.flush()
+    _past_admissions(session, made)
+
+
+def _past_admissions(session: Session, made: dict[str, Any]) -> None:
+    """The 24th (closed) edition's visitors and their days at the gates, so
+    that its visitor dashboard shows days, halls, hours and re-entries."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from plugins.exhibitions.models import Admission, VisitorGate
+    from plugins.exhibitions.parts.visitors import COMPANIES, GIVEN, SURNAMES
+    from plugins.exhibitions.services.visitors import new_code
+
+    past = session.get(Edition, (made.get("editions") or {}).get(24) or 0)
+    if past is None or past.opens_on is None:
+        return
+    gates = list(session.execute(select(VisitorGate.name, VisitorGate.space_id).where(
+        VisitorGate.edition_id == past.id).order_by(VisitorGate.name)))
+    if not gates:
+        return
+    days = [past.opens_on + timedelta(days=d) for d in range(((past.closes_on or past.opens_on)
+                                                              - past.opens_on).days + 1)]
+    kinds = ("visitor", "buyer", "visitor", "visitor", "buyer", "media", "visitor", "vip")
+    for n in range(120):
+        kind = kinds[n % len(kinds)]
+        visitor = Visitor(org_id=past.org_id, owner_id=past.owner_id, edition_id=past.id,
+                          name=SURNAMES[(n * 3) % len(SURNAMES)] + GIVEN[(n * 5) % len(GIVEN)],
+                          company=COMPANIES[n % len(COMPANIES)], mobile=f"138{n:08d}", kind=kind,
+                          qualified=kind == "buyer" and n % 3 != 0, code=new_code())
+        session.add(visitor)
+        session.flush()
+        for d, day in enumerate(days):
+            if (n + d) % 3 == 2:
+                continue  # not every visitor comes every day
+            name, hall = gates[(n + d) % len(gates)]
+            first = datetime(day.year, day.month, day.day, 9 + (n * 7 + d) % 7, (n * 13) % 60, tzinfo=UTC) \
+                - timedelta(hours=8)
+            scans = 1 + (n + d) % 4 // 3
+            session.add(Admission(edition_id=past.id, visitor_id=visitor.id, day=day, gate=name, hall_id=hall,
+                                  first_at=first, last_at=first + timedelta(hours=scans - 1), scans=scans))
     session.flush()

@@ -250,15 +250,21 @@ gates.register(routes)
 # ------------------------------------------------------------------ the live dashboard
 
 
-def _day(ctx: Ctx) -> date:
+def _day(ctx: Ctx, edition: Edition) -> date:
+    """``?day=``, else today during the show, else its first day (a past or coming edition)."""
     try:
         return date.fromisoformat(ctx.query.get("day", ""))
     except ValueError:
-        return today()
+        pass
+    day = today()
+    if edition.opens_on and not edition.opens_on <= day <= (edition.closes_on or edition.opens_on):
+        return edition.opens_on
+    return day
 
 
 def _dashboard(ctx: Ctx) -> dict[str, Any]:
-    board = visitor_counts.dashboard(ctx.db, ctx.user, ctx.params["id"], _day(ctx))
+    edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
+    board = visitor_counts.dashboard(ctx.db, ctx.user, edition.id, _day(ctx, edition))
     return {"board": board, "edition": board.edition, "kinds": VISITOR_KINDS, "hours": range(8, 19)}
 
 
