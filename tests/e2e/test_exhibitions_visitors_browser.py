@@ -36,6 +36,7 @@ def set_dates(staff: Any, server: Any, edition: str, dates: dict[str, str]) -> d
         staff.locator(f"form [name={name}]").fill(value)
     staff.locator("form [name=opens_on]").evaluate("el => el.form.requestSubmit()")
     staff.wait_for_url(re.compile(rf"/exhibitions/editions/{edition}$"))
+    expect(staff.locator(".is-invalid")).to_have_count(0)
     return before
 
 
@@ -73,7 +74,9 @@ def test_a_visitor_registers_and_is_admitted_at_the_gate(admin_page: Any, new_pa
     shoot(visitor, SCREENSHOTS / "exhibitions-visitor-ticket.png")
 
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    dates = {"opens_on": today.isoformat(), "closes_on": (today + timedelta(days=3)).isoformat()}
+    dates = {"move_in_on": (today - timedelta(days=2)).isoformat(), "opens_on": today.isoformat(),
+             "closes_on": (today + timedelta(days=3)).isoformat(),
+             "move_out_on": (today + timedelta(days=4)).isoformat()}
     before = set_dates(staff, server, edition, dates)
     try:
         staff.goto(f"{server.url}/exhibitions/editions/{edition}/gate")
@@ -96,4 +99,4 @@ def test_a_visitor_registers_and_is_admitted_at_the_gate(admin_page: Any, new_pa
     past = edition_id(staff, server, "第二十四届中国国际农业博览会")
     staff.goto(f"{server.url}/exhibitions/editions/{past}/visitors/dashboard")
     expect(staff.locator("#exh-dashboard-halls tbody tr").first).to_be_visible()
-    shoot(staff, SCREENSHOTS / "exhibitions-visitor-dashboard.png")
+    shoot(staff, SCREENSHOTS / "exhibitions-visitor-dashboard.png", tall=True)

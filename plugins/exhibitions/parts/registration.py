@@ -108,12 +108,12 @@ def _past_admissions(session: Session, made: dict[str, Any]) -> None:
         session.add(visitor)
         session.flush()
         for d, day in enumerate(days):
-            if (n + d) % 3 == 2:
-                continue  # not every visitor comes every day
-            name, hall = gates[(n + d) % len(gates)]
-            first = datetime(day.year, day.month, day.day, 9 + (n * 7 + d) % 7, (n * 13) % 60, tzinfo=UTC) \
-                - timedelta(hours=8)
-            scans = 1 + (n + d) % 4 // 3
+            if n % max(2, 5 - d) == 0:
+                continue  # not every visitor comes every day: fewer towards the last
+            name, hall = gates[(n * 3 + d) % len(gates) if n % 7 else 0]
+            hour = (9, 9, 9, 10, 10, 10, 10, 11, 11, 13, 13, 14, 15, 16)[(n * 5 + d * 3) % 14]
+            first = datetime(day.year, day.month, day.day, hour, (n * 13) % 60, tzinfo=UTC) - timedelta(hours=8)
+            scans = 2 if (n * 7 + d) % 5 == 0 else 1
             session.add(Admission(edition_id=past.id, visitor_id=visitor.id, day=day, gate=name, hall_id=hall,
                                   first_at=first, last_at=first + timedelta(hours=scans - 1), scans=scans))
     session.flush()
