@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from core import N_, PermissionDecl, RoleDecl, RoleGrant, model_permissions
 from plugins.exhibitions.models import (
+    Admission,
     Application,
     Booth,
     Edition,
@@ -64,6 +65,7 @@ PERMISSIONS += [
     *model_permissions(VisitorQuestion, _SETUP),
     *model_permissions(VisitorGate, _SETUP),
     *model_permissions(ExhibitorBadge, _SETUP),
+    *model_permissions(Admission, ("read",)),
 ]
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
@@ -125,7 +127,9 @@ _BY_KEY = {r.key: r for r in ROLES}
 _BY_KEY["manager"].grants.update(_REGISTRATION)
 _BY_KEY["services"].grants.update({f"exhibitions.exhibitor_badge.{a}": "org" for a in _SETUP}
                        | {"exhibitions.visitor_setup.read": "org"})
-_BY_KEY["gate"].grants.update({"exhibitions.visitor_gate.read": "org", "exhibitions.visitor_setup.read": "org"})
+_BY_KEY["gate"].grants.update({"exhibitions.visitor_gate.read": "org", "exhibitions.visitor_setup.read": "org",
+                               "exhibitions.admission.read": "org"})
+_BY_KEY["manager"].grants["exhibitions.admission.read"] = "org"
 
 #: the CRM's sales director sees the exhibitions of the organisation
 ROLE_GRANTS: list[RoleGrant] = [

@@ -71,11 +71,15 @@ class Visitor(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, AuditedMi
 class Admission(IdMixin, Base):
     """A visitor's day at the show: the first scan admits them (one row a
     visitor and day: unique, whatever gates scan at once), later scans count
-    as coming back in."""
+    as coming back in. ``org_id`` (the edition's) scopes the admissions
+    for reports (the dataset ``exhibitions.admissions``)."""
 
     __tablename__ = "exhibitions_admission"
     __label__ = N_("Admission")
     __table_args__ = (UniqueConstraint("visitor_id", "day", name="uq_exhibitions_admission_day"),)
+
+    org_id: Mapped[int] = mapped_column(BigId, ForeignKey("core_org.id"), index=True,
+                                        info={"label": N_("Organisation")})
 
     edition_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_edition.id"), index=True,
                                             info={"label": N_("Edition")})

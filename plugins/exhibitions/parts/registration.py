@@ -1,13 +1,13 @@
 """What the registration part registers (gathered by plugins.exhibitions.hooks):
-the ticket mail's task, the visitor badge print, the demo's registration
-settings, questions and gates."""
+the ticket mail's task, the visitor badge print, the dataset of admissions
+per day and hall, the demo's registration settings, questions and gates."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import N_, PrintDecl, TaskDecl, shown_value
-from plugins.exhibitions.models import Edition, Visitor
+from core import N_, DatasetDecl, PrintDecl, TaskDecl, shown_value
+from plugins.exhibitions.models import Admission, Edition, Visitor
 from plugins.exhibitions.models.choices import VISITOR_KINDS
 from plugins.exhibitions.services import registration
 
@@ -32,6 +32,17 @@ TASKS = [TaskDecl(registration.TASK, registration.send_ticket, max_attempts=6, t
 PRINTS = [
     PrintDecl("exhibitions.visitor_badge", N_("Visitor badge"), Visitor,
               "exhibitions/print/badges_visitor.html", number="code", context=visitor_badge_context),
+]
+
+#: admissions per edition, day, hall and gate (the dashboard's report builder, charts and Excel export)
+DATASETS = [
+    DatasetDecl("exhibitions.admissions", N_("Visitor admissions"), Admission,
+                ("edition_id", "day", "hall_id", "gate", "first_at"),
+                {"visitors": "count", "scans": "sum:scans", "visitors_reached": "count_distinct:visitor_id"},
+                filters=("edition_id", "day", "hall_id", "gate"),
+                labels={"visitors": N_("Visitors admitted"), "scans": N_("Scans"),
+                        "visitors_reached": N_("Different visitors"), "hall_id": N_("Hall"),
+                        "first_at": N_("First scan")}),
 ]
 
 #: the demo's questions: text, English, kind, required, options
@@ -114,6 +125,7 @@ def _past_admissions(session: Session, made: dict[str, Any]) -> None:
             hour = (9, 9, 9, 10, 10, 10, 10, 11, 11, 13, 13, 14, 15, 16)[(n * 5 + d * 3) % 14]
             first = datetime(day.year, day.month, day.day, hour, (n * 13) % 60, tzinfo=UTC) - timedelta(hours=8)
             scans = 2 if (n * 7 + d) % 5 == 0 else 1
-            session.add(Admission(edition_id=past.id, visitor_id=visitor.id, day=day, gate=name, hall_id=hall,
+            session.add(Admission(org_id=past.org_id, edition_id=past.id, visitor_id=visitor.id, day=day,
+                                  gate=name, hall_id=hall,
                                   first_at=first, last_at=first + timedelta(hours=scans - 1), scans=scans))
     session.flush()

@@ -36,7 +36,7 @@ def exhibitor_badge_index(ctx: Ctx) -> Response:
     rows = [(cid, names[cid], area, badges.quota_of(setup, area), used.get(cid, 0))
             for cid, area in booked.items() if cid in names]
     rows.sort(key=lambda r: r[1])
-    return ctx.render("exhibitions/badges_index.html", edition=edition, setup=setup, rows=rows)
+    return ctx.render("exhibitions/exhibitor_badge_index.html", edition=edition, setup=setup, rows=rows)
 
 
 def _customer(ctx: Ctx, edition: Edition) -> Customer:
@@ -54,7 +54,7 @@ def _page(ctx: Ctx, edition: Edition, customer: Customer, *, rows: list[dict[str
     shown = rows if rows is not None else [{"name": b.name, "title": b.title, "mobile": b.mobile}
                                            for b in found]
     shown = shown + [{"name": "", "title": "", "mobile": ""}] * BLANK_ROWS
-    return ctx.render("exhibitions/badges_edit.html", status=status, edition=edition, customer=customer,
+    return ctx.render("exhibitions/exhibitor_badge_edit.html", status=status, edition=edition, customer=customer,
                       badges=found, rows=shown, errors=errors or {}, setup=setup_of(ctx.db, edition),
                       quota=badges.quota(ctx.db, edition, customer.id),
                       can_update=ctx.user.can("exhibitions.exhibitor_badge.update"))

@@ -59,7 +59,7 @@ def _form_page(ctx: Ctx, edition: Edition, *, status: int = 200, values: dict[st
                errors: dict[str, str] | None = None, done: registration.Registered | None = None,
                limited: bool = False) -> Response:
     en = ctx.t.locale == "en"
-    return ctx.render("exhibitions/registration_form.html", status=status, actor=None, edition=edition,
+    return ctx.render("exhibitions/visitor_register.html", status=status, actor=None, edition=edition,
                       values=values or {}, errors=errors or {}, done=done, limited=limited,
                       group_errors=any(k.startswith("member_") for k in errors or {}),
                       closed=not registration.is_open(ctx.db, edition),
@@ -106,7 +106,7 @@ def visitor_ticket(ctx: Ctx) -> Response:
     assert edition is not None
     en = ctx.t.locale == "en"
     members = list(ctx.db.scalars(select(Visitor).where(Visitor.leader_id == visitor.id).order_by(Visitor.id)))
-    page = ctx.render("exhibitions/registration_ticket.html", actor=None, visitor=visitor, edition=edition,
+    page = ctx.render("exhibitions/visitor_ticket.html", actor=None, visitor=visitor, edition=edition,
                       qr=qr_svg(visitor.code), kinds=VISITOR_KINDS, members=members,
                       title=edition.name_en if en and edition.name_en else edition.name)
     # the address is the ticket: kept out of caches and of other sites' referrers
@@ -132,7 +132,7 @@ def _setup_page(ctx: Ctx, edition: Edition, *, values: dict[str, Any] | None = N
         if ctx.user.can("exhibitions.visitor_question.read") else []
     chosen = values if values is not None else {"qualify_roles": setup.qualify_roles,
                                                 "qualify_interests": setup.qualify_interests}
-    return ctx.render("exhibitions/registration_setup.html", status=status, edition=edition, setup=setup,
+    return ctx.render("exhibitions/visitor_setup.html", status=status, edition=edition, setup=setup,
                       values=values, chosen_roles=set(registration._listed(chosen.get("qualify_roles"))),
                       chosen_interests=set(registration._listed(chosen.get("qualify_interests"))),
                       errors=errors or {}, gates=gates, questions=questions, services=services,
@@ -271,14 +271,14 @@ def _dashboard(ctx: Ctx) -> dict[str, Any]:
 @routes.get("/editions/{id:int}/visitors/dashboard", name="visitor_dashboard",
             permission="exhibitions.visitor.read")
 def visitor_dashboard(ctx: Ctx) -> Response:
-    return ctx.render("exhibitions/registration_dashboard.html", **_dashboard(ctx))
+    return ctx.render("exhibitions/visitor_dashboard.html", **_dashboard(ctx))
 
 
 @routes.get("/editions/{id:int}/visitors/dashboard/live", name="visitor_dashboard_live",
             permission="exhibitions.visitor.read")
 def visitor_dashboard_live(ctx: Ctx) -> Response:
     """The dashboard's figures alone, polled by htmx every few seconds."""
-    return ctx.render("exhibitions/_registration_dashboard.html", **_dashboard(ctx))
+    return ctx.render("exhibitions/_visitor_dashboard.html", **_dashboard(ctx))
 
 
 # ------------------------------------------------------------------ badges printed in a batch

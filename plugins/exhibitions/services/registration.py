@@ -428,8 +428,8 @@ def ticket_message(kernel: Any, visitor: Visitor, edition: Edition, config: Mapp
     message["To"] = visitor.email
     message["Message-ID"] = make_msgid(idstring=ref.replace(":", "-"),
                                        domain=sender.rpartition("@")[2] or "suanpan.localdomain")
-    message.set_content(kernel.jinja.get_template("exhibitions/registration_mail_text.html").render(context))
-    message.add_alternative(kernel.jinja.get_template("exhibitions/registration_mail.html").render(context),
+    message.set_content(kernel.jinja.get_template("exhibitions/_registration_mail_text.html").render(context))
+    message.add_alternative(kernel.jinja.get_template("exhibitions/_registration_mail.html").render(context),
                             subtype="html")
     html_part = message.get_body(("html",))
     assert isinstance(html_part, EmailMessage)

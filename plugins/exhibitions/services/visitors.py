@@ -120,7 +120,8 @@ def scan(db: Session, actor: Actor, edition_id: int, code: str, *, gate: str = "
         VisitorGate.edition_id == edition.id, VisitorGate.name == gate.strip()[:40])) if gate else None
     try:
         with db.begin_nested():
-            db.add(Admission(edition_id=edition.id, visitor_id=visitor.id, day=day, gate=gate[:40],
+            db.add(Admission(org_id=edition.org_id, edition_id=edition.id, visitor_id=visitor.id, day=day,
+                             gate=gate[:40],
                              hall_id=hall, first_at=moment, last_at=moment, scans=1))
             db.flush()
         return Scan("entered", visitor, 1)

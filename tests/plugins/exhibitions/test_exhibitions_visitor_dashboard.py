@@ -17,6 +17,7 @@ from exhibitions_support import actor_of
 from selling_support import beijing
 from services_support import on
 
+from core import ReportQuery, aggregate
 from core.app import Kernel
 from plugins.exhibitions.models import Space, VisitorGate
 from plugins.exhibitions.services import visitor_counts, visitors
@@ -109,3 +110,23 @@ def test_the_gate_page_offers_the_camera_and_the_edition_gates(kernel, expo, hal
         assert 'data-result="entered"' in answer.text
     script = client.get("/static/vendor/jsqr/jsQR.js")
     assert script.status_code == 200 and "jsQR" in script.text
+
+
+def test_the_admissions_dataset_counts_per_day_and_hall_for_the_organisation(kernel, expo, halls, gate):
+    buyer, media = register(kernel, expo, "王采购", "buyer"), register(kernel, expo, "李记者", "media")
+    scan(kernel, gate, expo, buyer, "东门", OPEN_DAY, 9)
+    scan(kernel, gate, expo, buyer, "东门", OPEN_DAY, 11)
+    scan(kernel, gate, expo, media, "西门", OPEN_DAY, 9)
+    scan(kernel, gate, expo, buyer, "西门", SECOND_DAY, 9)
+
+    def report(user: Any) -> dict[Any, tuple[Any, ...]]:
+        with kernel.db.session(write=False) as db:
+            result = aggregate(db, actor_of(kernel, db, user), kernel.registry, ReportQuery(
+                "exhibitions.admissions", rows=("day", "hall_id"), measures=("visitors", "scans"),
+                filters={"edition_id": expo["edition"]}))
+            return {r.keys: tuple(r.values) for r in result.rows}
+
+    rows = report(expo["manager"])
+    assert sorted(rows.values()) == [(1, 1), (1, 1), (1, 2)] and len(rows) == 3
+    assert report(gate) == rows
+    assert report(expo["outsider"]) == {}  # another organisation's manager

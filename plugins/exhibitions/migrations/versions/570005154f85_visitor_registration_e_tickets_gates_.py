@@ -144,6 +144,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
         batch_op.create_index(batch_op.f('ix_exhibitions_admission_hall_id'), ['hall_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_exhibitions_admission_hall_id_exhibitions_space'), 'exhibitions_space', ['hall_id'], ['id'])
+        batch_op.add_column(sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
+
+    # an admission's organisation is its edition's (the reports' scope)
+    op.execute("UPDATE exhibitions_admission SET org_id = (SELECT e.org_id FROM exhibitions_edition e "
+               "WHERE e.id = exhibitions_admission.edition_id)")
+    with op.batch_alter_table('exhibitions_admission', schema=None) as batch_op:
+        batch_op.alter_column('org_id', existing_type=sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
+                              nullable=False)
+        batch_op.create_index(batch_op.f('ix_exhibitions_admission_org_id'), ['org_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_exhibitions_admission_org_id_core_org'), 'core_org', ['org_id'], ['id'])
 
     with op.batch_alter_table('exhibitions_visitor', schema=None) as batch_op:
         batch_op.add_column(sa.Column('country', sa.String(length=60), server_default=sa.text("''"), nullable=False))
@@ -181,6 +191,9 @@ def downgrade() -> None:
         batch_op.drop_column('country')
 
     with op.batch_alter_table('exhibitions_admission', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_exhibitions_admission_org_id_core_org'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_exhibitions_admission_org_id'))
+        batch_op.drop_column('org_id')
         batch_op.drop_constraint(batch_op.f('fk_exhibitions_admission_hall_id_exhibitions_space'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_exhibitions_admission_hall_id'))
         batch_op.drop_column('hall_id')
