@@ -55,7 +55,8 @@ def _page(ctx: Ctx, edition: Edition, customer: Customer, *, rows: list[dict[str
                                            for b in found]
     shown = shown + [{"name": "", "title": "", "mobile": ""}] * BLANK_ROWS
     return ctx.render("exhibitions/exhibitor_badge_edit.html", status=status, edition=edition,
-                      customer=customer, badges=found, rows=shown, errors=errors or {}, setup=setup_of(ctx.db, edition),
+                      customer=customer, badges=found, rows=shown, errors=errors or {},
+                      setup=setup_of(ctx.db, edition),
                       quota=badges.quota(ctx.db, edition, customer.id),
                       can_update=ctx.user.can("exhibitions.exhibitor_badge.update"))
 
