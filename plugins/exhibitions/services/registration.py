@@ -14,7 +14,10 @@ One submission registers a person or a group: the leader and up to
 :data:`MAX_MEMBERS` members, each a visitor row with a ticket code of their
 own (``leader_id`` ties the members to the leader). A person already
 registered for the edition (same mobile or same e-mail) is not registered
-twice: their existing ticket is the answer. The leader is ``qualified`` by
+twice: their existing ticket is the answer — mailed again to the address
+they gave then (at most once an hour), never shown on the page, which
+would hand anybody's ticket to whoever types their mobile number. The
+leader is ``qualified`` by
 the edition's rule (:func:`qualifies`).
 
 Each new ticket goes by e-mail (:func:`queue_ticket_mail`, the job
@@ -399,14 +402,15 @@ def qr_png(code: str, scale: int = 8) -> bytes:
 
 
 def queue_ticket_mail(db: Session, visitor: Visitor) -> bool:
-    """Queue the visitor's ticket mail (sent after the commit); False when
-    they gave no e-mail address or the organisation has no e-mail switched on."""
+    """Queue the visitor's ticket mail (sent after the commit; once an hour
+    at most: the job's key); False when they gave no e-mail address or the
+    organisation has no e-mail switched on."""
     from plugins.activity.channels import EmailChannel
 
     if not visitor.email or not EmailChannel().enabled_for(db, visitor.org_id):
         return False
     ensure_token(visitor)
-    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    stamp = utcnow().strftime("%Y%m%d%H")
     enqueue(db, TASK, {"visitor_id": visitor.id}, key=f"{TASK}:{visitor.id}:{stamp}", org_id=visitor.org_id)
     return True
 

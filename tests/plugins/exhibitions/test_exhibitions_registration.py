@@ -75,14 +75,20 @@ def test_a_visitor_registers_and_receives_the_e_ticket_by_mail(kernel, expo, cli
     assert client.get("/exhibitions/ticket/nosuchtoken").status_code == 404
 
 
-def test_the_same_mobile_or_e_mail_again_answers_the_existing_ticket(kernel, expo, client):
+def test_the_same_mobile_or_e_mail_again_answers_the_existing_ticket(kernel, expo, client, smtp):
+    port, inbox = smtp
+    mail_on(kernel, expo["hq"].id, port)
     client.submit(form_url(kernel, expo["edition"]), GOOD)
     [first] = visitors_of(kernel)
-    again = client.submit(form_url(kernel, expo["edition"]), {**GOOD, "name": "王大采购", "email": ""})
-    assert again.status_code == 200 and f'data-code="{first.code}"' in again.text
+    again = client.submit(form_url(kernel, expo["edition"]), {**GOOD, "name": "王大采购",
+                                                               "email": "other@example.com"})
+    assert again.status_code == 200 and 'data-existing="1"' in again.text and "已登记" in again.text
+    assert first.code not in again.text and first.ticket_token not in again.text  # not handed to the typist
     by_mail = client.submit(form_url(kernel, expo["edition"]), {**GOOD, "mobile": "", "email": "WANG@cofco.example"})
-    assert f'data-code="{first.code}"' in by_mail.text and "已登记" in by_mail.text
+    assert 'data-existing="1"' in by_mail.text and first.code not in by_mail.text
     assert [v.name for v in visitors_of(kernel)] == ["王采购"]
+    run_jobs(kernel)  # the ticket went again, to the address given at first, once within the hour
+    assert [to for to, _m in inbox.messages] == [["wang@cofco.example"]]
 
 
 def test_a_group_leader_registers_members_each_with_a_ticket(kernel, expo, client):
