@@ -42,6 +42,7 @@ visitors = Prefilled(
         FormField("qualified", N_("Qualified buyer"), "bool"),
     ]),
     create=services.register, update=services.update_visitor,
+    detail_template="exhibitions/visitor_detail.html",
     detail_fields=[Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
                    Column("company", N_("Company")), Column("title", N_("Job title")),
                    Column("mobile", N_("Mobile")), Column("email", N_("E-mail")),

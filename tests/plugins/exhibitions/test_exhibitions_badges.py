@@ -219,3 +219,14 @@ def test_visitor_badges_print_one_by_one_and_by_delegation(kernel, expo, client,
     chosen = client.submit(f"/exhibitions/editions/{expo['edition']}/visitors/badges",
                            {"ids": f"{made[2][0]}"}, follow_redirects=False)
     assert chosen.status_code == 303
+
+
+def test_the_visitor_page_links_the_e_ticket_and_the_badge(kernel, expo, client):
+    with kernel.db.session() as db:
+        visitor = visitor_services.register(db, actor_of(kernel, db, expo["manager"]), {
+            "edition_id": expo["edition"], "name": "王采购", "mobile": "13900001111"})
+        ids = (visitor.id, visitor.ticket_token)
+    client.login("expomanager")
+    page = client.get(f"/exhibitions/visitors/{ids[0]}")
+    assert f"/exhibitions/ticket/{ids[1]}" in page.text
+    assert f"/printing/documents/exhibitions.visitor_badge/{ids[0]}" in page.text
