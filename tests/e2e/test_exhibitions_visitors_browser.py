@@ -3,7 +3,8 @@ visitor registers for the 25th 中国国际农业博览会 on the public form
 (answering the edition's required question), opens the e-ticket; the show
 opens (the administrator moves its dates to today, and back afterwards);
 at the gate page the ticket's code is typed into the scanner field and the
-day's count goes up; the visitor dashboard shows the admission in the
+day's count goes up, then the camera mode reads the e-ticket's QR (a canvas
+streamed as the camera) and admits the visitor again; the visitor dashboard shows the admission in the
 gate's hall. Screenshots (Chinese) in docs/screenshots: the form, the
 e-ticket, the gate and the 24th edition's dashboard."""
 
@@ -20,6 +21,19 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import SCREENSHOTS, shoot
 
 pytestmark = pytest.mark.e2e
+
+
+#: getUserMedia answers a stream of a canvas showing the QR image ``src`` (what a camera held to it sees)
+CAMERA_SHOWS = """async (src) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const canvas = document.createElement("canvas"); canvas.width = 480; canvas.height = 480;
+  const g = canvas.getContext("2d");
+  const draw = () => { g.fillStyle = "#fff"; g.fillRect(0, 0, 480, 480); g.drawImage(img, 60, 60, 360, 360); };
+  draw(); setInterval(draw, 100);
+  const stream = canvas.captureStream(10);
+  if (!navigator.mediaDevices) { Object.defineProperty(navigator, "mediaDevices", {value: {}}); }
+  navigator.mediaDevices.getUserMedia = async () => stream;
+}"""
 
 
 def edition_id(staff: Any, server: Any, name: str) -> str:
@@ -71,6 +85,7 @@ def test_a_visitor_registers_and_is_admitted_at_the_gate(admin_page: Any, new_pa
     done.first.get_by_role("link").click()
     expect(visitor.locator("#exh-ticket-code")).to_have_text(code)
     assert code not in visitor.url
+    qr = visitor.locator("#exh-ticket-qr").get_attribute("src")
     shoot(visitor, SCREENSHOTS / "exhibitions-visitor-ticket.png")
 
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -90,6 +105,11 @@ def test_a_visitor_registers_and_is_admitted_at_the_gate(admin_page: Any, new_pa
         expect(staff.locator(f'#exh-gate-counts [data-day="{today.isoformat()}"]')).to_have_text(str(already + 1))
         expect(staff.locator("#exh-gate-camera-toggle")).to_be_visible()
         shoot(staff, SCREENSHOTS / "exhibitions-visitor-gate.png")
+        # the camera: a phone held to the e-ticket (its QR drawn into a canvas, streamed as the camera's video)
+        staff.evaluate(CAMERA_SHOWS, qr)
+        staff.locator("#exh-gate-camera-toggle").click()
+        expect(staff.locator("#exh-gate-result")).to_have_attribute("data-result", "reentered", timeout=15_000)
+        expect(staff.locator("#exh-gate-camera-status")).to_have_text(code)
         staff.goto(f"{server.url}/exhibitions/editions/{edition}/visitors/dashboard")
         expect(staff.locator('[data-figure="today"]')).to_have_text(str(already + 1))
         expect(staff.locator("#exh-dashboard-halls")).to_contain_text("1号馆")
