@@ -55,6 +55,12 @@ def _speak(ctx: Ctx, wanted: str | None) -> None:
     ctx.t = ctx.kernel.catalogs.translator(ctx.kernel.catalogs.negotiate([wanted, *accepted]))
 
 
+def _member_rows(values: dict[str, Any]) -> int:
+    """The member rows the form shows again (as many as were sent, up to the most a group takes; else 3)."""
+    raw = str(values.get("member_rows") or "")
+    return min(int(raw), registration.MAX_MEMBERS) if raw.isdigit() and int(raw) > 0 else 3
+
+
 def _form_page(ctx: Ctx, edition: Edition, *, status: int = 200, values: dict[str, Any] | None = None,
                errors: dict[str, str] | None = None, done: registration.Registered | None = None,
                limited: bool = False) -> Response:
@@ -66,8 +72,7 @@ def _form_page(ctx: Ctx, edition: Edition, *, status: int = 200, values: dict[st
                       questions=registration.questions_of(ctx.db, edition.id), en=en,
                       kinds=[(k, VISITOR_KINDS[k]) for k in registration.PUBLIC_KINDS], roles=PURCHASING_ROLES,
                       budgets=BUDGETS, industries=INDUSTRIES, languages=TICKET_LANGUAGES,
-                      member_rows=range(1, int(str((values or {}).get("member_rows") or "0") or 0) + 1)
-                      if str((values or {}).get("member_rows") or "").isdigit() else range(1, 4),
+                      member_rows=range(1, _member_rows(values or {}) + 1),
                       title=edition.name_en if en and edition.name_en else edition.name)
 
 

@@ -108,8 +108,9 @@ def test_a_group_leader_registers_members_each_with_a_ticket(kernel, expo, clien
 
 def test_a_bad_member_row_is_named_and_nothing_is_saved(kernel, expo, client):
     bad = {**GOOD, **member_rows(("李明", "13900002222", ""), ("张三", "", "not-mail"), ("王五", "13900002222", ""))}
-    answer = client.submit(form_url(kernel, expo["edition"]), bad)
-    assert answer.status_code == 422
+    answer = client.submit(form_url(kernel, expo["edition"]), {**bad, "member_rows": "4"})
+    assert answer.status_code == 422 and 'name="member_4_name"' in answer.text
+    assert re.search(r'is-invalid" name="member_3_mobile" type="tel" value="13900002222"', answer.text)
     with kernel.db.session() as db, pytest.raises(ValidationError) as refused:
         _submit(db, expo, {**bad, "name": ""})
     assert set(refused.value.errors) == {"name", "member_2_email", "member_3_mobile"}
