@@ -344,9 +344,11 @@ def submit(db: Session, edition: Edition, data: Mapping[str, Any], *, address: s
                                      f"member_{n}_")
         errors |= wrong
         for key in ("mobile", "email"):
-            if person[key] and person[key] in seen and f"member_{n}_{key}" not in errors:
+            if not person[key]:
+                continue
+            if person[key] in seen and f"member_{n}_{key}" not in errors:
                 errors[f"member_{n}_{key}"] = N_("Someone else in this registration gives the same.")
-            seen.add(person[key]) if person[key] else None
+            seen.add(person[key])
         members.append((n, person))
     if errors:
         raise ValidationError(errors)
