@@ -352,6 +352,9 @@ def submit(db: Session, edition: Edition, data: Mapping[str, Any], *, address: s
         members.append((n, person))
     if errors:
         raise ValidationError(errors)
+    # one registration of the edition at a time (PostgreSQL: the edition's row locked; SQLite writes one at a
+    # time anyway), so that two submissions of one person at once make one visitor, not two
+    db.execute(select(Edition.id).where(Edition.id == edition.id).with_for_update())
     if members and not delegation:
         delegation = leader["company"]
     done = Registered(None)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from exhibitions_support import actor_of
+from exhibitions_support import actor_of, race
 from registration_support import GOOD, form_url, mail_on, member_rows, run_jobs
 from sqlalchemy import func, select
 
@@ -89,6 +89,16 @@ def test_the_same_mobile_or_e_mail_again_answers_the_existing_ticket(kernel, exp
     assert [v.name for v in visitors_of(kernel)] == ["王采购"]
     run_jobs(kernel)  # the ticket went again, to the address given at first, once within the hour
     assert [to for to, _m in inbox.messages] == [["wang@cofco.example"]]
+
+
+def test_one_person_submitting_at_once_from_ten_browsers_is_registered_once(kernel, expo):
+    def submit(i: int) -> int:
+        with kernel.db.session() as db:
+            return len(_submit(db, expo, {**GOOD, "name": f"王采购{i}"}).existing)
+
+    results = race(submit, 10)
+    assert sorted(results) == [0] + [1] * 9, results
+    assert count(kernel) == 1
 
 
 def test_a_group_leader_registers_members_each_with_a_ticket(kernel, expo, client):
