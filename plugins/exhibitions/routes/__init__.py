@@ -6,7 +6,7 @@ from core import Routes
 
 routes = Routes()
 
-from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes  # noqa: E402, F401 - they register on routes
+from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes
     apply,
     badges,
     plans,
