@@ -20,6 +20,7 @@ VENDOR = {
     "tabler-icons": "@tabler/icons-webfont/dist",
     "sortablejs": "sortablejs",
     "tom-select": "tom-select/dist",
+    "jsqr": "jsqr/dist",
 }
 
 

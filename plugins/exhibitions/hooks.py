@@ -9,7 +9,9 @@ pricing, applications, booth quotes and contracts, the pipeline;
 services sold to exhibitors and their orders; ``parts/visitors.py``:
 visitors and the gates; ``parts/desk.py``: the on-site service desk;
 ``parts/portal.py``: the exhibitor portal's accounts, directory profiles
-and leads). The
+and leads; ``parts/registration.py``: visitor pre-registration, the
+e-ticket mail and the visitor badge; ``parts/badges.py``: exhibitor staff
+badges). The
 hooks below gather them, in that order.
 """
 
@@ -30,11 +32,24 @@ from core import (
     Routes,
     SearchDecl,
     SequenceDecl,
+    TaskDecl,
     WidgetDecl,
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, desk, plans, portal, reports, selling, services, venues, visitors
+from plugins.exhibitions.parts import (
+    apply,
+    badges,
+    desk,
+    plans,
+    portal,
+    registration,
+    reports,
+    selling,
+    services,
+    venues,
+    visitors,
+)
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -43,7 +58,8 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, desk, portal)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, registration,
+                                 badges, desk, portal)
 
 
 def _gathered(name: str) -> list[Any]:
@@ -86,6 +102,11 @@ def register_menu_items() -> list[MenuItem]:
 @hookimpl
 def register_jobs() -> list[JobDecl]:
     return _gathered("JOBS")
+
+
+@hookimpl
+def register_tasks() -> list[TaskDecl]:
+    return _gathered("TASKS")
 
 
 @hookimpl

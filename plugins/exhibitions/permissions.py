@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from core import N_, PermissionDecl, RoleDecl, RoleGrant, model_permissions
 from plugins.exhibitions.models import (
+    Admission,
     Application,
     Booth,
     DeskRequest,
     DeskSla,
     Edition,
+    ExhibitorBadge,
     ExhibitorProduct,
     ExhibitorProfile,
     ExhibitorService,
@@ -29,6 +31,9 @@ from plugins.exhibitions.models import (
     SpaceBooking,
     Venue,
     Visitor,
+    VisitorGate,
+    VisitorQuestion,
+    VisitorSetup,
     WaitlistEntry,
     Zone,
 )
@@ -70,6 +75,14 @@ PERMISSIONS: list[PermissionDecl] = [
 _PORTAL = {"exhibitions.portal_account.read": "org", "exhibitions.portal_account.create": "org",
            "exhibitions.portal_account.update": "org", "exhibitions.exhibitor_profile.read": "org",
            "exhibitions.exhibitor_product.read": "org"}
+# the registration and badges parts: visitor settings, questions and gates, staff badges
+PERMISSIONS += [
+    *model_permissions(VisitorSetup, ("read", "create", "update")),
+    *model_permissions(VisitorQuestion, _SETUP),
+    *model_permissions(VisitorGate, _SETUP),
+    *model_permissions(ExhibitorBadge, _SETUP),
+    *model_permissions(Admission, ("read",)),
+]
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
 
@@ -137,6 +150,19 @@ ROLES: list[RoleDecl] = [
         **{f"exhibitions.{m}.{a}": "org" for m in ("venue", "space", "zone", "space_booking") for a in _SETUP},
     }, description=N_("Keeps the venues, halls and zones, and books the halls for editions and events.")),
 ]
+
+# the registration and badges parts: the manager sets registration, questions, gates and badges up;
+# exhibitor services keep the staff badges; gate staff read the gates (the hall of their gate)
+_REGISTRATION = {f"exhibitions.{m}.{a}": "org" for m in ("visitor_question", "visitor_gate", "exhibitor_badge")
+                 for a in _SETUP}
+_REGISTRATION |= {f"exhibitions.visitor_setup.{a}": "org" for a in ("read", "create", "update")}
+_BY_KEY = {r.key: r for r in ROLES}
+_BY_KEY["manager"].grants.update(_REGISTRATION)
+_BY_KEY["services"].grants.update({f"exhibitions.exhibitor_badge.{a}": "org" for a in _SETUP}
+                       | {"exhibitions.visitor_setup.read": "org"})
+_BY_KEY["gate"].grants.update({"exhibitions.visitor_gate.read": "org", "exhibitions.visitor_setup.read": "org",
+                               "exhibitions.admission.read": "org"})
+_BY_KEY["manager"].grants["exhibitions.admission.read"] = "org"
 
 #: the CRM's sales director sees the exhibitions of the organisation
 ROLE_GRANTS: list[RoleGrant] = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plugins.exhibitions.models.badges import ExhibitorBadge
 from plugins.exhibitions.models.booths import Booth, FloorPlan
 from plugins.exhibitions.models.desk import DeskRequest, DeskSla
 from plugins.exhibitions.models.portal import (
@@ -11,6 +12,7 @@ from plugins.exhibitions.models.portal import (
     PortalAccount,
     PortalSession,
 )
+from plugins.exhibitions.models.registration import VisitorGate, VisitorQuestion, VisitorSetup
 from plugins.exhibitions.models.sales import (
     Application,
     EditionDeal,
@@ -28,9 +30,10 @@ __all__ = ["Admission", "Application", "Booth", "DeskRequest", "DeskSla", "Editi
            "PortalSession",
            "MODELS", "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine",
            "ShowSeries", "Space", "SpaceBooking", "Venue", "Visitor", "WaitlistEntry", "Zone"]
+__all__ += ["ExhibitorBadge", "VisitorGate", "VisitorQuestion", "VisitorSetup"]
 
 #: every model, in the order register_models gives them (parents first)
 MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
           WaitlistEntry, PointsAdjustment, EditionDeal, ExhibitorService, ServiceOrder, ServiceOrderLine,
-          ServiceBooking, Visitor, Admission, DeskRequest, DeskSla, PortalAccount, PortalSession,
-          ExhibitorProfile, ExhibitorProduct, Lead]
+          ServiceBooking, Visitor, Admission, VisitorSetup, VisitorQuestion, VisitorGate, ExhibitorBadge,
+          DeskRequest, DeskSla, PortalAccount, PortalSession, ExhibitorProfile, ExhibitorProduct, Lead]

@@ -109,3 +109,17 @@ PORTAL_LOCALES = {"zh_CN": N_("Chinese"), "en": N_("English")}
 
 #: how promising a lead is, as the exhibitor's staff rate it at the booth
 LEAD_RATINGS = {"hot": N_("Hot"), "warm": N_("Warm"), "cold": N_("Cold")}
+#: a pre-registration form's own question: how it is answered
+QUESTION_KINDS = {"text": N_("Text"), "single": N_("Single choice"), "multiple": N_("Multiple choice"),
+                  "yesno": N_("Yes or no")}
+
+#: a registering buyer's part in their company's purchasing
+PURCHASING_ROLES = {"decides": N_("Decides purchases"), "recommends": N_("Recommends purchases"),
+                    "specifies": N_("Specifies requirements"), "none": N_("No part in purchasing")}
+
+#: a registering buyer's yearly purchasing budget, smallest first (the qualification rule's minimum)
+BUDGETS = {"under_100k": N_("Under ¥100,000"), "100k_1m": N_("¥100,000 to ¥1 million"),
+           "1m_10m": N_("¥1 million to ¥10 million"), "over_10m": N_("Over ¥10 million")}
+
+#: the language of a visitor's e-ticket mail
+TICKET_LANGUAGES = {"zh_CN": N_("Chinese"), "en": N_("English")}

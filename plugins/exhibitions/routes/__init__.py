@@ -9,4 +9,15 @@ routes = Routes()
 import plugins.exhibitions.routes.leads  # noqa: E402, F401 - the portal part's pages, registered on routes
 import plugins.exhibitions.routes.portal  # noqa: E402, F401
 import plugins.exhibitions.routes.portal_accounts  # noqa: E402, F401
-from plugins.exhibitions.routes import apply, desk, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes
+from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes
+    apply,
+    badges,
+    desk,
+    plans,
+    registration,
+    reports,
+    selling,
+    services,
+    venues,
+    visitors,
+)

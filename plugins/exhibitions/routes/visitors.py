@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from starlette.responses import Response
 
 from core import N_, Column, Ctx, Filter, Form, FormField, ListView, get_for
-from plugins.exhibitions.models import Edition, Visitor
+from plugins.exhibitions.models import Edition, Visitor, VisitorGate
 from plugins.exhibitions.models.choices import SCAN_RESULTS, VISITOR_KINDS
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.routes.venues import Prefilled, _edition_choices
@@ -41,6 +42,7 @@ visitors = Prefilled(
         FormField("qualified", N_("Qualified buyer"), "bool"),
     ]),
     create=services.register, update=services.update_visitor,
+    detail_template="exhibitions/visitor_detail.html",
     detail_fields=[Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
                    Column("company", N_("Company")), Column("title", N_("Job title")),
                    Column("mobile", N_("Mobile")), Column("email", N_("E-mail")),
@@ -55,7 +57,9 @@ visitors.prefill = ("edition_id",)
 def _gate(ctx: Ctx, edition: Edition, scanned: services.Scan | None = None) -> dict[str, Any]:
     return {"edition": edition, "scanned": scanned, "results": SCAN_RESULTS, "kinds": VISITOR_KINDS,
             "counts": services.day_counts(ctx.db, ctx.user, edition.id),
-            "gate": ctx.query.get("gate", "") or ctx.form.get("gate", "")}
+            "gate": ctx.query.get("gate", "") or ctx.form.get("gate", ""),
+            "gate_names": list(ctx.db.scalars(select(VisitorGate.name).where(
+                VisitorGate.edition_id == edition.id).order_by(VisitorGate.name)))}
 
 
 @routes.get("/editions/{id:int}/gate", name="visitor_gate", permission="exhibitions.visitor.admit")

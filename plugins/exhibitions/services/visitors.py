@@ -8,7 +8,9 @@ decides when two gates scan one ticket at once, and the later scan counts
 as coming back in. Coming back in the same day is allowed unless the
 edition says otherwise (``Edition.reentry``), when it is refused. An
 unknown code, a ticket of another edition, or a day the show is not open
-is refused too; nothing is written for a refused scan.
+is refused too; nothing is written for a refused scan. The gate's hall
+(the edition's :class:`VisitorGate` of that name) is the admission's hall:
+the day's first scan counts the visitor in that hall.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import N_, Actor, ValidationError, get_for, utcnow
-from plugins.exhibitions.models import Admission, Edition, Visitor
+from plugins.exhibitions.models import Admission, Edition, Visitor, VisitorGate
 from plugins.exhibitions.models.choices import VISITOR_KINDS
 from plugins.sales.services.documents import CHINA
 
@@ -69,7 +71,8 @@ def register(db: Session, actor: Actor, values: Mapping[str, Any]) -> Visitor:
     code = new_code()
     while db.scalar(select(Visitor.id).where(Visitor.code == code)) is not None:  # 31^10 codes: rare
         code = new_code()
-    visitor = Visitor(org_id=edition.org_id, owner_id=actor.user_id, edition_id=edition.id, code=code, **data)
+    visitor = Visitor(org_id=edition.org_id, owner_id=actor.user_id, edition_id=edition.id, code=code,
+                      ticket_token=secrets.token_urlsafe(24), **data)
     db.add(visitor)
     db.flush()
     return visitor
@@ -113,10 +116,13 @@ def scan(db: Session, actor: Actor, edition_id: int, code: str, *, gate: str = "
         return Scan("unknown")
     if edition.opens_on is None or not edition.opens_on <= day <= (edition.closes_on or edition.opens_on):
         return Scan("closed", visitor)
+    hall = db.scalar(select(VisitorGate.space_id).where(
+        VisitorGate.edition_id == edition.id, VisitorGate.name == gate.strip()[:40])) if gate else None
     try:
         with db.begin_nested():
-            db.add(Admission(edition_id=edition.id, visitor_id=visitor.id, day=day, gate=gate[:40],
-                             first_at=moment, last_at=moment, scans=1))
+            db.add(Admission(org_id=edition.org_id, edition_id=edition.id, visitor_id=visitor.id, day=day,
+                             gate=gate[:40],
+                             hall_id=hall, first_at=moment, last_at=moment, scans=1))
             db.flush()
         return Scan("entered", visitor, 1)
     except IntegrityError:
