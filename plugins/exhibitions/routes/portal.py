@@ -19,14 +19,21 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from core import PUBLIC, Conflict, Ctx, NotFound, ValidationError
+from core import N_, PUBLIC, Conflict, Ctx, NotFound, ValidationError
 from plugins.exhibitions.models import ExhibitorProduct, PortalAccount, ServiceOrder
-from plugins.exhibitions.models.choices import PRICE_TIERS, SERVICE_CATEGORIES, SERVICE_ORDER_STATES
+from plugins.exhibitions.models.choices import (
+    DESK_CATEGORIES,
+    DESK_PRIORITIES,
+    DESK_STATES,
+    PRICE_TIERS,
+    SERVICE_CATEGORIES,
+    SERVICE_ORDER_STATES,
+)
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.routes.services import parse_lines
+from plugins.exhibitions.services import desk, service_orders
 from plugins.exhibitions.services import portal as portal_services
 from plugins.exhibitions.services import portal_pages as pages
-from plugins.exhibitions.services import service_orders
 from plugins.exhibitions.services.portal import PORTAL_COOKIE
 from plugins.sales.models.choices import CONTRACT_STATES
 
@@ -325,3 +332,40 @@ def portal_document_pdf(ctx: Ctx, account: PortalAccount) -> Response:
 
     return pdf_response(data, filename, download=True)
 
+
+
+# ------------------------------------------------------------------ the on-site desk
+
+
+def _requests_page(ctx: Ctx, account: PortalAccount, *, status: int = 200, errors: dict[str, str] | None = None,
+                   values: dict[str, Any] | None = None) -> Response:
+    editions = {e.id: e for e in pages.editions_of(ctx.db, account)}
+    booths = [(b, editions[b.edition_id]) for b in pages.booths_of(ctx.db, account) if b.edition_id in editions]
+    priorities = {k: DESK_PRIORITIES[k] for k in desk.PORTAL_PRIORITIES}
+    return render(ctx, account, "exhibitions/portal_request_list.html", status=status,
+                  rows=desk.of_exhibitor(ctx.db, account), booths=booths, categories=DESK_CATEGORIES,
+                  priorities=priorities, states=DESK_STATES, errors=errors or {},
+                  values=values or {"priority": "normal"})
+
+
+@portal_page("/portal/requests", name="portal_request_list")
+def portal_request_list(ctx: Ctx, account: PortalAccount) -> Response:
+    """The exhibitor's requests to the on-site desk, and the form to open one."""
+    return _requests_page(ctx, account)
+
+
+@portal_page("/portal/requests", name="portal_request_create", methods=("POST",))
+def portal_request_create(ctx: Ctx, account: PortalAccount) -> Response:
+    """Open a request at one of the exhibitor's booths (its edition is the booth's)."""
+    values = {k: ctx.field(k) for k in ("booth_id", "category", "priority", "title", "description")}
+    booth = next((b for b in pages.booths_of(ctx.db, account) if str(b.id) == values["booth_id"]), None)
+    try:
+        if booth is None:
+            raise ValidationError({"booth_id": N_("Choose one of the exhibitor's booths in this edition.")})
+        with ctx.db.begin_nested():
+            desk.open_for_exhibitor(ctx.db, account, booth.edition_id, values)
+    except ValidationError as bad:
+        return _requests_page(ctx, account, status=422, values=values,
+                              errors={k: ctx._(v) for k, v in bad.errors.items()})
+    ctx.flash("saved")
+    return RedirectResponse(ctx.url_for("portal_request_list"), status_code=303)

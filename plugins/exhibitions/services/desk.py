@@ -357,6 +357,46 @@ def figures(db: Session, actor: Actor, edition_id: int) -> Figures:
     return Figures(*(int(v or 0) for v in row))
 
 
+# ------------------------------------------------------------------ the exhibitor portal
+
+#: what the portal's stand-in actor (``services.portal.portal_actor``) may do to open a request
+PORTAL_CODES = ("exhibitions.edition.read", "exhibitions.desk_request.create", "crm.customer.read")
+#: the priorities an exhibitor chooses from in the portal (urgent is the desk's call)
+PORTAL_PRIORITIES = ("high", "normal", "low")
+
+
+def open_for_exhibitor(db: Session, account: Any, edition_id: Any, values: Mapping[str, Any]) -> DeskRequest:
+    """A request the exhibitor opens in the portal: for its own customer, at
+    one of its booths, reported by the account, channel ``portal``; the desk
+    staff of the edition are told at once."""
+    from plugins.exhibitions.services.portal import portal_actor
+
+    priority = str(values.get("priority") or "normal")
+    if priority not in PORTAL_PRIORITIES:
+        raise ValidationError({"priority": N_("Choose the priority.")})
+    request = open_request(db, portal_actor(db, account, PORTAL_CODES), {
+        **{k: values.get(k) for k in ("category", "title", "description", "booth_id")},
+        "priority": priority, "edition_id": edition_id, "customer_id": account.customer_id, "channel": "portal",
+        "reported_by": account.name, "phone": account.mobile})
+    staff = list(db.scalars(permission_holders("exhibitions.desk_request.dispatch", request.org_id)))
+    notify(db, user_ids=staff, subject=N_("Desk request {number}: {title}"), body=N_("Due by {due}."),
+           params={"number": request.number, "title": request.title,
+                   "due": request.due_at.isoformat(timespec="minutes")},
+           link=f"/exhibitions/desk/{request.id}", category="task",
+           record=("exhibitions.desk_request", request.id))
+    return request
+
+
+def of_exhibitor(db: Session, account: Any) -> list[QueueRow]:
+    """The exhibitor's requests (the portal's page), the newest first."""
+    from plugins.exhibitions.services.portal import portal_scope
+
+    now = utcnow()
+    stmt = portal_scope(location(), DeskRequest, account).order_by(DeskRequest.opened_at.desc()).limit(100)
+    return [QueueRow(r, c, b or "", h or "", r.state in ACTIVE and r.due_at < now)
+            for r, c, b, h in db.execute(stmt)]
+
+
 def timeline_entries(db: Session, actor: Actor, customer: Any) -> list[Any]:
     """The exhibitor's desk requests the actor may read, as entries of the
     customer's timeline (``activity_timeline_entries``): when opened, and

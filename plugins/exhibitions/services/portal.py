@@ -102,7 +102,7 @@ def own(db: Session, model: Any, record_id: Any, account: PortalAccount) -> Any:
     return row
 
 
-def portal_actor(db: Session, account: PortalAccount) -> Actor:
+def portal_actor(db: Session, account: PortalAccount, codes: tuple[str, ...] = PORTAL_GRANTS) -> Actor:
     """The kernel actor a portal order is made under: the exhibitor's account
     manager (else the owner of its latest edition's record) with only
     :data:`PORTAL_GRANTS`, in the account's organisation. Only the portal's
@@ -116,7 +116,7 @@ def portal_actor(db: Session, account: PortalAccount) -> Actor:
     grant: list[Any] = [OrgGrant(account.org_id)]
     return Actor(user_id=int(owner or 0), username=f"portal:{account.email}", display_name=account.name,
                  locale=account.locale, org_id=account.org_id, department_id=None,
-                 grants={code: grant for code in PORTAL_GRANTS}, org_ids=frozenset({account.org_id}))
+                 grants={code: grant for code in codes}, org_ids=frozenset({account.org_id}))
 
 
 # ------------------------------------------------------------------ accounts (staff)
