@@ -31,11 +31,13 @@ from plugins.exhibitions.models.choices import (
 )
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.routes.services import parse_lines
-from plugins.exhibitions.services import desk, service_orders
+from plugins.exhibitions.services import badges, desk, service_orders
 from plugins.exhibitions.services import portal as portal_services
 from plugins.exhibitions.services import portal_pages as pages
 from plugins.exhibitions.services.portal import PORTAL_COOKIE
+from plugins.exhibitions.services.registration import setup_of
 from plugins.sales.models.choices import CONTRACT_STATES
+from plugins.sales.services.documents import today
 
 PortalHandler = Callable[[Ctx, PortalAccount], Response]
 COOKIE_PATH = "/exhibitions/portal/"
@@ -369,3 +371,48 @@ def portal_request_create(ctx: Ctx, account: PortalAccount) -> Response:
                               errors={k: ctx._(v) for k, v in bad.errors.items()})
     ctx.flash("saved")
     return RedirectResponse(ctx.url_for("portal_request_list"), status_code=303)
+
+
+# ------------------------------------------------------------------ staff badges
+
+#: blank rows the portal's badge form offers beyond the names given
+BADGE_BLANK_ROWS = 3
+
+
+def _badges_page(ctx: Ctx, account: PortalAccount, edition: Any, *, rows: list[dict[str, str]] | None = None,
+                 errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    found = badges.badges_of(ctx.db, edition.id, account.customer_id)
+    shown = rows if rows is not None else [{"name": b.name, "title": b.title, "mobile": b.mobile}
+                                           for b in found]
+    setup = setup_of(ctx.db, edition)
+    return render(ctx, account, "exhibitions/portal_badges.html", status=status, edition=edition, badges=found,
+                  rows=shown + [{"name": "", "title": "", "mobile": ""}] * BADGE_BLANK_ROWS, setup=setup,
+                  quota=badges.quota(ctx.db, edition, account.customer_id), errors=errors or {},
+                  closed=setup.badge_deadline is not None and today() > setup.badge_deadline)
+
+
+@portal_page("/portal/editions/{id:int}/badges", name="portal_badges")
+def portal_badges(ctx: Ctx, account: PortalAccount) -> Response:
+    """The exhibitor's staff badge names in an edition, until the edition's deadline."""
+    return _badges_page(ctx, account, pages.edition_of(ctx.db, account, ctx.params["id"]))
+
+
+@portal_page("/portal/editions/{id:int}/badges", name="portal_badges_save", methods=("POST",))
+def portal_badges_save(ctx: Ctx, account: PortalAccount) -> Response:
+    """The names as the exhibitor gives them (``badges.set_badge_names``: the
+    quota, the paid extras and the deadline are its rules)."""
+    edition = pages.edition_of(ctx.db, account, ctx.params["id"])
+    count = int(ctx.field("rows")) if ctx.field("rows").isdigit() else 0
+    rows = [{k: ctx.field(f"line_{n}_{k}") for k in ("name", "title", "mobile")}
+            for n in range(1, min(count, badges.MAX_BADGES + BADGE_BLANK_ROWS) + 1)]
+    try:
+        with ctx.db.begin_nested():
+            badges.set_badge_names(ctx.db, None, edition, account.customer_id, rows)
+    except ValidationError as invalid:
+        return _badges_page(ctx, account, edition, rows=rows, status=422,
+                            errors={k: ctx._(v) for k, v in invalid.errors.items()})
+    except Conflict as refused:
+        return _badges_page(ctx, account, edition, rows=rows, status=409,
+                            errors={"names": ctx._(str(refused), **refused.params)})
+    ctx.flash("saved")
+    return RedirectResponse(ctx.url_for("portal_badges", id=edition.id), status_code=303)
