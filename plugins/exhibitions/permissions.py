@@ -18,10 +18,12 @@ from plugins.exhibitions.models import (
     FloorPlan,
     PointsAdjustment,
     PriceRule,
+    RebookingOffer,
     ServiceOrder,
     ShowSeries,
     Space,
     SpaceBooking,
+    Survey,
     Venue,
     Visitor,
     WaitlistEntry,
@@ -52,6 +54,10 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("exhibitions.service_order.confirm",
                    N_("Confirm service orders (booking what is limited, making the sales order) "
                       "and cancel them")),
+    *model_permissions(Survey, (*_SETUP, "send")),
+    *model_permissions(RebookingOffer, (*_SETUP, "accept")),
+    PermissionDecl("exhibitions.insights.read",
+                   N_("See exhibitors' segments and rebooking likelihood, and make service plans")),
 ]
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
@@ -108,3 +114,18 @@ ROLES: list[RoleDecl] = [
 ROLE_GRANTS: list[RoleGrant] = [
     RoleGrant("crm.director", _read_all("org")),
 ]
+
+#: the cycle after the show (surveys, rebooking, insights): the manager runs it all, sellers offer and
+#: accept rebookings and read the insights, the services desk reads the surveys
+_CYCLE = {
+    "manager": {**{f"exhibitions.{m}.{a}": "org" for m in ("survey", "rebooking_offer") for a in _SETUP},
+                "exhibitions.survey.send": "org", "exhibitions.rebooking_offer.accept": "org",
+                "exhibitions.insights.read": "org", "sales.contract.create": "org", "sales.contract.update": "org"},
+    "seller": {**{f"exhibitions.rebooking_offer.{a}": "org" for a in ("read", "create", "update", "accept")},
+               "exhibitions.insights.read": "org", "exhibitions.survey.read": "org"},
+    "services": {"exhibitions.survey.read": "org"},
+}
+for _role in ROLES:
+    _role.grants.update(_CYCLE.get(_role.key, {}))
+ROLE_GRANTS.append(RoleGrant("crm.director", {
+    "exhibitions.insights.read": "org", "exhibitions.survey.read": "org", "exhibitions.rebooking_offer.read": "org"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plugins.exhibitions.models.booths import Booth, FloorPlan
+from plugins.exhibitions.models.rebooking import RebookingOffer
 from plugins.exhibitions.models.sales import (
     Application,
     EditionDeal,
@@ -12,14 +13,18 @@ from plugins.exhibitions.models.sales import (
 )
 from plugins.exhibitions.models.services import ExhibitorService, ServiceBooking, ServiceOrder, ServiceOrderLine
 from plugins.exhibitions.models.shows import Edition, ShowSeries
+from plugins.exhibitions.models.surveys import Survey, SurveyAnswer, SurveyInvite, SurveyQuestion
 from plugins.exhibitions.models.venues import Space, SpaceBooking, Venue, Zone
 from plugins.exhibitions.models.visitors import Admission, Visitor
 
 __all__ = ["Admission", "Application", "Booth", "Edition", "EditionDeal", "ExhibitorService", "FloorPlan",
-           "MODELS", "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine",
-           "ShowSeries", "Space", "SpaceBooking", "Venue", "Visitor", "WaitlistEntry", "Zone"]
+           "MODELS", "PointsAdjustment", "PriceRule", "RebookingOffer", "ServiceBooking", "ServiceOrder",
+           "ServiceOrderLine",
+           "ShowSeries", "Space", "SpaceBooking", "Survey", "SurveyAnswer", "SurveyInvite",
+           "SurveyQuestion", "Venue", "Visitor", "WaitlistEntry", "Zone"]
 
 #: every model, in the order register_models gives them (parents first)
 MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
           WaitlistEntry, PointsAdjustment, EditionDeal, ExhibitorService, ServiceOrder, ServiceOrderLine,
-          ServiceBooking, Visitor, Admission]
+          ServiceBooking, Visitor, Admission, Survey, SurveyQuestion, SurveyInvite, SurveyAnswer,
+          RebookingOffer]
