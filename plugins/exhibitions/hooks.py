@@ -7,7 +7,10 @@ editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
 pricing, applications, booth quotes and contracts, the pipeline;
 ``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
 services sold to exhibitors and their orders; ``parts/visitors.py``:
-visitors and the gates). The
+visitors and the gates; after the show, ``parts/surveys.py``: post-show
+surveys and NPS, ``parts/rebooking.py``: offers for the next edition,
+``parts/insights.py``: segments, the rebooking model, service plans and
+the demo's history over three editions). The
 hooks below gather them, in that order.
 """
 
@@ -32,7 +35,18 @@ from core import (
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, insights, plans, reports, selling, services, venues, visitors
+from plugins.exhibitions.parts import (
+    apply,
+    insights,
+    plans,
+    rebooking,
+    reports,
+    selling,
+    services,
+    surveys,
+    venues,
+    visitors,
+)
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -41,7 +55,8 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, insights)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, surveys, rebooking,
+                                 insights)
 
 
 def _gathered(name: str) -> list[Any]:
