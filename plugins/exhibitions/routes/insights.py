@@ -23,8 +23,8 @@ def insights_edition(ctx: Ctx) -> Response:
     rows = services.exhibitors(ctx.db, ctx.user, edition, hist=hist)
     wanted = ctx.query.get("segment", "")
     shown = [r for r in rows if not wanted or r.segment == wanted]
-    names = dict(ctx.db.execute(select(Customer.id, Customer.name).where(
-        Customer.id.in_([r.customer_id for r in shown]), scope(ctx.user, Customer))).tuples())
+    names = dict(list(ctx.db.execute(select(Customer.id, Customer.name).where(
+        Customer.id.in_([r.customer_id for r in shown]), scope(ctx.user, Customer)))))
     numbers = sorted(services.series_editions(ctx.db, ctx.user, edition.series_id))
     return ctx.render("exhibitions/insights_edition.html", edition=edition, rows=shown, names=names,
                       counts=services.segment_counts(rows), segments=SEGMENTS, wanted=wanted,

@@ -25,8 +25,8 @@ def rebooking_list(ctx: Ctx) -> Response:
     offers = services.offers(ctx.db, ctx.user, edition.id)
     booth_ids = {o.booth_id for o in offers} | {o.from_booth_id for o in offers}
     booths = {b.id: b for b in ctx.db.scalars(select(Booth).where(Booth.id.in_([i for i in booth_ids if i])))}
-    names = dict(ctx.db.execute(select(Customer.id, Customer.name).where(
-        Customer.id.in_({o.customer_id for o in offers}), scope(ctx.user, Customer))).tuples())
+    names = dict(list(ctx.db.execute(select(Customer.id, Customer.name).where(
+        Customer.id.in_({o.customer_id for o in offers}), scope(ctx.user, Customer)))))
     free = list(ctx.db.execute(select(Booth.id, Booth.number, Booth.area).where(
         Booth.edition_id == following.id, Booth.status == "available", scope(ctx.user, Booth))
         .order_by(Booth.number).limit(500))) if following else []

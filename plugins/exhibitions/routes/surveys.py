@@ -41,7 +41,7 @@ surveys = Prefilled(
         Filter("edition_id", N_("Edition"), _edition_choices),
         Filter("audience", N_("Audience"), list(SURVEY_AUDIENCES.items())),
         Filter("state", N_("State"), list(SURVEY_STATES.items())),
-    ], default_sort="-id"),
+    ], default_sort="id"),
     form=Form([
         FormField("edition_id", N_("Edition"), "select", required=True, choices=_edition_choices),
         FormField("audience", N_("Audience"), "select", required=True, choices=list(SURVEY_AUDIENCES.items())),

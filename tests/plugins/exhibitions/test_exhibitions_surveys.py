@@ -89,7 +89,7 @@ def test_staff_build_open_and_invite_each_exhibitor_by_their_own_link(kernel, cl
     assert page.status_code == 200 and "现场服务评分" in page.text and "Rate the on-site services" in page.text
     bad = client.submit(f"/exhibitions/surveys/{survey}/questions", {"kind": "single", "text": "只有一个选项",
                                                                     "options": "唯一"}, follow_redirects=True)
-    assert "Give at least two options, one a line." in bad.text
+    assert "请至少给出两个选项，每行一个。" in bad.text
     assert len(question_ids(kernel, survey)) == 5
     opened = client.submit(f"/exhibitions/surveys/{survey}/state", {"state": "open"}, follow_redirects=False)
     assert opened.status_code == 303
