@@ -120,7 +120,8 @@ ROLE_GRANTS: list[RoleGrant] = [
 _CYCLE = {
     "manager": {**{f"exhibitions.{m}.{a}": "org" for m in ("survey", "rebooking_offer") for a in _SETUP},
                 "exhibitions.survey.send": "org", "exhibitions.rebooking_offer.accept": "org",
-                "exhibitions.insights.read": "org", "sales.contract.create": "org", "sales.contract.update": "org"},
+                "exhibitions.insights.read": "org", "sales.contract.create": "org",
+                "sales.contract.update": "org"},
     "seller": {**{f"exhibitions.rebooking_offer.{a}": "org" for a in ("read", "create", "update", "accept")},
                "exhibitions.insights.read": "org", "exhibitions.survey.read": "org"},
     "services": {"exhibitions.survey.read": "org"},
@@ -128,4 +129,5 @@ _CYCLE = {
 for _role in ROLES:
     _role.grants.update(_CYCLE.get(_role.key, {}))
 ROLE_GRANTS.append(RoleGrant("crm.director", {
-    "exhibitions.insights.read": "org", "exhibitions.survey.read": "org", "exhibitions.rebooking_offer.read": "org"}))
+    "exhibitions.insights.read": "org", "exhibitions.survey.read": "org",
+    "exhibitions.rebooking_offer.read": "org"}))

@@ -97,7 +97,8 @@ class SurveyAnswer(IdMixin, Base):
                                        name="uq_exhibitions_survey_answer"),)
 
     invite_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_survey_invite.id",
-                                                             ondelete="CASCADE"), index=True, info={"label": N_("Survey invitation")})
+                                                             ondelete="CASCADE"), index=True,
+                                           info={"label": N_("Survey invitation")})
     question_id: Mapped[int] = mapped_column(BigId, ForeignKey("exhibitions_survey_question.id",
                                                                ondelete="CASCADE"),
                                              index=True, info={"label": N_("Survey question")})

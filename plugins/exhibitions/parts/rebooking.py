@@ -39,7 +39,8 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
         target = free[booth.number]
         assert booth.customer_id is not None
         session.add(RebookingOffer(org_id=e25.org_id, owner_id=e25.owner_id, edition_id=e24.id,
-                                   next_edition_id=e25.id, customer_id=booth.customer_id, from_booth_id=booth.id,
+                                   next_edition_id=e25.id, customer_id=booth.customer_id,
+                                   from_booth_id=booth.id,
                                    booth_id=target.id, valid_from=start, valid_until=start + timedelta(days=30),
                                    deposit=rebooking.deposit_of(session, e25, target),
                                    state="declined" if n == 3 else "open",

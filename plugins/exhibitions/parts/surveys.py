@@ -26,17 +26,21 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
     edition = session.get(Edition, edition_id) if edition_id else None
     if edition is None:
         return
-    survey = Survey(org_id=edition.org_id, owner_id=edition.owner_id, edition_id=edition.id, audience="visitors",
-                    title="第二十五届农博会观众调查", title_en="25th Agricultural Expo: visitor survey", state="draft",
-                    intro="感谢您的参观！", editable=True)
+    survey = Survey(org_id=edition.org_id, owner_id=edition.owner_id, edition_id=edition.id,
+                    audience="visitors", title="第二十五届农博会观众调查",
+                    title_en="25th Agricultural Expo: visitor survey", state="draft", intro="感谢您的参观！",
+                    editable=True)
     session.add(survey)
     session.flush()
     session.add_all([
         SurveyQuestion(survey_id=survey.id, kind="nps", text="您有多大可能向朋友推荐农博会？",
-                       text_en="How likely are you to recommend the expo to a friend?", required=True, sequence=10),
-        SurveyQuestion(survey_id=survey.id, kind="multiple", text="您最感兴趣的展区", text_en="Halls you liked most",
+                       text_en="How likely are you to recommend the expo to a friend?", required=True,
+                       sequence=10),
+        SurveyQuestion(survey_id=survey.id, kind="multiple", text="您最感兴趣的展区",
+                       text_en="Halls you liked most",
                        options=[{"zh": "种业", "en": "Seeds"}, {"zh": "农机", "en": "Machinery"},
                                 {"zh": "品牌农产品", "en": "Branded produce"}], sequence=20),
-        SurveyQuestion(survey_id=survey.id, kind="text", text="您的建议", text_en="Your suggestions", sequence=30),
+        SurveyQuestion(survey_id=survey.id, kind="text", text="您的建议", text_en="Your suggestions",
+                       sequence=30),
     ])
     session.flush()

@@ -18,7 +18,8 @@ from plugins.exhibitions.services import rebooking as services
 from plugins.sales.services.documents import today
 
 
-@routes.get("/editions/{id:int}/rebooking", name="rebooking_list", permission="exhibitions.rebooking_offer.read")
+@routes.get("/editions/{id:int}/rebooking", name="rebooking_list",
+            permission="exhibitions.rebooking_offer.read")
 def rebooking_list(ctx: Ctx) -> Response:
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     following = services.next_edition(ctx.db, edition)
@@ -32,12 +33,14 @@ def rebooking_list(ctx: Ctx) -> Response:
         .order_by(Booth.number).limit(500))) if following else []
     accepted, total = services.rebooking_rate(ctx.db, ctx.user, edition.id)
     start = max(today(), edition.closes_on or today())
+    window = {"valid_from": start.isoformat(), "valid_until": (start + timedelta(days=30)).isoformat()}
     return ctx.render("exhibitions/rebooking_list.html", edition=edition, following=following, offers=offers,
-                      booths=booths, names=names, free=free, states=OFFER_STATES, accepted=accepted, total=total,
-                      window={"valid_from": start.isoformat(), "valid_until": (start + timedelta(days=30)).isoformat()})
+                      booths=booths, names=names, free=free, states=OFFER_STATES, accepted=accepted,
+                      total=total, window=window)
 
 
-@routes.post("/editions/{id:int}/rebooking", name="rebooking_make", permission="exhibitions.rebooking_offer.create")
+@routes.post("/editions/{id:int}/rebooking", name="rebooking_make",
+             permission="exhibitions.rebooking_offer.create")
 def rebooking_make(ctx: Ctx) -> Response:
     ctx.attempt(lambda: services.make_offers(ctx.db, ctx.user, ctx.params["id"], {
         "valid_from": ctx.field("valid_from"), "valid_until": ctx.field("valid_until")}))
@@ -51,19 +54,22 @@ def _back(ctx: Ctx, offer_id: int) -> Response:
     return ctx.redirect("rebooking_list", id=offer.edition_id)
 
 
-@routes.post("/rebooking/{id:int}/booth", name="rebooking_booth", permission="exhibitions.rebooking_offer.update")
+@routes.post("/rebooking/{id:int}/booth", name="rebooking_booth",
+             permission="exhibitions.rebooking_offer.update")
 def rebooking_booth(ctx: Ctx) -> Response:
     ctx.attempt(lambda: services.choose_booth(ctx.db, ctx.user, ctx.params["id"], ctx.field("booth_id")))
     return _back(ctx, ctx.params["id"])
 
 
-@routes.post("/rebooking/{id:int}/accept", name="rebooking_accept", permission="exhibitions.rebooking_offer.accept")
+@routes.post("/rebooking/{id:int}/accept", name="rebooking_accept",
+             permission="exhibitions.rebooking_offer.accept")
 def rebooking_accept(ctx: Ctx) -> Response:
     ctx.attempt(lambda: services.accept(ctx.db, ctx.user, ctx.params["id"]))
     return _back(ctx, ctx.params["id"])
 
 
-@routes.post("/rebooking/{id:int}/decline", name="rebooking_decline", permission="exhibitions.rebooking_offer.update")
+@routes.post("/rebooking/{id:int}/decline", name="rebooking_decline",
+             permission="exhibitions.rebooking_offer.update")
 def rebooking_decline(ctx: Ctx) -> Response:
     ctx.attempt(lambda: services.decline(ctx.db, ctx.user, ctx.params["id"], ctx.field("note")))
     return _back(ctx, ctx.params["id"])

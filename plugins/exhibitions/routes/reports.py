@@ -27,10 +27,12 @@ def edition_reports(ctx: Ctx) -> Response:
                       currency=edition.currency_code or "CNY")
 
 
-@routes.get("/editions/{id:int}/reports/cycle", name="edition_reports_cycle", permission="exhibitions.edition.read")
+@routes.get("/editions/{id:int}/reports/cycle", name="edition_reports_cycle",
+            permission="exhibitions.edition.read")
 def edition_reports_cycle(ctx: Ctx) -> Response:
     """Across the series' editions: rebooking rate, service revenue per exhibitor and per m², NPS,
     and the edition's complaints by category with the share resolved in time."""
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
     rows, complaints = reports.cycle(ctx.db, ctx.user, edition.id)
-    return ctx.render("exhibitions/edition_reports_cycle.html", edition=edition, rows=rows, complaints=complaints)
+    return ctx.render("exhibitions/edition_reports_cycle.html", edition=edition, rows=rows,
+                      complaints=complaints)

@@ -124,8 +124,9 @@ def _answer_page(ctx: Ctx, invite: Any, survey: Survey, edition: Edition, *, sta
         values = {f"q_{qid}": [str(a.score if a.score is not None else a.option if a.option else a.text)
                                for a in rows] for qid, rows in services.given(ctx.db, invite.id).items()}
     english = ctx.t.locale == "en"
-    return ctx.render("exhibitions/survey_answer.html", status=status, actor=None, survey=survey, edition=edition,
-                      invite=invite, questions=services.questions(ctx.db, survey.id), values=values,
+    return ctx.render("exhibitions/survey_answer.html", status=status, actor=None, survey=survey,
+                      edition=edition, invite=invite, questions=services.questions(ctx.db, survey.id),
+                      values=values,
                       errors=errors or {}, done=done, english=english,
                       open=services.taking_answers(survey, invite, today()),
                       title=survey.title_en if english and survey.title_en else survey.title)

@@ -89,7 +89,7 @@ def history(db: Session, actor: Actor, series_id: int, *, customer_id: int | Non
     number_of = {v: k for k, v in editions.items()}
     out: History = defaultdict(dict)
 
-    def year(customer: int, edition: int) -> Year:
+    def year(customer: Any, edition: Any) -> Year:
         return out[int(customer)].setdefault(number_of[int(edition)], Year())
 
     def only(column: Any) -> list[Any]:
@@ -466,7 +466,8 @@ def plan_text(db: Session, years: dict[int, Year], edition: Edition, customer_id
         for category in y.services:
             usual[category] += 1
     lines = ["常购服务 Usual services:"]
-    lines += [f"- {SERVICE_CATEGORIES.get(k, k)} × {n}" for k, n in sorted(usual.items(), key=lambda kv: -kv[1])]
+    lines += [f"- {SERVICE_CATEGORIES.get(k, k)} × {n}"
+              for k, n in sorted(usual.items(), key=lambda kv: -kv[1])]
     lines.append("历届服务消费 Spend on services: " + ", ".join(
         f"{n}: ¥{y.spend:,.0f}" for n, y in sorted(before.items())))
     complaints = complaint_model()

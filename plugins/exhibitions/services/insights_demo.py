@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core import next_number
@@ -133,7 +133,7 @@ def _edition_23(session: Session, made: dict[str, Any], e24: Edition) -> Edition
 def _areas(session: Session, edition_id: int, statuses: tuple[str, ...]) -> dict[int, Decimal]:
     from sqlalchemy import func
 
-    return {int(c): Decimal(a) for c, a in session.execute(
+    return {int(c or 0): Decimal(a) for c, a in session.execute(
         select(Booth.customer_id, func.sum(Booth.area)).where(
             Booth.edition_id == edition_id, Booth.status.in_(statuses), Booth.customer_id.is_not(None))
         .group_by(Booth.customer_id))}
@@ -154,6 +154,7 @@ def _share_booths(session: Session, edition_id: int, wanted: dict[int, int], rng
                 taken[booth_id] = customer
                 left -= size
     table = Booth.__table__
+    assert isinstance(table, Table)
     rows = [{"b_id": i, "b_status": "sold" if i in taken else "available", "b_customer": taken.get(i)}
             for i, _ in free]
     session.flush()

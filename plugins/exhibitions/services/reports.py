@@ -250,7 +250,9 @@ class CycleRow:
     @property
     def rebooking_rate(self) -> Decimal | None:
         """The previous edition's exhibitors with space in this one, in per cent."""
-        return (Decimal(self.returned) * 100 / self.previous).quantize(Decimal("0.1")) if self.previous else None
+        if not self.previous:
+            return None
+        return (Decimal(self.returned) * 100 / self.previous).quantize(Decimal("0.1"))
 
     @property
     def per_exhibitor(self) -> Decimal | None:
@@ -290,33 +292,34 @@ def cycle(db: Session, actor: Actor, edition_id: int) -> tuple[list[CycleRow], C
     rows = {e.id: CycleRow(e) for e in editions}
     ids = list(rows)
     booked = [Booth.status.in_(insights.BOOKED), Booth.customer_id.is_not(None), scope(actor, Booth)]
-    for e, n, area in db.execute(select(Booth.edition_id, func.count(func.distinct(Booth.customer_id)),
+    for eid, n, area in db.execute(select(Booth.edition_id, func.count(func.distinct(Booth.customer_id)),
                                         func.sum(Booth.area)).where(Booth.edition_id.in_(ids), *booked)
                                  .group_by(Booth.edition_id)):
-        rows[e].exhibitors, rows[e].area = int(n), Decimal(area or 0)
+        rows[eid].exhibitors, rows[eid].area = int(n), Decimal(area or 0)
     later = Booth.__table__.alias("later")
-    for e in editions:
-        before = next((p for p in editions if p.number == e.number - 1), None)
+    for ed in editions:
+        before = next((p for p in editions if p.number == ed.number - 1), None)
         if before is None:
             continue
-        came_back = select(later.c.id).where(later.c.edition_id == e.id, later.c.customer_id == Booth.customer_id,
+        came_back = select(later.c.id).where(later.c.edition_id == ed.id,
+                                             later.c.customer_id == Booth.customer_id,
                                              later.c.status.in_(insights.BOOKED))
-        rows[e.id].previous, rows[e.id].returned = db.execute(select(
+        rows[ed.id].previous, rows[ed.id].returned = db.execute(select(
             func.count(func.distinct(Booth.customer_id)),
             func.count(func.distinct(case((came_back.exists(), Booth.customer_id))))).where(
             Booth.edition_id == before.id, *booked)).one()
-    for e, total in db.execute(select(ServiceOrder.edition_id, func.sum(ServiceOrder.total)).where(
+    for eid, total in db.execute(select(ServiceOrder.edition_id, func.sum(ServiceOrder.total)).where(
             ServiceOrder.edition_id.in_(ids), ServiceOrder.state == "confirmed", scope(actor, ServiceOrder))
             .group_by(ServiceOrder.edition_id)):
-        rows[e].revenue = Decimal(total or 0)
-    for e, n, accepted in db.execute(select(RebookingOffer.next_edition_id, func.count(), func.sum(
+        rows[eid].revenue = Decimal(total or 0)
+    for eid, n, accepted in db.execute(select(RebookingOffer.next_edition_id, func.count(), func.sum(
             case((RebookingOffer.state == "accepted", 1), else_=0))).where(
             RebookingOffer.next_edition_id.in_(ids), scope(actor, RebookingOffer))
             .group_by(RebookingOffer.next_edition_id)):
-        rows[e].offers, rows[e].accepted = int(n), int(accepted or 0)
-    for e, nps, _n in surveys.nps_trend(db, actor, edition.series_id):
-        if e.id in rows:
-            rows[e.id].nps = nps
+        rows[eid].offers, rows[eid].accepted = int(n), int(accepted or 0)
+    for ed, nps, _n in surveys.nps_trend(db, actor, edition.series_id):
+        if ed.id in rows:
+            rows[ed.id].nps = nps
     complaints = None
     model = insights.complaint_model()
     if model is not None and all(hasattr(model, a) for a in ("category", "due_at", "resolved_at")):

@@ -224,8 +224,8 @@ def invite(db: Session, actor: Actor, survey_id: Any, *, base_url: str) -> tuple
         try:
             queue_message(db, org_id=survey.org_id, channel="email", address=who.email,
                           subject=f"{survey.title} / {survey.title_en or edition.name_en}",
-                          text=mail_text(survey, edition, who.name, f"{base_url.rstrip('/')}/exhibitions/survey/"
-                                                                  f"{row.token}"),
+                          text=mail_text(survey, edition, who.name,
+                                         f"{base_url.rstrip('/')}/exhibitions/survey/{row.token}"),
                           ref=f"exhibitions.survey_invite:{row.id}")
         except ValidationError:
             continue  # e-mail is off for the organisation: the link is on the survey's page
@@ -297,13 +297,15 @@ def check(items: Sequence[SurveyQuestion], form: Mapping[str, Any]) -> list[Surv
             low, high = SCORES[q.kind]
             score = int(values[0]) if values[0].strip().isdigit() else -1
             if not low <= score <= high:
-                errors[key] = N_("Choose a score from 0 to 10.") if q.kind == "nps" else N_("Choose a score from 1 to 5.")
+                errors[key] = (N_("Choose a score from 0 to 10.") if q.kind == "nps"
+                               else N_("Choose a score from 1 to 5."))
                 continue
             out.append(SurveyAnswer(question_id=q.id, score=score))
         elif q.kind in CHOICE_KINDS:
             picked = sorted({int(v) for v in values if v.isdigit()})
-            if not picked or len(picked) != len(set(values)) or any(not 1 <= p <= len(q.options) for p in picked) \
-                    or (q.kind == "single" and len(picked) > 1):
+            outside = any(not 1 <= p <= len(q.options) for p in picked)
+            too_many = q.kind == "single" and len(picked) > 1
+            if not picked or len(picked) != len(set(values)) or outside or too_many:
                 errors[key] = N_("Choose among the options given.")
                 continue
             out += [SurveyAnswer(question_id=q.id, option=p) for p in picked]
@@ -390,8 +392,8 @@ def results(db: Session, actor: Actor, survey_id: Any) -> tuple[Survey, int, int
     return survey, int(invited), int(answered), out
 
 
-def nps_trend(db: Session, actor: Actor, series_id: int, audience: str = "exhibitors") -> list[tuple[Edition, float,
-                                                                                                      int]]:
+def nps_trend(db: Session, actor: Actor, series_id: int,
+              audience: str = "exhibitors") -> list[tuple[Edition, float, int]]:
     """(edition, NPS, answers) of each edition of the series with NPS answers, oldest first."""
     rows = db.execute(
         select(Survey.edition_id, nps_expression(), func.count(SurveyAnswer.id))

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from cycle_support import edition
 from exhibitions_support import actor_of
 from sqlalchemy import func, select
 
-from core.app import Kernel
 from core.setup import load_demo
 from plugins.activity.models import Activity
 from plugins.exhibitions.models import (

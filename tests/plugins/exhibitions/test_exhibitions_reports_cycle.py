@@ -15,7 +15,14 @@ from cycle_support import edition
 from exhibitions_support import actor_of
 
 from core.app import Kernel
-from plugins.exhibitions.models import RebookingOffer, ServiceOrder, Survey, SurveyAnswer, SurveyInvite, SurveyQuestion
+from plugins.exhibitions.models import (
+    RebookingOffer,
+    ServiceOrder,
+    Survey,
+    SurveyAnswer,
+    SurveyInvite,
+    SurveyQuestion,
+)
 from plugins.exhibitions.services import reports
 
 
