@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import N_, DatasetDecl
-from plugins.exhibitions.models import Booth, RebookingOffer
+from plugins.exhibitions.models import Booth
 
 #: booths grouped by where they are, what they are and who has them (the
 #: dashboard's report builder, drill-down and Excel export)
@@ -26,11 +26,3 @@ DATASETS = [
 
 __all__: list[Any] = ["DATASETS"]
 
-#: rebooking offers by edition and state (the rebooking rate), for the dashboard's report builder
-DATASETS.append(
-    DatasetDecl("exhibitions.rebooking_offers", N_("Rebooking offers"), RebookingOffer,
-                ("edition_id", "next_edition_id", "state", "customer_id", "valid_until"),
-                {"offers": "count", "deposit": "sum:deposit", "exhibitors": "count_readable:customer_id"},
-                filters=("edition_id", "next_edition_id", "state", "customer_id"),
-                labels={"offers": N_("Rebooking offers"), "deposit": N_("Deposit"),
-                        "exhibitors": N_("Exhibitors")}))
