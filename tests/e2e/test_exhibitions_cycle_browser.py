@@ -53,7 +53,7 @@ def test_insights_survey_results_rebooking_and_the_reports_across_editions(admin
     expect(page.locator("h1.page-title")).to_contain_text("展商洞察")
     expect(page.locator("#exh-insights-evaluation")).to_contain_text("AUC")
     expect(page.locator("#exh-insights-table tbody tr").first).to_contain_text("%")
-    shoot(page, "exhibitions-insights.png")
+    shoot(page, "exhibitions-insights.png", full_page=False)
     page.goto(f"/exhibitions/surveys/{made['survey']}/results")
     expect(page.locator("#exh-results-trend")).to_contain_text("第二十三届")
     shoot(page, "exhibitions-survey-results.png")

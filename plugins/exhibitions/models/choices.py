@@ -106,4 +106,4 @@ OFFER_STATES = {"open": N_("Awaiting answer"), "accepted": N_("Accepted"), "decl
 
 #: an exhibitor's segment across editions (services/insights.py says the rules)
 SEGMENTS = {"new": N_("New exhibitor"), "returning": N_("Returning"), "growing": N_("Growing"),
-            "shrinking": N_("Shrinking"), "at_risk": N_("At risk"), "lost": N_("Lost")}
+            "shrinking": N_("Shrinking"), "at_risk": N_("At risk"), "lost": N_("Lost exhibitor")}
