@@ -1,6 +1,6 @@
 """Everything the exhibitions plugin registers: read this file first.
 
-The plugin has seven parts, each declaring its menu entries, jobs, prints,
+The plugin has ten parts, each declaring its menu entries, jobs, prints,
 datasets, widgets, searches, sequences, demo data and customer panels in a
 module of its own (``parts/venues.py``: venues, halls, bookings, series and
 editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:

@@ -25,4 +25,3 @@ DATASETS = [
 ]
 
 __all__: list[Any] = ["DATASETS"]
-

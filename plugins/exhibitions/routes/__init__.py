@@ -6,15 +6,7 @@ from core import Routes
 
 routes = Routes()
 
-from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes  # noqa: E402, F401 - the cycle after the show
-    apply,
-    insights,
-    plans,
-    rebooking,
-    reports,
-    selling,
-    services,
-    surveys,
-    venues,
-    visitors,
-)
+from plugins.exhibitions.routes import apply, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes
+
+# isort: split
+from plugins.exhibitions.routes import insights, rebooking, surveys  # noqa: E402, F401 - the cycle after the show

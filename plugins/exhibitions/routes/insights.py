@@ -14,6 +14,7 @@ from plugins.exhibitions.models import Edition
 from plugins.exhibitions.models.choices import SEGMENTS
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.services import insights as services
+from plugins.exhibitions.services import service_plans
 
 
 @routes.get("/editions/{id:int}/insights", name="insights_edition", permission="exhibitions.insights.read")
@@ -35,5 +36,5 @@ def insights_edition(ctx: Ctx) -> Response:
 @routes.post("/editions/{id:int}/service-plans", name="insights_service_plans",
              permission="exhibitions.insights.read")
 def insights_service_plans(ctx: Ctx) -> Response:
-    ctx.attempt(lambda: services.service_plans(ctx.db, ctx.user, ctx.params["id"]))
+    ctx.attempt(lambda: service_plans.make(ctx.db, ctx.user, ctx.params["id"]))
     return ctx.redirect("insights_edition", id=ctx.params["id"])

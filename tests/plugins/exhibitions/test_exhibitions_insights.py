@@ -28,7 +28,7 @@ from plugins.exhibitions.models import (
     SurveyInvite,
     SurveyQuestion,
 )
-from plugins.exhibitions.services import insights
+from plugins.exhibitions.services import insights, service_plans
 from plugins.exhibitions.services.insights import Year
 
 PASSWORD = "demo-password-演示"
@@ -127,10 +127,10 @@ def test_the_demo_model_beats_the_base_rate_on_the_held_out_editions(kernel, cli
         e25 = db.scalar(select(Edition).where(Edition.number == 25))
     # the pre-show plans of the 25th's key exhibitors, once
     with kernel.db.session() as db:
-        made = insights.service_plans(db, actor_of(kernel, db, boss), e25.id)
+        made = service_plans.make(db, actor_of(kernel, db, boss), e25.id)
         assert len(made) == 10 and all("Usual services" in t.content for t in made)
     with kernel.db.session() as db:
-        assert insights.service_plans(db, actor_of(kernel, db, boss), e25.id) == []
+        assert service_plans.make(db, actor_of(kernel, db, boss), e25.id) == []
         assert db.scalar(select(func.count()).select_from(Activity).where(
             Activity.subject.like("展前服务计划%"))) == 10
     # the pages, in Chinese and in English
