@@ -23,7 +23,9 @@ def insights_edition(ctx: Ctx) -> Response:
     hist = services.history(ctx.db, ctx.user, edition.series_id)
     rows = services.exhibitors(ctx.db, ctx.user, edition, hist=hist)
     wanted = ctx.query.get("segment", "")
-    shown = [r for r in rows if not wanted or r.segment == wanted]
+    # the least likely to come back first; the lost (no chance computed) last
+    shown = sorted((r for r in rows if not wanted or r.segment == wanted),
+                   key=lambda r: (r.probability is None, r.probability or 0.0))
     names = dict(list(ctx.db.execute(select(Customer.id, Customer.name).where(
         Customer.id.in_([r.customer_id for r in shown]), scope(ctx.user, Customer)))))
     numbers = sorted(services.series_editions(ctx.db, ctx.user, edition.series_id))
