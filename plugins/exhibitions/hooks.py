@@ -1,17 +1,20 @@
 """Everything the exhibitions plugin registers: read this file first.
 
-The plugin has eight parts, each declaring its menu entries, jobs, prints,
+The plugin has thirteen parts, each declaring its menu entries, jobs, prints,
 datasets, widgets, searches, sequences, demo data and customer panels in a
 module of its own (``parts/venues.py``: venues, halls, bookings, series and
 editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
 pricing, applications, booth quotes and contracts, the pipeline;
 ``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
 services sold to exhibitors and their orders; ``parts/visitors.py``:
-visitors and the gates; ``parts/desk.py``: the on-site service desk;
-``parts/portal.py``: the exhibitor portal's accounts, directory profiles
-and leads; ``parts/registration.py``: visitor pre-registration, the
-e-ticket mail and the visitor badge; ``parts/badges.py``: exhibitor staff
-badges). The
+visitors and the gates; ``parts/registration.py``: visitor
+pre-registration, the e-ticket mail and the visitor badge;
+``parts/badges.py``: exhibitor staff badges; ``parts/desk.py``: the on-site
+service desk; ``parts/portal.py``: the exhibitor portal's accounts,
+directory profiles and leads; after the show, ``parts/surveys.py``:
+post-show surveys and NPS, ``parts/rebooking.py``: offers for the next
+edition, ``parts/insights.py``: segments, the rebooking model, service
+plans and the demo's history over three editions). The
 hooks below gather them, in that order.
 """
 
@@ -41,12 +44,15 @@ from plugins.exhibitions.parts import (
     apply,
     badges,
     desk,
+    insights,
     plans,
     portal,
+    rebooking,
     registration,
     reports,
     selling,
     services,
+    surveys,
     venues,
     visitors,
 )
@@ -59,7 +65,7 @@ if TYPE_CHECKING:
     from core import Actor, Base
 
 PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, registration,
-                                 badges, desk, portal)
+                                 badges, desk, portal, surveys, rebooking, insights)
 
 
 def _gathered(name: str) -> list[Any]:

@@ -25,10 +25,12 @@ from plugins.exhibitions.models import (
     PointsAdjustment,
     PortalAccount,
     PriceRule,
+    RebookingOffer,
     ServiceOrder,
     ShowSeries,
     Space,
     SpaceBooking,
+    Survey,
     Venue,
     Visitor,
     VisitorGate,
@@ -69,6 +71,10 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(PortalAccount, ("read", "create", "update")),
     *model_permissions(ExhibitorProfile, ("read",)),
     *model_permissions(ExhibitorProduct, ("read",)),
+    *model_permissions(Survey, (*_SETUP, "send")),
+    *model_permissions(RebookingOffer, (*_SETUP, "accept")),
+    PermissionDecl("exhibitions.insights.read",
+                   N_("See exhibitors' segments and rebooking likelihood, and make service plans")),
 ]
 
 #: the exhibitor portal: who manages its accounts and reads what exhibitors wrote there
@@ -168,3 +174,20 @@ _BY_KEY["manager"].grants["exhibitions.admission.read"] = "org"
 ROLE_GRANTS: list[RoleGrant] = [
     RoleGrant("crm.director", _read_all("org")),
 ]
+
+#: the cycle after the show (surveys, rebooking, insights): the manager runs it all, sellers offer and
+#: accept rebookings and read the insights, the services desk reads the surveys
+_CYCLE = {
+    "manager": {**{f"exhibitions.{m}.{a}": "org" for m in ("survey", "rebooking_offer") for a in _SETUP},
+                "exhibitions.survey.send": "org", "exhibitions.rebooking_offer.accept": "org",
+                "exhibitions.insights.read": "org", "sales.contract.create": "org",
+                "sales.contract.update": "org"},
+    "seller": {**{f"exhibitions.rebooking_offer.{a}": "org" for a in ("read", "create", "update", "accept")},
+               "exhibitions.insights.read": "org", "exhibitions.survey.read": "org"},
+    "services": {"exhibitions.survey.read": "org"},
+}
+for _role in ROLES:
+    _role.grants.update(_CYCLE.get(_role.key, {}))
+ROLE_GRANTS.append(RoleGrant("crm.director", {
+    "exhibitions.insights.read": "org", "exhibitions.survey.read": "org",
+    "exhibitions.rebooking_offer.read": "org"}))

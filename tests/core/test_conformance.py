@@ -95,7 +95,9 @@ IN_REPO = in_repo_plugins()
 DECLARED: dict[str, dict[str, object]] = {
     "crm": {"custom_actions": frozenset({"claim", "release"})},
     "sales": {"custom_actions": frozenset({"terminate", "pay", "void", "refund"})},
-    "exhibitions": {"custom_actions": frozenset({"sell", "release", "confirm", "admit", "dispatch", "resolve"})},
+    "exhibitions": {"custom_actions": frozenset({"sell", "release", "confirm", "admit", "dispatch", "resolve",
+                                                 "send", "accept"}),
+                    "permission_groups": frozenset({"insights"})},
 }
 
 # One conformance class per in-repo plugin, made here: a new plugin is checked

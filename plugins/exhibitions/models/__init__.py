@@ -12,6 +12,7 @@ from plugins.exhibitions.models.portal import (
     PortalAccount,
     PortalSession,
 )
+from plugins.exhibitions.models.rebooking import RebookingOffer
 from plugins.exhibitions.models.registration import VisitorGate, VisitorQuestion, VisitorSetup
 from plugins.exhibitions.models.sales import (
     Application,
@@ -22,12 +23,13 @@ from plugins.exhibitions.models.sales import (
 )
 from plugins.exhibitions.models.services import ExhibitorService, ServiceBooking, ServiceOrder, ServiceOrderLine
 from plugins.exhibitions.models.shows import Edition, ShowSeries
+from plugins.exhibitions.models.surveys import Survey, SurveyAnswer, SurveyInvite, SurveyQuestion
 from plugins.exhibitions.models.venues import Space, SpaceBooking, Venue, Zone
 from plugins.exhibitions.models.visitors import Admission, Visitor
 
 __all__ = ["Admission", "Application", "Booth", "DeskRequest", "DeskSla", "Edition", "EditionDeal",
            "ExhibitorProduct", "ExhibitorProfile", "ExhibitorService", "FloorPlan", "Lead", "PortalAccount",
-           "PortalSession",
+           "PortalSession", "RebookingOffer", "Survey", "SurveyAnswer", "SurveyInvite", "SurveyQuestion",
            "MODELS", "PointsAdjustment", "PriceRule", "ServiceBooking", "ServiceOrder", "ServiceOrderLine",
            "ShowSeries", "Space", "SpaceBooking", "Venue", "Visitor", "WaitlistEntry", "Zone"]
 __all__ += ["ExhibitorBadge", "VisitorGate", "VisitorQuestion", "VisitorSetup"]
@@ -36,4 +38,5 @@ __all__ += ["ExhibitorBadge", "VisitorGate", "VisitorQuestion", "VisitorSetup"]
 MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
           WaitlistEntry, PointsAdjustment, EditionDeal, ExhibitorService, ServiceOrder, ServiceOrderLine,
           ServiceBooking, Visitor, Admission, VisitorSetup, VisitorQuestion, VisitorGate, ExhibitorBadge,
-          DeskRequest, DeskSla, PortalAccount, PortalSession, ExhibitorProfile, ExhibitorProduct, Lead]
+          DeskRequest, DeskSla, PortalAccount, PortalSession, ExhibitorProfile, ExhibitorProduct, Lead,
+          Survey, SurveyQuestion, SurveyInvite, SurveyAnswer, RebookingOffer]

@@ -123,3 +123,20 @@ BUDGETS = {"under_100k": N_("Under ¥100,000"), "100k_1m": N_("¥100,000 to ¥1 
 
 #: the language of a visitor's e-ticket mail
 TICKET_LANGUAGES = {"zh_CN": N_("Chinese"), "en": N_("English")}
+#: who a post-show survey asks
+SURVEY_AUDIENCES = {"exhibitors": N_("Exhibitors"), "visitors": N_("Visitors")}
+
+#: a survey: built as a draft, answered while open, read when closed
+SURVEY_STATES = {"draft": N_("Draft"), "open": N_("Open for answers"), "closed": N_("Closed")}
+
+#: the kinds of survey question: NPS (0–10), a rating (1–5), one or several of given options, free text
+QUESTION_KINDS = {"nps": N_("Recommend (NPS 0–10)"), "rating": N_("Rating (1–5)"),
+                  "single": N_("One choice"), "multiple": N_("Several choices"), "text": N_("Text")}
+
+#: a rebooking offer for the next edition: open in its priority window, then accepted, declined or expired
+OFFER_STATES = {"open": N_("Awaiting answer"), "accepted": N_("Accepted"), "declined": N_("Declined"),
+                "expired": N_("Expired")}
+
+#: an exhibitor's segment across editions (services/insights.py says the rules)
+SEGMENTS = {"new": N_("New exhibitor"), "returning": N_("Returning"), "growing": N_("Growing"),
+            "shrinking": N_("Shrinking"), "at_risk": N_("At risk"), "lost": N_("Lost exhibitor")}

@@ -5,7 +5,7 @@ demo's requests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -26,18 +26,11 @@ MENU = [
 
 SEQUENCES = [SequenceDecl("exhibitions.desk_request", N_("Desk request number"), "XC-{year}-{seq:05}")]
 
-#: the demo's requests: category, priority, subject, minutes after opening it was resolved (None: waiting)
+#: the demo's waiting requests: category, priority, subject
 DEMO = (
-    ("power", "urgent", "展位总电源跳闸，灯箱不亮", 20),
-    ("cleaning", "normal", "展位地毯有油污，需要清洁", 45),
-    ("damage", "high", "背板运输中破损一块", 150),
-    ("network", "normal", "无线网络连不上", 50),
-    ("power", "high", "洽谈区插座无电", 55),
-    ("security", "urgent", "展品样机夜间需加强看管", 10),
-    ("other", "low", "需要增加两把折椅", 200),
-    ("cleaning", "low", "撤展后垃圾未清运", 600),
-    ("power", "normal", "冷柜电源功率不足", 25),
-    ("damage", "normal", "展台玻璃柜门松动", 90),
+    ("power", "urgent", "展位总电源跳闸，灯箱不亮"),
+    ("cleaning", "normal", "展位地毯有油污，需要清洁"),
+    ("damage", "high", "背板运输中破损一块"),
 )
 
 
@@ -50,9 +43,10 @@ def timeline_entries(session: Session, actor: Actor, model_key: str, record: Any
 
 
 def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], made: dict[str, Any]) -> None:
-    """Ten requests over the 24th edition's show days, resolved (some late),
-    and three of the 25th still waiting on the desk: at exhibitors' booths.
-    王芳 takes them at the desk, and resolves them too."""
+    """Three requests of the 25th edition waiting on the desk, at exhibitors'
+    booths (the past editions' requests come with the insights part's
+    history: who complained, and who did not come back). 王芳 takes them at
+    the desk, and resolves them too."""
     from core import next_number
     from plugins.crm.kernel import grant_role
     from plugins.exhibitions.models import Booth, DeskRequest, Edition
@@ -63,32 +57,18 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
     if "HQ" in orgs and "wangfang" in users:
         for role in ("exhibitions.desk", "exhibitions.technician"):
             grant_role(session, users["wangfang"], role, orgs["HQ"])
-    for number, waiting in ((24, False), (25, True)):
-        edition = session.get(Edition, editions.get(number) or 0)
-        if edition is None or edition.opens_on is None:
-            continue
-        booths = list(session.scalars(select(Booth).where(Booth.edition_id == edition.id,
-                                                          Booth.customer_id.is_not(None))
-                                      .order_by(Booth.number).limit(10)))
-        rows = DEMO[:3] if waiting else DEMO
-        for n, (booth, (category, priority, title, took)) in enumerate(zip(booths, rows, strict=False)):
-            if waiting:
-                opened = datetime.now(UTC) - timedelta(minutes=10 + 25 * n)
-            else:
-                day = edition.opens_on + timedelta(days=n % 4)
-                opened = datetime.combine(day, time(1 + n % 6, 5 * n % 60), tzinfo=UTC)
-            due = opened + timedelta(minutes=sla_minutes(session, edition.org_id, category, priority))
-            request = DeskRequest(
-                org_id=edition.org_id, owner_id=edition.owner_id, edition_id=edition.id,
-                number=next_number(session, registry_of(session), "exhibitions.desk_request", edition.org_id),
-                customer_id=booth.customer_id, booth_id=booth.id, category=category, priority=priority,
-                title=title, reported_by="展商现场负责人", channel="desk" if n % 3 else "phone",
-                state="open" if waiting else "closed", opened_at=opened, due_at=due)
-            if not waiting:
-                request.assignee_id = edition.owner_id
-                request.dispatched_at = opened + timedelta(minutes=5)
-                request.resolved_at = opened + timedelta(minutes=took)
-                request.closed_at = request.resolved_at + timedelta(minutes=30)
-                request.resolution = "已到场处理完毕，展商确认。"
-            session.add(request)
+    edition = session.get(Edition, editions.get(25) or 0)
+    if edition is None:
+        return
+    booths = list(session.scalars(select(Booth).where(Booth.edition_id == edition.id,
+                                                      Booth.customer_id.is_not(None))
+                                  .order_by(Booth.number).limit(len(DEMO))))
+    for n, (booth, (category, priority, title)) in enumerate(zip(booths, DEMO, strict=False)):
+        opened = datetime.now(UTC) - timedelta(minutes=10 + 25 * n)
+        session.add(DeskRequest(
+            org_id=edition.org_id, owner_id=edition.owner_id, edition_id=edition.id,
+            number=next_number(session, registry_of(session), "exhibitions.desk_request", edition.org_id),
+            customer_id=booth.customer_id, booth_id=booth.id, category=category, priority=priority, title=title,
+            reported_by="展商现场负责人", channel="desk" if n % 3 else "phone", state="open", opened_at=opened,
+            due_at=opened + timedelta(minutes=sla_minutes(session, edition.org_id, category, priority))))
     session.flush()

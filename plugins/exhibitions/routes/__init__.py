@@ -21,3 +21,6 @@ from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on 
     venues,
     visitors,
 )
+
+# isort: split
+from plugins.exhibitions.routes import insights, rebooking, surveys  # noqa: E402, F401 - the cycle after the show

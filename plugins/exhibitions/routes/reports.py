@@ -25,3 +25,14 @@ def edition_reports(ctx: Ctx) -> Response:
     return ctx.render("exhibitions/edition_reports.html", edition=edition, report=report, chart=chart,
                       figures=figures, maps=maps, heat=reports.edition_scale(maps),
                       currency=edition.currency_code or "CNY")
+
+
+@routes.get("/editions/{id:int}/reports/cycle", name="edition_reports_cycle",
+            permission="exhibitions.edition.read")
+def edition_reports_cycle(ctx: Ctx) -> Response:
+    """Across the series' editions: rebooking rate, service revenue per exhibitor and per m², NPS,
+    and the edition's complaints by category with the share resolved in time."""
+    edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
+    rows, complaints = reports.cycle(ctx.db, ctx.user, edition.id)
+    return ctx.render("exhibitions/edition_reports_cycle.html", edition=edition, rows=rows,
+                      complaints=complaints)

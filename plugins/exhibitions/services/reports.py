@@ -227,3 +227,109 @@ def heat_maps(db: Session, actor: Actor, edition_id: int, t: Any) -> list[dict[s
 
 def edition_scale(maps: list[dict[str, Any]]) -> plan_view.HeatScale:
     return maps[0]["scale"] if maps else plan_view.HeatScale(None, None)
+
+
+# ----------------------------------------------------------------- across editions (the cycle after the show)
+
+
+@dataclass
+class CycleRow:
+    """One edition of the series: exhibitors, who of the previous edition's came back, service revenue
+    (confirmed orders) in all, per exhibitor and per m², the rebooking offers, the exhibitor NPS."""
+
+    edition: Edition
+    exhibitors: int = 0
+    area: Decimal = ZERO
+    returned: int = 0
+    previous: int = 0
+    revenue: Decimal = ZERO
+    offers: int = 0
+    accepted: int = 0
+    nps: float | None = None
+
+    @property
+    def rebooking_rate(self) -> Decimal | None:
+        """The previous edition's exhibitors with space in this one, in per cent."""
+        if not self.previous:
+            return None
+        return (Decimal(self.returned) * 100 / self.previous).quantize(Decimal("0.1"))
+
+    @property
+    def per_exhibitor(self) -> Decimal | None:
+        return (self.revenue / self.exhibitors).quantize(Decimal("0.01")) if self.exhibitors else None
+
+    @property
+    def per_m2(self) -> Decimal | None:
+        return (self.revenue / self.area).quantize(Decimal("0.01")) if self.area > 0 else None
+
+
+@dataclass
+class Complaints:
+    """The service desk's requests of an edition by category, and the share resolved by their due time."""
+
+    by_category: dict[str, int] = field(default_factory=dict)
+    resolved: int = 0
+    in_time: int = 0
+
+    @property
+    def sla_met(self) -> Decimal | None:
+        return (Decimal(self.in_time) * 100 / self.resolved).quantize(Decimal("0.1")) if self.resolved else None
+
+
+def cycle(db: Session, actor: Actor, edition_id: int) -> tuple[list[CycleRow], Complaints | None]:
+    """Every edition of the edition's series up to it, oldest first (each
+    figure grouped in SQL under the reader's scope), and the edition's
+    complaints (None when the service desk part is not installed)."""
+    from sqlalchemy import and_, case
+
+    from plugins.exhibitions.models import RebookingOffer, ServiceOrder
+    from plugins.exhibitions.services import insights, surveys
+
+    edition = get_for(db, actor, Edition, edition_id)
+    editions = list(db.scalars(select(Edition).where(
+        Edition.series_id == edition.series_id, Edition.number <= edition.number, Edition.deleted_at.is_(None),
+        scope(actor, Edition)).order_by(Edition.number)))
+    rows = {e.id: CycleRow(e) for e in editions}
+    ids = list(rows)
+    booked = [Booth.status.in_(insights.BOOKED), Booth.customer_id.is_not(None), scope(actor, Booth)]
+    for eid, n, area in db.execute(select(Booth.edition_id, func.count(func.distinct(Booth.customer_id)),
+                                        func.sum(Booth.area)).where(Booth.edition_id.in_(ids), *booked)
+                                 .group_by(Booth.edition_id)):
+        rows[eid].exhibitors, rows[eid].area = int(n), Decimal(area or 0)
+    later = Booth.__table__.alias("later")
+    for ed in editions:
+        before = next((p for p in editions if p.number == ed.number - 1), None)
+        if before is None:
+            continue
+        came_back = select(later.c.id).where(later.c.edition_id == ed.id,
+                                             later.c.customer_id == Booth.customer_id,
+                                             later.c.status.in_(insights.BOOKED))
+        rows[ed.id].previous, rows[ed.id].returned = db.execute(select(
+            func.count(func.distinct(Booth.customer_id)),
+            func.count(func.distinct(case((came_back.exists(), Booth.customer_id))))).where(
+            Booth.edition_id == before.id, *booked)).one()
+    for eid, total in db.execute(select(ServiceOrder.edition_id, func.sum(ServiceOrder.total)).where(
+            ServiceOrder.edition_id.in_(ids), ServiceOrder.state == "confirmed", scope(actor, ServiceOrder))
+            .group_by(ServiceOrder.edition_id)):
+        rows[eid].revenue = Decimal(total or 0)
+    for eid, n, accepted in db.execute(select(RebookingOffer.next_edition_id, func.count(), func.sum(
+            case((RebookingOffer.state == "accepted", 1), else_=0))).where(
+            RebookingOffer.next_edition_id.in_(ids), scope(actor, RebookingOffer))
+            .group_by(RebookingOffer.next_edition_id)):
+        rows[eid].offers, rows[eid].accepted = int(n), int(accepted or 0)
+    for ed, nps, _n in surveys.nps_trend(db, actor, edition.series_id):
+        if ed.id in rows:
+            rows[ed.id].nps = nps
+    complaints = None
+    model = insights.complaint_model()
+    if model is not None and all(hasattr(model, a) for a in ("category", "due_at", "resolved_at")):
+        complaints = Complaints()
+        where = [model.edition_id == edition.id, scope(actor, model)]
+        complaints.by_category = {str(c): int(n) for c, n in db.execute(
+            select(model.category, func.count()).where(*where).group_by(model.category))}
+        resolved, in_time = db.execute(select(
+            func.count(model.resolved_at),
+            func.sum(case((and_(model.resolved_at.is_not(None), model.resolved_at <= model.due_at), 1),
+                          else_=0))).where(*where)).one()
+        complaints.resolved, complaints.in_time = int(resolved or 0), int(in_time or 0)
+    return [rows[e.id] for e in editions], complaints
