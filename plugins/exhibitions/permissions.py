@@ -13,15 +13,24 @@ from core import N_, PermissionDecl, RoleDecl, RoleGrant, model_permissions
 from plugins.exhibitions.models import (
     Application,
     Booth,
+    Builder,
+    DecorationDeposit,
+    DecorationProject,
+    DecorationRound,
+    DecorationRule,
     Edition,
     ExhibitorService,
     FloorPlan,
+    ManualForm,
+    ManualReminder,
+    ManualSubmission,
     PointsAdjustment,
     PriceRule,
     ServiceOrder,
     ShowSeries,
     Space,
     SpaceBooking,
+    StorageReceipt,
     Venue,
     Visitor,
     WaitlistEntry,
@@ -52,6 +61,16 @@ PERMISSIONS: list[PermissionDecl] = [
     PermissionDecl("exhibitions.service_order.confirm",
                    N_("Confirm service orders (booking what is limited, making the sales order) "
                       "and cancel them")),
+    # special decoration, the exhibitor manual, storage (issue 10)
+    *model_permissions(Builder, _SETUP),
+    *model_permissions(DecorationRule, _SETUP),
+    *model_permissions(DecorationProject, (*_SETUP, "review", "permit", "inspect", "deposit")),
+    *model_permissions(DecorationRound, ("read",)),
+    *model_permissions(DecorationDeposit, ("read",)),
+    *model_permissions(ManualForm, _SETUP),
+    *model_permissions(ManualSubmission, ("read", "create", "update")),
+    *model_permissions(ManualReminder, ("read",)),
+    *model_permissions(StorageReceipt, (*_SETUP, "print")),
 ]
 
 _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "price_rule")
@@ -60,6 +79,17 @@ _SETUP_MODELS = ("venue", "space", "zone", "series", "edition", "floor_plan", "p
 def _read_all(scope: str) -> dict[str, str]:
     return {f"exhibitions.{m}.read": scope for m in (*_SETUP_MODELS, "booth", "space_booking", "service")}
 
+
+#: what the decoration reviewer and the manager do with special decoration, the manual and storage
+_ONSITE_PREP = {
+    **{f"exhibitions.{m}.{a}": "org"
+       for m in ("builder", "decoration_rule", "decoration_project", "manual_form") for a in _SETUP},
+    **{f"exhibitions.decoration_project.{a}": "org" for a in ("review", "permit", "inspect", "deposit")},
+    "exhibitions.decoration_round.read": "org", "exhibitions.decoration_deposit.read": "org",
+    "exhibitions.manual_submission.read": "org", "exhibitions.manual_submission.create": "org",
+    "exhibitions.manual_submission.update": "org", "exhibitions.manual_reminder.read": "org",
+}
+_STORAGE = {**{f"exhibitions.storage_receipt.{a}": "org" for a in (*_SETUP, "print")}}
 
 ROLES: list[RoleDecl] = [
     RoleDecl("manager", "展会经理", "Exhibition manager", grants={
@@ -75,6 +105,7 @@ ROLES: list[RoleDecl] = [
         "exhibitions.points_adjustment.create": "org",
         "crm.customer.read": "org", "crm.contact.read": "org", "crm.opportunity.read": "org",
         "sales.contract.read": "org", "sales.quote.read": "org", "catalog.product.read": "all",
+        **_ONSITE_PREP, **_STORAGE,
     }, description=N_("Sets up venues, shows, editions, floor plans and prices; sees every sale of the "
                       "organisation and releases booths whose deposit is overdue.")),
     RoleDecl("seller", "招展专员", "Space seller", grants={
@@ -92,6 +123,8 @@ ROLES: list[RoleDecl] = [
         **{f"exhibitions.service_order.{a}": "org" for a in (*_SETUP, "confirm", "export")},
         "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
         "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
+        **_STORAGE, "exhibitions.manual_form.read": "org", "exhibitions.manual_submission.read": "org",
+        "exhibitions.manual_submission.create": "org", "exhibitions.manual_submission.update": "org",
     }, description=N_("Takes exhibitors' service orders (power, furniture, meeting rooms, advertising), "
                       "confirms them into sales orders and cancels them.")),
     RoleDecl("gate", "检票员", "Gate staff", grants={
@@ -102,6 +135,15 @@ ROLES: list[RoleDecl] = [
         **_read_all("org"),
         **{f"exhibitions.{m}.{a}": "org" for m in ("venue", "space", "zone", "space_booking") for a in _SETUP},
     }, description=N_("Keeps the venues, halls and zones, and books the halls for editions and events.")),
+    RoleDecl("decoration", "特装审核员", "Decoration reviewer", grants={
+        **_read_all("org"), **_ONSITE_PREP,
+        "exhibitions.service_order.read": "org", "exhibitions.service_order.create": "org",
+        "exhibitions.service_order.confirm": "org", "activity.attachment.create": "org",
+        "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
+        "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
+    }, description=N_("Keeps the stand builders, reviews special-decoration drawings, charges the management "
+                      "fee, issues construction permits, inspects stands and settles their deposits; keeps the "
+                      "exhibitor manual's forms.")),
 ]
 
 #: the CRM's sales director sees the exhibitions of the organisation

@@ -6,4 +6,4 @@ from core import Routes
 
 routes = Routes()
 
-from plugins.exhibitions.routes import apply, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes
+from plugins.exhibitions.routes import apply, decoration, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes

@@ -1,0 +1,243 @@
+"""The special-decoration part's pages (registered on
+plugins.exhibitions.routes.routes): stand builders and an edition's rules
+(the kit's pages); projects, listed by state, edition and overdue drawings,
+each with its page of rounds, files, review, fee, deposit, permit and
+inspection; and the check of a scanned permit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from core import N_, Column, Ctx, Filter, Form, FormField, ListView, get_for, scope
+from plugins.crm.models import Customer
+from plugins.exhibitions.models import (
+    Booth,
+    Builder,
+    DecorationDeposit,
+    DecorationProject,
+    DecorationRule,
+    Edition,
+)
+from plugins.exhibitions.models.choices import DECORATION_STATES, DEPOSIT_MOVES, REVIEW_VERDICTS
+from plugins.exhibitions.routes import routes
+from plugins.exhibitions.routes.venues import Prefilled, _edition_choices
+from plugins.exhibitions.services import decoration as services
+
+
+def _builder_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    return [(str(i), n) for i, n in ctx.db.execute(
+        select(Builder.id, Builder.name).where(scope(ctx.user, Builder), Builder.blacklisted.is_(False))
+        .order_by(Builder.name).limit(500))]
+
+
+def _raw_booth_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    rows = ctx.db.execute(select(Booth.id, Booth.number, Customer.name)
+                          .join(Customer, Customer.id == Booth.customer_id)
+                          .where(scope(ctx.user, Booth), Booth.construction == "raw",
+                                 Booth.status.in_(services.BOOKED))
+                          .order_by(Booth.number).limit(500))
+    return [(str(i), f"{n} · {c}") for i, n, c in rows]
+
+
+_builder_columns = [Column("licence_no", N_("Licence number")), Column("contact", N_("Contact person")),
+                    Column("phone", N_("Phone")),
+                    Column("qualified_until", N_("Qualification valid until"), kind="date"),
+                    Column("blacklisted", N_("Blacklisted"), kind="bool")]
+
+builders = Prefilled(
+    model=Builder, noun="builder", path="/builders", title=N_("Stand builders"), title_attr="name",
+    list_view=ListView(Builder, [Column("name", N_("Company name"), link=True), *_builder_columns],
+                       search=("name", "licence_no", "contact"), default_sort="name", default_desc=False),
+    form=Form([
+        FormField("name", N_("Company name"), required=True, max_length=200),
+        FormField("licence_no", N_("Licence number"), max_length=60),
+        FormField("contact", N_("Contact person"), max_length=100),
+        FormField("phone", N_("Phone"), max_length=40),
+        FormField("qualified_until", N_("Qualification valid until"), "date"),
+        FormField("blacklisted", N_("Blacklisted"), "bool"),
+        FormField("blacklist_reason", N_("Reason for the blacklist"), "textarea", max_length=2000),
+        FormField("note", N_("Remarks"), "textarea", max_length=2000),
+    ]),
+    create=services.create_builder, update=services.update_builder,
+    detail_fields=[*_builder_columns, Column("blacklist_reason", N_("Reason for the blacklist")),
+                   Column("note", N_("Remarks"))],
+)
+
+_rule_columns = [Column("drawings_due_on", N_("Drawings due on"), kind="date"),
+                 Column("late_fee", N_("Late submission fee"), kind="money"),
+                 Column("deposit_rate", N_("Deposit per m²"), kind="money"),
+                 Column("deposit_cap", N_("Deposit cap"), kind="money")]
+
+rules = Prefilled(
+    model=DecorationRule, noun="decoration_rule", path="/decoration-rules",
+    title=N_("Special-decoration rules"),
+    title_attr="id",
+    list_view=ListView(DecorationRule, [Column("edition_id", N_("Edition"), kind="ref", ref=Edition, link=True),
+                                        *_rule_columns]),
+    form=Form([
+        FormField("edition_id", N_("Edition"), "select", required=True, choices=_edition_choices),
+        FormField("drawings_due_on", N_("Drawings due on"), "date"),
+        FormField("late_fee", N_("Late submission fee"), "decimal"),
+        FormField("deposit_rate", N_("Deposit per m²"), "decimal"),
+        FormField("deposit_cap", N_("Deposit cap"), "decimal"),
+    ]),
+    create=services.create_rule, update=services.update_rule,
+    detail_fields=[Column("edition_id", N_("Edition"), kind="ref", ref=Edition), *_rule_columns],
+)
+rules.prefill = ("edition_id",)
+
+
+class ProjectList(ListView):
+    """Projects; ``?overdue=1``: the drawings not in by their due date."""
+
+    def base_query(self, ctx: Ctx, *, deleted: bool = False) -> Any:
+        stmt = super().base_query(ctx, deleted=deleted)
+        if ctx.query.get("overdue") == "1":
+            stmt = stmt.where(DecorationProject.id.in_(services.overdue_ids(ctx.db)))
+        return stmt
+
+
+def _detail(ctx: Ctx, record: DecorationProject) -> dict[str, Any]:
+    from plugins.activity.models import Attachment
+
+    rounds = services.rounds_of(ctx.db, record.id)
+    files: dict[int, list[Any]] = {}
+    for item in ctx.db.scalars(select(Attachment).where(
+            Attachment.record_model == "exhibitions.decoration_round",
+            Attachment.record_id.in_([r.id for r in rounds])).order_by(Attachment.id)):
+        files.setdefault(item.record_id, []).append(item)
+    moves = ctx.db.scalars(select(DecorationDeposit).where(DecorationDeposit.project_id == record.id)
+                           .order_by(DecorationDeposit.moved_on, DecorationDeposit.id)).all()
+    can = {a: ctx.user.can(f"exhibitions.decoration_project.{a}")
+           for a in ("update", "review", "permit", "inspect", "deposit")}
+    return {"rounds": rounds, "files": files, "verdicts": REVIEW_VERDICTS, "moves": moves,
+            "move_kinds": DEPOSIT_MOVES, "totals": services.deposit_totals(ctx.db, record.id),
+            "fee_charged": services.fee_charged(ctx.db, record), "can": can,
+            "due": services.drawings_due(ctx.db, record.edition_id), "states": DECORATION_STATES,
+            "can_print": ctx.user.can("exhibitions.decoration_project.read") and record.permit_number != ""}
+
+
+_project_columns = [Column("customer_id", N_("Exhibitor"), kind="ref", ref=Customer),
+                    Column("booth_id", N_("Booth"), kind="ref", ref=Booth),
+                    Column("builder_id", N_("Stand builder"), kind="ref", ref=Builder),
+                    Column("state", N_("State"), kind="choice", choices=DECORATION_STATES),
+                    Column("area", N_("Area (m²)"))]
+
+projects = Prefilled(
+    model=DecorationProject, noun="decoration_project", path="/decoration", title=N_("Special decoration"),
+    title_attr="number",
+    list_view=ProjectList(DecorationProject, [
+        Column("number", N_("Project number"), link=True), *_project_columns,
+        Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
+        Column("late", N_("Drawings late"), kind="bool"),
+    ], search=("number", "permit_number"), filters=[
+        Filter("edition_id", N_("Edition"), _edition_choices),
+        Filter("state", N_("State"), list(DECORATION_STATES.items())),
+    ], default_sort="id", params=("overdue",)),
+    form=Form([
+        FormField("edition_id", N_("Edition"), "select", required=True, choices=_edition_choices),
+        FormField("booth_id", N_("Booth"), "select", required=True, choices=_raw_booth_choices),
+        FormField("builder_id", N_("Stand builder"), "select", required=True, choices=_builder_choices),
+        FormField("height", N_("Height (m)"), "decimal", required=True),
+        FormField("two_storey", N_("Two storeys"), "bool"),
+        FormField("note", N_("Remarks"), "textarea", max_length=2000),
+    ]),
+    create=services.create_project, update=services.update_project,
+    detail_fields=[*_project_columns, Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
+                   Column("height", N_("Height (m)")), Column("two_storey", N_("Two storeys"), kind="bool"),
+                   Column("late", N_("Drawings late"), kind="bool"),
+                   Column("late_fee", N_("Late submission fee"), kind="money"),
+                   Column("permit_number", N_("Permit number")),
+                   Column("permit_issued_on", N_("Permit issued on"), kind="date"),
+                   Column("note", N_("Remarks"))],
+    detail_template="exhibitions/decoration_project_detail.html", detail_context=_detail,
+)
+projects.prefill = ("edition_id", "booth_id")
+
+
+def _back(ctx: Ctx, action: Any) -> Response:
+    project = get_for(ctx.db, ctx.user, DecorationProject, ctx.params["id"])
+    ctx.attempt(lambda: action(project.id))
+    return ctx.redirect("decoration_project_detail", id=project.id)
+
+
+@routes.post("/decoration/{id:int}/submit", name="decoration_project_submit",
+             permission="exhibitions.decoration_project.update")
+def decoration_project_submit(ctx: Ctx) -> Response:
+    from plugins.activity.storage import BlobStore
+
+    form: Any = ctx.form
+    uploads = [u for u in form.getlist("file") if isinstance(u, UploadFile) and u.filename]
+    store = BlobStore.from_settings(ctx.kernel.settings)
+    return _back(ctx, lambda pid: services.submit(ctx.db, ctx.user, pid, store,
+                                                  [(str(u.filename), u.file) for u in uploads]))
+
+
+@routes.post("/decoration/{id:int}/start-review", name="decoration_project_start_review",
+             permission="exhibitions.decoration_project.review")
+def decoration_project_start_review(ctx: Ctx) -> Response:
+    return _back(ctx, lambda pid: services.start_review(ctx.db, ctx.user, pid))
+
+
+@routes.post("/decoration/{id:int}/review", name="decoration_project_review",
+             permission="exhibitions.decoration_project.review")
+def decoration_project_review(ctx: Ctx) -> Response:
+    return _back(ctx, lambda pid: services.review(ctx.db, ctx.user, pid, str(ctx.form.get("verdict", "")),
+                                                  str(ctx.form.get("comment", ""))))
+
+
+@routes.post("/decoration/{id:int}/fee", name="decoration_project_fee",
+             permission="exhibitions.decoration_project.permit")
+def decoration_project_fee(ctx: Ctx) -> Response:
+    return _back(ctx, lambda pid: services.charge_fee(ctx.db, ctx.user, pid))
+
+
+@routes.post("/decoration/{id:int}/deposit", name="decoration_project_deposit",
+             permission="exhibitions.decoration_project.deposit")
+def decoration_project_deposit(ctx: Ctx) -> Response:
+    return _back(ctx, lambda pid: services.receive_deposit(ctx.db, ctx.user, pid, ctx.form.get("amount")))
+
+
+@routes.post("/decoration/{id:int}/permit", name="decoration_project_permit",
+             permission="exhibitions.decoration_project.permit")
+def decoration_project_permit(ctx: Ctx) -> Response:
+    return _back(ctx, lambda pid: services.issue_permit(ctx.db, ctx.user, pid))
+
+
+@routes.post("/decoration/{id:int}/inspect", name="decoration_project_inspect",
+             permission="exhibitions.decoration_project.inspect")
+def decoration_project_inspect(ctx: Ctx) -> Response:
+    passed = ctx.form.get("passed") == "1"
+    return _back(ctx, lambda pid: services.inspect(ctx.db, ctx.user, pid, passed=passed,
+                                                   note=str(ctx.form.get("inspection_note", ""))))
+
+
+@routes.post("/decoration/{id:int}/settle", name="decoration_project_settle",
+             permission="exhibitions.decoration_project.deposit")
+def decoration_project_settle(ctx: Ctx) -> Response:
+    """Refund the deposit, or forfeit some of it with the reason (the rest refunded)."""
+    amount, reason = ctx.form.get("amount"), str(ctx.form.get("reason", ""))
+    if ctx.form.get("forfeit") == "1":
+        return _back(ctx, lambda pid: services.forfeit_deposit(ctx.db, ctx.user, pid, amount, reason))
+    return _back(ctx, lambda pid: services.refund_deposit(ctx.db, ctx.user, pid, amount or None))
+
+
+@routes.get("/decoration/verify", name="decoration_permit_verify",
+            permission="exhibitions.decoration_project.read")
+def decoration_permit_verify(ctx: Ctx) -> Response:
+    """A scanned permit's code: whose stand it is and whether it is in force."""
+    code = str(ctx.query.get("code", ""))[:100]
+    project = services.verify_permit(ctx.db, ctx.user, code) if code else None
+    booth = ctx.db.get(Booth, project.booth_id) if project is not None else None
+    customer = ctx.db.get(Customer, project.customer_id) if project is not None else None
+    return ctx.render("exhibitions/decoration_verify.html", code=code, project=project, booth=booth,
+                      customer=customer, states=DECORATION_STATES)
+
+
+builders.register(routes)
+rules.register(routes)
+projects.register(routes)
