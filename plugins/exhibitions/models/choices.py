@@ -113,7 +113,7 @@ MANUAL_FORM_KINDS = {
 }
 
 #: where an exhibitor is with a form of the manual
-MANUAL_STATUSES = {"due": N_("Due"), "overdue": N_("Overdue"), "done": N_("Done")}
+MANUAL_STATUSES = {"due": N_("Not yet done"), "overdue": N_("Overdue"), "done": N_("Done")}
 
 #: a reminder of a form: before its deadline, or once it is overdue
 REMINDER_KINDS = {"before": N_("Before the deadline"), "overdue": N_("Overdue")}

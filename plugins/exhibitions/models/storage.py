@@ -39,7 +39,7 @@ class StorageReceipt(IdMixin, OrgScopedMixin, TimestampMixin, VersionedMixin, Au
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("crm_customer.id"), index=True,
                                              info={"label": N_("Exhibitor")})
     number: Mapped[str] = mapped_column(String(40), default="", index=True,
-                                        info={"label": N_("Receipt number")})
+                                        info={"label": N_("Storage receipt number")})
     state: Mapped[str] = mapped_column(String(20), default="received", index=True,
                                        info={"label": N_("State"), "choices": STORAGE_STATES})
     received_on: Mapped[date] = mapped_column(Date, info={"label": N_("Received on")})

@@ -122,7 +122,7 @@ def _detail(ctx: Ctx, record: DecorationProject) -> dict[str, Any]:
 
 
 _project_columns = [Column("customer_id", N_("Exhibitor"), kind="ref", ref=Customer),
-                    Column("booth_id", N_("Booth"), kind="ref", ref=Booth),
+                    Column("booth_id", N_("Booth"), kind="ref", ref=Booth, ref_label="number"),
                     Column("builder_id", N_("Stand builder"), kind="ref", ref=Builder),
                     Column("state", N_("State"), kind="choice", choices=DECORATION_STATES),
                     Column("area", N_("Area (m²)"))]
@@ -165,13 +165,21 @@ def _back(ctx: Ctx, action: Any) -> Response:
     return ctx.redirect("decoration_project_detail", id=project.id)
 
 
-@routes.post("/decoration/{id:int}/submit", name="decoration_project_submit",
-             permission="exhibitions.decoration_project.update")
-def decoration_project_submit(ctx: Ctx) -> Response:
+def _upload_limit(settings: Any) -> int:
+    """Up to 20 drawings of the attachments' size limit each, and the form."""
     from plugins.activity.storage import BlobStore
 
-    form: Any = ctx.form
-    uploads = [u for u in form.getlist("file") if isinstance(u, UploadFile) and u.filename]
+    return int(BlobStore.from_settings(settings).max_bytes * services.MAX_FILES + 65536)
+
+
+@routes.post("/decoration/{id:int}/submit", name="decoration_project_submit",
+             permission="exhibitions.decoration_project.update", max_body=_upload_limit)
+def decoration_project_submit(ctx: Ctx) -> Response:
+    """A round of drawings: the files of ``file[]``."""
+    from plugins.activity.storage import BlobStore
+
+    sent = ctx.form.get("file[]") or []
+    uploads = [u for u in (sent if isinstance(sent, list) else [sent]) if isinstance(u, UploadFile)]
     store = BlobStore.from_settings(ctx.kernel.settings)
     return _back(ctx, lambda pid: services.submit(ctx.db, ctx.user, pid, store,
                                                   [(str(u.filename), u.file) for u in uploads]))
