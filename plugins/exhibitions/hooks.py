@@ -32,7 +32,17 @@ from core import (
     hookimpl,
 )
 from plugins.exhibitions.models import MODELS
-from plugins.exhibitions.parts import apply, decoration, plans, reports, selling, services, venues, visitors
+from plugins.exhibitions.parts import (
+    apply,
+    decoration,
+    manual,
+    plans,
+    reports,
+    selling,
+    services,
+    venues,
+    visitors,
+)
 from plugins.exhibitions.permissions import PERMISSIONS, ROLE_GRANTS, ROLES
 from plugins.exhibitions.routes import routes
 
@@ -41,7 +51,7 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, decoration)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, decoration, manual)
 
 
 def _gathered(name: str) -> list[Any]:

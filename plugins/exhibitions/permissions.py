@@ -88,6 +88,7 @@ _ONSITE_PREP = {
     "exhibitions.decoration_round.read": "org", "exhibitions.decoration_deposit.read": "org",
     "exhibitions.manual_submission.read": "org", "exhibitions.manual_submission.create": "org",
     "exhibitions.manual_submission.update": "org", "exhibitions.manual_reminder.read": "org",
+    "activity.attachment.create": "org",
 }
 _STORAGE = {**{f"exhibitions.storage_receipt.{a}": "org" for a in (*_SETUP, "print")}}
 
@@ -125,6 +126,7 @@ ROLES: list[RoleDecl] = [
         "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
         **_STORAGE, "exhibitions.manual_form.read": "org", "exhibitions.manual_submission.read": "org",
         "exhibitions.manual_submission.create": "org", "exhibitions.manual_submission.update": "org",
+        "activity.attachment.create": "org",
     }, description=N_("Takes exhibitors' service orders (power, furniture, meeting rooms, advertising), "
                       "confirms them into sales orders and cancels them.")),
     RoleDecl("gate", "检票员", "Gate staff", grants={
@@ -138,7 +140,7 @@ ROLES: list[RoleDecl] = [
     RoleDecl("decoration", "特装审核员", "Decoration reviewer", grants={
         **_read_all("org"), **_ONSITE_PREP,
         "exhibitions.service_order.read": "org", "exhibitions.service_order.create": "org",
-        "exhibitions.service_order.confirm": "org", "activity.attachment.create": "org",
+        "exhibitions.service_order.confirm": "org",
         "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
         "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
     }, description=N_("Keeps the stand builders, reviews special-decoration drawings, charges the management "

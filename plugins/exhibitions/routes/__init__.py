@@ -6,4 +6,14 @@ from core import Routes
 
 routes = Routes()
 
-from plugins.exhibitions.routes import apply, decoration, plans, reports, selling, services, venues, visitors  # noqa: E402, F401 - they register on routes
+from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes
+    apply,
+    decoration,
+    manual,
+    plans,
+    reports,
+    selling,
+    services,
+    venues,
+    visitors,
+)
