@@ -40,6 +40,7 @@ from plugins.exhibitions.parts import (
     reports,
     selling,
     services,
+    storage,
     venues,
     visitors,
 )
@@ -51,7 +52,8 @@ if TYPE_CHECKING:
 
     from core import Actor, Base
 
-PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, decoration, manual)
+PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, decoration, manual,
+                                  storage)
 
 
 def _gathered(name: str) -> list[Any]:

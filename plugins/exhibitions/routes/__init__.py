@@ -14,6 +14,7 @@ from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on 
     reports,
     selling,
     services,
+    storage,
     venues,
     visitors,
 )
