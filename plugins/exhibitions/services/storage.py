@@ -210,7 +210,8 @@ def charge(db: Session, actor: Actor, receipt_id: Any) -> ServiceOrder:
     days = storage_days(receipt)
     quantity = (volume_of(db, receipt.id) * days).quantize(Decimal("0.01"))
     order = service_orders.create_order(db, actor, {
-        "edition_id": receipt.edition_id, "customer_id": receipt.customer_id, "note": f"展品仓储 {receipt.number}",
+        "edition_id": receipt.edition_id, "customer_id": receipt.customer_id,
+        "note": f"展品仓储 {receipt.number}",
         "lines": [{"service_id": str(service.id), "quantity": str(quantity),
                    "note": f"{receipt.number} · {days} 天"}]})
     service_orders.confirm(db, actor, order.id)
