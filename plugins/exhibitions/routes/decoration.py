@@ -242,7 +242,7 @@ def decoration_permit_verify(ctx: Ctx) -> Response:
     project = services.verify_permit(ctx.db, ctx.user, code) if code else None
     booth = ctx.db.get(Booth, project.booth_id) if project is not None else None
     customer = ctx.db.get(Customer, project.customer_id) if project is not None else None
-    return ctx.render("exhibitions/decoration_verify.html", code=code, project=project, booth=booth,
+    return ctx.render("exhibitions/decoration_permit_verify.html", code=code, project=project, booth=booth,
                       customer=customer, states=DECORATION_STATES)
 
 
