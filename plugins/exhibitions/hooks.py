@@ -1,13 +1,16 @@
 """Everything the exhibitions plugin registers: read this file first.
 
-The plugin has seven parts, each declaring its menu entries, jobs, prints,
+The plugin has ten parts, each declaring its menu entries, jobs, prints,
 datasets, widgets, searches, sequences, demo data and customer panels in a
 module of its own (``parts/venues.py``: venues, halls, bookings, series and
 editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
 pricing, applications, booth quotes and contracts, the pipeline;
 ``parts/apply.py``, ``parts/reports.py``; ``parts/services.py``: the
 services sold to exhibitors and their orders; ``parts/visitors.py``:
-visitors and the gates). The
+visitors and the gates; ``parts/decoration.py``: stand builders and
+special-decoration projects with their permits; ``parts/manual.py``: the
+exhibitor manual's forms, status board and reminders; ``parts/storage.py``:
+advance-warehouse receipts and their labels). The
 hooks below gather them, in that order.
 """
 

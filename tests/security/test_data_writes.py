@@ -140,6 +140,12 @@ NEEDS = {
     ("exhibitions.service_order", "update"): "lines naming services of the order's edition",
     ("exhibitions.visitor", "create"): "a mobile or an e-mail, which the writer's field rules make read-only",
     ("exhibitions.visitor", "update"): "a mobile or an e-mail, which the writer's field rules make read-only",
+    ("exhibitions.decoration_project", "create"): "a raw-space booth sold to an exhibitor and no project yet, "
+                                                  "and a builder neither blacklisted nor expired",
+    ("exhibitions.decoration_project", "update"): "a project still in draft or sent back for changes (the seeded "
+                                                  "state is neither)",
+    ("exhibitions.storage_receipt", "create"): "lines of pieces with their packages and m³",
+    ("exhibitions.storage_receipt", "update"): "lines of pieces with their packages and m³",
 }
 
 

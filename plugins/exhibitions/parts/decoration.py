@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core import N_, MenuItem, PrintDecl, SequenceDecl
+from core import N_, MenuItem, PrintDecl, SequenceDecl, shown_value
 from plugins.exhibitions.models import DecorationProject
 
 if TYPE_CHECKING:
@@ -45,11 +45,17 @@ def permit_context(session: Session, actor: Actor, project: DecorationProject) -
     hall = session.get(Space, plan.space_id) if plan is not None else None
     customer, builder = session.get(Customer, project.customer_id), session.get(Builder, project.builder_id)
     edition = session.get(Edition, project.edition_id)
-    return {"exhibitor": customer.name if customer is not None else "",
-            "booth_number": booth.number if booth is not None else "", "hall": hall.name if hall else "",
-            "builder_name": builder.name if builder is not None else "",
-            "builder_licence": builder.licence_no if builder is not None else "",
-            "edition_name": edition.name if edition is not None else "",
+
+    def shown(record: Any, name: str) -> str:
+        """A field of another record as the reader may see it ("" when hidden)."""
+        if record is None:
+            return ""
+        value = shown_value(actor, type(record), name, getattr(record, name))
+        return "" if value is None else str(value)
+
+    return {"exhibitor": shown(customer, "name"), "booth_number": shown(booth, "number"),
+            "hall": shown(hall, "name"), "builder_name": shown(builder, "name"),
+            "builder_licence": shown(builder, "licence_no"), "edition_name": shown(edition, "name"),
             "in_force": project.state == "permit_issued",
             "permit_qr": qr_data_url(project.permit_code) if project.permit_code else ""}
 

@@ -6,9 +6,10 @@ inspection; and the check of a scanned permit."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -26,11 +27,18 @@ from plugins.exhibitions.models.choices import DECORATION_STATES, DEPOSIT_MOVES,
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.routes.venues import Prefilled, _edition_choices
 from plugins.exhibitions.services import decoration as services
+from plugins.sales.services.documents import today
 
 
 def _builder_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    """The builders a project may be given today (not blacklisted, qualified),
+    and on a project's form its own builder."""
+    editing = services._int(ctx.params.get("id"))
+    own = select(DecorationProject.builder_id).where(DecorationProject.id == editing)
+    admitted = Builder.blacklisted.is_(False) & or_(Builder.qualified_until.is_(None),
+                                                     Builder.qualified_until >= today())
     return [(str(i), n) for i, n in ctx.db.execute(
-        select(Builder.id, Builder.name).where(scope(ctx.user, Builder), Builder.blacklisted.is_(False))
+        select(Builder.id, Builder.name).where(scope(ctx.user, Builder), or_(admitted, Builder.id.in_(own)))
         .order_by(Builder.name).limit(500))]
 
 
@@ -125,9 +133,31 @@ _project_columns = [Column("customer_id", N_("Exhibitor"), kind="ref", ref=Custo
                     Column("booth_id", N_("Booth"), kind="ref", ref=Booth, ref_label="number"),
                     Column("builder_id", N_("Stand builder"), kind="ref", ref=Builder),
                     Column("state", N_("State"), kind="choice", choices=DECORATION_STATES),
-                    Column("area", N_("Area (m²)"))]
+                    Column("area", N_("Area (m²)"), kind="number")]
 
-projects = Prefilled(
+#: what a project's edit form changes (its edition and booth stay)
+EDIT_FORM = Form([
+    FormField("builder_id", N_("Stand builder"), "select", required=True, choices=_builder_choices),
+    FormField("height", N_("Height (m)"), "decimal", required=True),
+    FormField("two_storey", N_("Two storeys"), "bool"),
+    FormField("note", N_("Remarks"), "textarea", max_length=2000),
+])
+
+
+class ProjectCrud(Prefilled):
+    """Projects: the edit form leaves out the edition and the booth."""
+
+    def _narrow(self) -> Prefilled:
+        return Prefilled(**{f.name: getattr(self, f.name) for f in fields(self)} | {"form": EDIT_FORM})
+
+    def edit(self, ctx: Ctx) -> Response:
+        return self._narrow().edit(ctx)
+
+    def update_(self, ctx: Ctx) -> Response:
+        return self._narrow().update_(ctx)
+
+
+projects = ProjectCrud(
     model=DecorationProject, noun="decoration_project", path="/decoration", title=N_("Special decoration"),
     title_attr="number",
     list_view=ProjectList(DecorationProject, [
@@ -148,7 +178,8 @@ projects = Prefilled(
     ]),
     create=services.create_project, update=services.update_project,
     detail_fields=[*_project_columns, Column("edition_id", N_("Edition"), kind="ref", ref=Edition),
-                   Column("height", N_("Height (m)")), Column("two_storey", N_("Two storeys"), kind="bool"),
+                   Column("height", N_("Height (m)"), kind="number"),
+                   Column("two_storey", N_("Two storeys"), kind="bool"),
                    Column("late", N_("Drawings late"), kind="bool"),
                    Column("late_fee", N_("Late submission fee"), kind="money"),
                    Column("permit_number", N_("Permit number")),

@@ -20,7 +20,7 @@ from plugins.exhibitions.services import manual as services
 _form_columns = [Column("kind", N_("Kind of form"), kind="choice", choices=MANUAL_FORM_KINDS),
                  Column("mandatory", N_("Mandatory"), kind="bool"),
                  Column("deadline", N_("Deadline"), kind="date"),
-                 Column("remind_days", N_("Remind days before"))]
+                 Column("remind_days", N_("Remind days before"), kind="number")]
 
 forms = Prefilled(
     model=ManualForm, noun="manual_form", path="/manual-forms", title=N_("Exhibitor manual forms"),

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import N_, Actor, Conflict, ValidationError, get_for, next_number, scope
+from core import N_, Actor, Conflict, ValidationError, get_for, next_number, scope, shown_value
 from plugins.exhibitions.models import (
     Booth,
     Edition,
@@ -238,6 +238,11 @@ def label_context(session: Session, actor: Actor, receipt: StorageReceipt) -> di
         for _ in range(line.packages):
             k += 1
             labels.append({"k": k, "n": total, "description": line.description})
-    return {"exhibitor": customer.name if customer is not None else "",
-            "booth_number": booth.number if booth is not None else "",
-            "hall": hall.name if hall is not None else "", "labels": labels, "packages": total}
+    def shown(record: Any, name: str) -> str:
+        if record is None:
+            return ""
+        value = shown_value(actor, type(record), name, getattr(record, name))
+        return "" if value is None else str(value)
+
+    return {"exhibitor": shown(customer, "name"), "booth_number": shown(booth, "number"),
+            "hall": shown(hall, "name"), "labels": labels, "packages": total}
