@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from core import N_, Column, Ctx, Filter, Form, FormField, ListView, get_for, scope
+from core import N_, Column, Ctx, Filter, Form, FormField, ListView, get_for, scope, shown_value
 from plugins.crm.models import Customer
 from plugins.exhibitions.models import (
     Booth,
@@ -126,6 +126,7 @@ def _detail(ctx: Ctx, record: DecorationProject) -> dict[str, Any]:
             "move_kinds": DEPOSIT_MOVES, "totals": services.deposit_totals(ctx.db, record.id),
             "fee_charged": services.fee_charged(ctx.db, record), "can": can,
             "due": services.drawings_due(ctx.db, record.edition_id), "states": DECORATION_STATES,
+            "permit_number": shown_value(ctx.user, DecorationProject, "permit_number", record.permit_number),
             "can_print": ctx.user.can("exhibitions.decoration_project.read") and record.permit_number != ""}
 
 
@@ -186,6 +187,7 @@ projects = ProjectCrud(
                    Column("permit_issued_on", N_("Permit issued on"), kind="date"),
                    Column("note", N_("Remarks"))],
     detail_template="exhibitions/decoration_project_detail.html", detail_context=_detail,
+    list_template="exhibitions/decoration_project_list.html",
 )
 projects.prefill = ("edition_id", "booth_id")
 
@@ -273,8 +275,9 @@ def decoration_permit_verify(ctx: Ctx) -> Response:
     project = services.verify_permit(ctx.db, ctx.user, code) if code else None
     booth = ctx.db.get(Booth, project.booth_id) if project is not None else None
     customer = ctx.db.get(Customer, project.customer_id) if project is not None else None
+    number = shown_value(ctx.user, DecorationProject, "permit_number", project.permit_number) if project else ""
     return ctx.render("exhibitions/decoration_permit_verify.html", code=code, project=project, booth=booth,
-                      customer=customer, states=DECORATION_STATES)
+                      customer=customer, states=DECORATION_STATES, permit_number=number or "")
 
 
 builders.register(routes)

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from core import N_, Column, Ctx, Filter, Form, FormField, ListView, get_for
+from core import N_, Column, Ctx, Filter, Form, FormField, ListView, get_for, shown_value
 from plugins.exhibitions.models import Edition, ManualForm
 from plugins.exhibitions.models.choices import MANUAL_FORM_KINDS, MANUAL_STATUSES
 from plugins.exhibitions.routes import routes
@@ -56,7 +56,11 @@ def _board(ctx: Ctx, edition: Edition) -> dict[str, Any]:
     customer_id = int(raw) if raw.isdigit() else None
     overdue = ctx.query.get("overdue") == "1"
     made = services.board(ctx.db, ctx.user, edition.id, overdue_only=overdue, customer_id=customer_id)
+    english = ctx.t.locale.startswith("en")
+    names = {f.id: (english and shown_value(ctx.user, ManualForm, "name_en", f.name_en)) or f.name
+             for f in made.forms}
     return {"edition": edition, "board": made, "statuses": MANUAL_STATUSES, "kinds": MANUAL_FORM_KINDS,
+            "names": names,
             "overdue": overdue, "customer_id": customer_id,
             "can_record": ctx.user.can("exhibitions.manual_submission.create")}
 
