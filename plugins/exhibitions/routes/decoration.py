@@ -13,7 +13,20 @@ from sqlalchemy import or_, select
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from core import N_, Column, Ctx, Filter, Form, FormField, ListView, get_for, scope, shown_value
+from core import (
+    N_,
+    Column,
+    Conflict,
+    Ctx,
+    Filter,
+    Form,
+    FormField,
+    ListView,
+    ValidationError,
+    get_for,
+    scope,
+    shown_value,
+)
 from plugins.crm.models import Customer
 from plugins.exhibitions.models import (
     Booth,
@@ -208,14 +221,26 @@ def _upload_limit(settings: Any) -> int:
 @routes.post("/decoration/{id:int}/submit", name="decoration_project_submit",
              permission="exhibitions.decoration_project.update", max_body=_upload_limit)
 def decoration_project_submit(ctx: Ctx) -> Response:
-    """A round of drawings: the files of ``file[]``."""
+    """A round of drawings: the files of ``file[]``. Not in a savepoint (an
+    upload takes its blob's lock for the whole transaction): what is refused
+    is checked first and shown on the page; a file refused later (empty, too
+    large) is an error page, and nothing of the round is kept."""
     from plugins.activity.storage import BlobStore
 
+    project = get_for(ctx.db, ctx.user, DecorationProject, ctx.params["id"], "update")
     sent = ctx.form.get("file[]") or []
     uploads = [u for u in (sent if isinstance(sent, list) else [sent]) if isinstance(u, UploadFile)]
-    store = BlobStore.from_settings(ctx.kernel.settings)
-    return _back(ctx, lambda pid: services.submit(ctx.db, ctx.user, pid, store,
-                                                  [(str(u.filename), u.file) for u in uploads]))
+    try:
+        services.check_submission(project, len(uploads))
+    except ValidationError as invalid:
+        ctx.flash_problem(next(iter(invalid.errors.values())))
+        return ctx.redirect("decoration_project_detail", id=project.id)
+    except Conflict as refused:
+        ctx.flash_problem(str(refused), refused.params)
+        return ctx.redirect("decoration_project_detail", id=project.id)
+    services.submit(ctx.db, ctx.user, project.id, BlobStore.from_settings(ctx.kernel.settings),
+                    [(str(u.filename), u.file) for u in uploads])
+    return ctx.redirect("decoration_project_detail", id=project.id, flash="saved")
 
 
 @routes.post("/decoration/{id:int}/start-review", name="decoration_project_start_review",

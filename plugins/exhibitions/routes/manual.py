@@ -82,14 +82,14 @@ def manual_record(ctx: Ctx) -> Response:
     customer = str(ctx.form.get("customer_id", ""))
     upload = ctx.form.get("file")
 
-    def save() -> None:
-        made = services.record(ctx.db, ctx.user, ctx.form.get("form_id"), customer,
-                               {"text": str(ctx.form.get("text", ""))}, note=str(ctx.form.get("note", "")))
-        if isinstance(upload, UploadFile) and upload.filename:
-            add_attachment(ctx.db, ctx.user, BlobStore.from_settings(ctx.kernel.settings), made,
-                           filename=upload.filename, stream=upload.file)
-
-    ctx.attempt(save)
+    made: list[Any] = []
+    ctx.attempt(lambda: made.append(services.record(
+        ctx.db, ctx.user, ctx.form.get("form_id"), customer, {"text": str(ctx.form.get("text", ""))},
+        note=str(ctx.form.get("note", "")))))
+    if made and isinstance(upload, UploadFile) and upload.filename:
+        # not in a savepoint: an upload holds its blob's lock until the transaction ends
+        add_attachment(ctx.db, ctx.user, BlobStore.from_settings(ctx.kernel.settings), made[0],
+                       filename=upload.filename, stream=upload.file)
     back = ctx.url_for("manual_board", id=edition.id)
     back += f"?customer_id={customer}" if customer.isdigit() else ""
     return RedirectResponse(back, status_code=303)

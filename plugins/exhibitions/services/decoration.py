@@ -284,10 +284,7 @@ def submit(db: Session, actor: Actor, project_id: Any, store: Any,
     from plugins.activity.services.attachments import add_attachment
 
     project = get_for(db, actor, DecorationProject, project_id, "update")
-    if project.state in MOVES["submit"] and not files:
-        raise ValidationError({"file": N_("Upload the drawings.")})
-    if len(files) > MAX_FILES:
-        raise ValidationError({"file": N_("At most 20 files a round.")})
+    check_submission(project, len(files))
     move(project, "submit")
     due = drawings_due(db, project.edition_id)
     late = due is not None and today() > due
@@ -304,6 +301,17 @@ def submit(db: Session, actor: Actor, project_id: Any, store: Any,
         project.late, project.late_fee = True, Decimal(rule.late_fee) if rule is not None else Decimal(0)
     db.flush()
     return made
+
+
+def check_submission(project: DecorationProject, files: int) -> None:
+    """Refuse a submission before anything is written: a state that takes
+    none (Conflict), no file or too many (ValidationError)."""
+    if project.state not in MOVES["submit"]:
+        move(project, "submit")  # raises the Conflict naming the state
+    if not files:
+        raise ValidationError({"file": N_("Upload the drawings.")})
+    if files > MAX_FILES:
+        raise ValidationError({"file": N_("At most 20 files a round.")})
 
 
 def start_review(db: Session, actor: Actor, project_id: Any) -> DecorationProject:
