@@ -1,6 +1,6 @@
 """Everything the exhibitions plugin registers: read this file first.
 
-The plugin has thirteen parts, each declaring its menu entries, jobs, prints,
+The plugin has sixteen parts, each declaring its menu entries, jobs, prints,
 datasets, widgets, searches, sequences, demo data and customer panels in a
 module of its own (``parts/venues.py``: venues, halls, bookings, series and
 editions; ``parts/plans.py``: floor plans and booths; ``parts/selling.py``:
@@ -9,12 +9,16 @@ pricing, applications, booth quotes and contracts, the pipeline;
 services sold to exhibitors and their orders; ``parts/visitors.py``:
 visitors and the gates; ``parts/registration.py``: visitor
 pre-registration, the e-ticket mail and the visitor badge;
-``parts/badges.py``: exhibitor staff badges; ``parts/desk.py``: the on-site
-service desk; ``parts/portal.py``: the exhibitor portal's accounts,
-directory profiles and leads; after the show, ``parts/surveys.py``:
-post-show surveys and NPS, ``parts/rebooking.py``: offers for the next
-edition, ``parts/insights.py``: segments, the rebooking model, service
-plans and the demo's history over three editions). The
+``parts/badges.py``: exhibitor staff badges; ``parts/decoration.py``: stand
+builders and special-decoration projects with their permits;
+``parts/manual.py``: the exhibitor manual's forms, status board and
+reminders; ``parts/storage.py``: advance-warehouse receipts and their
+labels; ``parts/desk.py``: the on-site service desk; ``parts/portal.py``:
+the exhibitor portal's accounts, directory profiles and leads; after the
+show, ``parts/surveys.py``: post-show surveys and NPS,
+``parts/rebooking.py``: offers for the next edition, ``parts/insights.py``:
+segments, the rebooking model, service plans and the demo's history over
+three editions). The
 hooks below gather them, in that order.
 """
 
@@ -43,8 +47,10 @@ from plugins.exhibitions.models import MODELS
 from plugins.exhibitions.parts import (
     apply,
     badges,
+    decoration,
     desk,
     insights,
+    manual,
     plans,
     portal,
     rebooking,
@@ -52,6 +58,7 @@ from plugins.exhibitions.parts import (
     reports,
     selling,
     services,
+    storage,
     surveys,
     venues,
     visitors,
@@ -65,7 +72,8 @@ if TYPE_CHECKING:
     from core import Actor, Base
 
 PARTS: tuple[ModuleType, ...] = (venues, plans, selling, apply, reports, services, visitors, registration,
-                                 badges, desk, portal, surveys, rebooking, insights)
+                                 badges, decoration, manual, storage, desk, portal, surveys, rebooking,
+                                 insights)
 
 
 def _gathered(name: str) -> list[Any]:

@@ -14,6 +14,11 @@ from plugins.exhibitions.models import (
     Admission,
     Application,
     Booth,
+    Builder,
+    DecorationDeposit,
+    DecorationProject,
+    DecorationRound,
+    DecorationRule,
     DeskRequest,
     DeskSla,
     Edition,
@@ -22,6 +27,9 @@ from plugins.exhibitions.models import (
     ExhibitorProfile,
     ExhibitorService,
     FloorPlan,
+    ManualForm,
+    ManualReminder,
+    ManualSubmission,
     PointsAdjustment,
     PortalAccount,
     PriceRule,
@@ -30,6 +38,7 @@ from plugins.exhibitions.models import (
     ShowSeries,
     Space,
     SpaceBooking,
+    StorageReceipt,
     Survey,
     Venue,
     Visitor,
@@ -75,6 +84,16 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(RebookingOffer, (*_SETUP, "accept")),
     PermissionDecl("exhibitions.insights.read",
                    N_("See exhibitors' segments and rebooking likelihood, and make service plans")),
+    # special decoration, the exhibitor manual, storage (issue 10)
+    *model_permissions(Builder, _SETUP),
+    *model_permissions(DecorationRule, _SETUP),
+    *model_permissions(DecorationProject, (*_SETUP, "review", "permit", "inspect", "deposit")),
+    *model_permissions(DecorationRound, ("read",)),
+    *model_permissions(DecorationDeposit, ("read",)),
+    *model_permissions(ManualForm, _SETUP),
+    *model_permissions(ManualSubmission, ("read", "create", "update")),
+    *model_permissions(ManualReminder, ("read",)),
+    *model_permissions(StorageReceipt, (*_SETUP, "print")),
 ]
 
 #: the exhibitor portal: who manages its accounts and reads what exhibitors wrote there
@@ -97,6 +116,18 @@ def _read_all(scope: str) -> dict[str, str]:
     return {f"exhibitions.{m}.read": scope for m in (*_SETUP_MODELS, "booth", "space_booking", "service")}
 
 
+#: what the decoration reviewer and the manager do with special decoration, the manual and storage
+_ONSITE_PREP = {
+    **{f"exhibitions.{m}.{a}": "org"
+       for m in ("builder", "decoration_rule", "decoration_project", "manual_form") for a in _SETUP},
+    **{f"exhibitions.decoration_project.{a}": "org" for a in ("review", "permit", "inspect", "deposit")},
+    "exhibitions.decoration_round.read": "org", "exhibitions.decoration_deposit.read": "org",
+    "exhibitions.manual_submission.read": "org", "exhibitions.manual_submission.create": "org",
+    "exhibitions.manual_submission.update": "org", "exhibitions.manual_reminder.read": "org",
+    "activity.attachment.create": "org",
+}
+_STORAGE = {**{f"exhibitions.storage_receipt.{a}": "org" for a in (*_SETUP, "print")}}
+
 ROLES: list[RoleDecl] = [
     RoleDecl("manager", "展会经理", "Exhibition manager", grants={
         **{f"exhibitions.{m}.{a}": "org" for m in (*_SETUP_MODELS, "booth", "space_booking", "application",
@@ -115,6 +146,7 @@ ROLES: list[RoleDecl] = [
         "crm.customer.read": "org", "crm.contact.read": "org", "crm.opportunity.read": "org",
         "sales.contract.read": "org", "sales.quote.read": "org", "catalog.product.read": "all",
         **_PORTAL,
+        **_ONSITE_PREP, **_STORAGE,
     }, description=N_("Sets up venues, shows, editions, floor plans and prices; sees every sale of the "
                       "organisation and releases booths whose deposit is overdue.")),
     RoleDecl("seller", "招展专员", "Space seller", grants={
@@ -133,6 +165,9 @@ ROLES: list[RoleDecl] = [
         "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
         "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
         **_PORTAL,
+        **_STORAGE, "exhibitions.manual_form.read": "org", "exhibitions.manual_submission.read": "org",
+        "exhibitions.manual_submission.create": "org", "exhibitions.manual_submission.update": "org",
+        "activity.attachment.create": "org",
     }, description=N_("Takes exhibitors' service orders (power, furniture, meeting rooms, advertising), "
                       "confirms them into sales orders and cancels them.")),
     RoleDecl("gate", "检票员", "Gate staff", grants={
@@ -155,6 +190,15 @@ ROLES: list[RoleDecl] = [
         **_read_all("org"),
         **{f"exhibitions.{m}.{a}": "org" for m in ("venue", "space", "zone", "space_booking") for a in _SETUP},
     }, description=N_("Keeps the venues, halls and zones, and books the halls for editions and events.")),
+    RoleDecl("decoration", "特装审核员", "Decoration reviewer", grants={
+        **_read_all("org"), **_ONSITE_PREP,
+        "exhibitions.service_order.read": "org", "exhibitions.service_order.create": "org",
+        "exhibitions.service_order.confirm": "org",
+        "crm.customer.read": "org", "crm.contact.read": "org", "catalog.product.read": "all",
+        "sales.contract.read": "org", "sales.contract.create": "org", "sales.contract.update": "org",
+    }, description=N_("Keeps the stand builders, reviews special-decoration drawings, charges the management "
+                      "fee, issues construction permits, inspects stands and settles their deposits; keeps the "
+                      "exhibitor manual's forms.")),
 ]
 
 # the registration and badges parts: the manager sets registration, questions, gates and badges up;

@@ -96,7 +96,7 @@ DECLARED: dict[str, dict[str, object]] = {
     "crm": {"custom_actions": frozenset({"claim", "release"})},
     "sales": {"custom_actions": frozenset({"terminate", "pay", "void", "refund"})},
     "exhibitions": {"custom_actions": frozenset({"sell", "release", "confirm", "admit", "dispatch", "resolve",
-                                                 "send", "accept"}),
+                                                 "send", "accept", "review", "permit", "inspect", "deposit"}),
                     "permission_groups": frozenset({"insights"})},
 }
 

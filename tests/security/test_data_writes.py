@@ -144,6 +144,12 @@ NEEDS = {
                                             "the edition's exhibitors)",
     ("exhibitions.desk_request", "update"): "an exhibitor with a booth in the request's edition",
     ("exhibitions.desk_sla", "create"): "a category and priority with no service level yet (one level for each)",
+    ("exhibitions.decoration_project", "create"): "a raw-space booth sold to an exhibitor and no project yet, "
+                                                  "and a builder neither blacklisted nor expired",
+    ("exhibitions.decoration_project", "update"): "a project still in draft or sent back for changes (the seeded "
+                                                  "state is neither)",
+    ("exhibitions.storage_receipt", "create"): "lines of pieces with their packages and m³",
+    ("exhibitions.storage_receipt", "update"): "lines of pieces with their packages and m³",
 }
 
 

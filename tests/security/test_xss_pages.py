@@ -69,6 +69,9 @@ POST_ERRORS_EXPLAINED = {
 FORMS_EXPLAINED = {
     "api.webhook": "its events field takes event names (a model key and an action, one a line)",
     "exhibitions.service_order": "its lines take quantities and the days a service is used, which a payload is not",
+    "exhibitions.decoration_project": "it is made on a raw-space booth sold and with no project yet, and changed "
+                                      "only in draft (the seeded state is neither)",
+    "exhibitions.decoration_rule": "it has no text field: a date and amounts",
 }
 #: forms the walk does not post, by the route their action goes to
 NOT_POSTED = ("/logout", "/login", "/locale", "/profile/password")

@@ -140,3 +140,34 @@ OFFER_STATES = {"open": N_("Awaiting answer"), "accepted": N_("Accepted"), "decl
 #: an exhibitor's segment across editions (services/insights.py says the rules)
 SEGMENTS = {"new": N_("New exhibitor"), "returning": N_("Returning"), "growing": N_("Growing"),
             "shrinking": N_("Shrinking"), "at_risk": N_("At risk"), "lost": N_("Lost exhibitor")}
+#: a special-decoration project (特装): drawings submitted (报图) and reviewed (审图) round by round, the
+#: permit (施工证), the stand built and inspected, the clean-up deposit refunded or forfeited
+DECORATION_STATES = {
+    "draft": N_("Draft"), "submitted": N_("Drawings submitted"), "in_review": N_("In review"),
+    "changes_requested": N_("Changes requested"), "resubmitted": N_("Drawings resubmitted"),
+    "approved": N_("Drawings approved"), "permit_issued": N_("Permit issued"), "inspected": N_("Inspected"),
+    "deposit_refunded": N_("Deposit refunded"), "deposit_forfeited": N_("Deposit forfeited"),
+}
+
+#: a reviewer's verdict on a round of drawings
+REVIEW_VERDICTS = {"approve": N_("Approved"), "changes": N_("Changes requested")}
+
+#: a movement of a clean-up deposit
+DEPOSIT_MOVES = {"received": N_("Received"), "refunded": N_("Refunded"), "forfeited": N_("Forfeited")}
+
+#: what a form of the exhibitor manual (展商手册) collects
+MANUAL_FORM_KINDS = {
+    "profile": N_("Company profile for the catalogue"), "fascia": N_("Fascia name"),
+    "badges": N_("Staff badge names"), "drawings": N_("Special-decoration drawings"),
+    "power": N_("Power order"), "insurance": N_("Insurance certificate"), "custom": N_("Other form"),
+}
+
+#: where an exhibitor is with a form of the manual
+MANUAL_STATUSES = {"due": N_("Not yet done"), "overdue": N_("Overdue"), "done": N_("Done")}
+
+#: a reminder of a form: before its deadline, or once it is overdue
+REMINDER_KINDS = {"before": N_("Before the deadline"), "overdue": N_("Overdue")}
+
+#: an advance-warehouse receipt (展品仓储): received, delivered to the booth, returned or collected
+STORAGE_STATES = {"received": N_("In the warehouse"), "delivered": N_("Delivered to the booth"),
+                  "returned": N_("Returned or collected")}

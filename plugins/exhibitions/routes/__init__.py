@@ -12,12 +12,15 @@ import plugins.exhibitions.routes.portal_accounts  # noqa: E402, F401
 from plugins.exhibitions.routes import (  # noqa: E402, F401 - they register on routes
     apply,
     badges,
+    decoration,
     desk,
+    manual,
     plans,
     registration,
     reports,
     selling,
     services,
+    storage,
     venues,
     visitors,
 )

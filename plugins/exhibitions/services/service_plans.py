@@ -1,7 +1,7 @@
 """Pre-show service plans: for an edition's key exhibitors (top by what they
 spent on services in the series' earlier editions), a task for their
 account manager with the services they usually buy, their spend, open
-complaints and due forms (those two when their parts are installed).
+complaints and the exhibitor manual's forms still due.
 Idempotent: a customer who has the edition's plan task gets none again."""
 
 from __future__ import annotations
@@ -76,11 +76,11 @@ def plan_text(db: Session, years: dict[int, Year], edition: Edition, customer_id
         open_ = db.scalar(select(func.count()).select_from(complaints).where(
             complaints.customer_id == customer_id, complaints.state.in_(("open", "dispatched"))))
         lines.append(f"未结投诉 Open complaints: {int(open_ or 0)}")
-    import plugins.exhibitions.models as models
+    from plugins.exhibitions.services.manual import cells
+    from plugins.sales.services.documents import today
 
-    forms = getattr(models, "FormSubmission", None)
-    if forms is not None and hasattr(forms, "customer_id") and hasattr(forms, "state"):
-        due = db.scalar(select(func.count()).select_from(forms).where(
-            forms.customer_id == customer_id, forms.state != "done"))
-        lines.append(f"待交表单 Forms due: {int(due or 0)}")
+    grid = cells(edition.id, None, today()).subquery()
+    due = db.scalar(select(func.count()).select_from(grid).where(grid.c.customer_id == customer_id,
+                                                                 grid.c.status != "done"))
+    lines.append(f"待交表单 Forms due: {int(due or 0)}")
     return "\n".join(lines)

@@ -129,6 +129,9 @@ def test_the_demo_model_beats_the_base_rate_on_the_held_out_editions(kernel, cli
     with kernel.db.session() as db:
         made = service_plans.make(db, actor_of(kernel, db, boss), e25.id)
         assert len(made) == 10 and all("Usual services" in t.content for t in made)
+        # the manual's forms each key exhibitor still owes, and its open desk requests, are in its plan
+        assert all("Forms due: " in t.content and "Open complaints: " in t.content for t in made)
+        assert any("Forms due: 0" not in t.content for t in made)
     with kernel.db.session() as db:
         assert service_plans.make(db, actor_of(kernel, db, boss), e25.id) == []
         assert db.scalar(select(func.count()).select_from(Activity).where(
