@@ -25,6 +25,8 @@ from plugins.exhibitions.models.choices import (
     DESK_CATEGORIES,
     DESK_PRIORITIES,
     DESK_STATES,
+    MANUAL_FORM_KINDS,
+    MANUAL_STATUSES,
     PRICE_TIERS,
     SERVICE_CATEGORIES,
     SERVICE_ORDER_STATES,
@@ -416,3 +418,39 @@ def portal_badges_save(ctx: Ctx, account: PortalAccount) -> Response:
                             errors={"names": ctx._(str(refused), **refused.params)})
     ctx.flash("saved")
     return RedirectResponse(ctx.url_for("portal_badges", id=edition.id), status_code=303)
+
+
+# ------------------------------------------------------------------ the exhibitor manual
+
+#: where a form the manual follows elsewhere is given in the portal
+FOLLOWED_PAGES = {"badges": "portal_badges", "profile": "portal_profile"}
+
+
+def _manual_page(ctx: Ctx, account: PortalAccount, edition: Any, *, status: int = 200,
+                 errors: dict[str, str] | None = None) -> Response:
+    return render(ctx, account, "exhibitions/portal_manual.html", status=status, edition=edition,
+                  rows=pages.manual_of(ctx.db, account, edition.id), kinds=MANUAL_FORM_KINDS,
+                  statuses=MANUAL_STATUSES, followed=FOLLOWED_PAGES, errors=errors or {})
+
+
+@portal_page("/portal/editions/{id:int}/manual", name="portal_manual")
+def portal_manual(ctx: Ctx, account: PortalAccount) -> Response:
+    """The edition's manual: each form with its deadline and where the exhibitor is with it."""
+    return _manual_page(ctx, account, pages.edition_of(ctx.db, account, ctx.params["id"]))
+
+
+@portal_page("/portal/editions/{id:int}/manual/{form_id:int}", name="portal_manual_send", methods=("POST",))
+def portal_manual_send(ctx: Ctx, account: PortalAccount) -> Response:
+    """The exhibitor sends a form's content (the manual part records it as done)."""
+    edition = pages.edition_of(ctx.db, account, ctx.params["id"])
+    try:
+        with ctx.db.begin_nested():
+            pages.send_form(ctx.db, account, edition.id, ctx.params["form_id"], ctx.field("text"))
+    except ValidationError as bad:
+        return _manual_page(ctx, account, edition, status=422,
+                            errors={f"form_{ctx.params['form_id']}": ctx._(m) for m in bad.errors.values()})
+    except Conflict as refused:
+        return _manual_page(ctx, account, edition, status=409,
+                            errors={f"form_{ctx.params['form_id']}": ctx._(str(refused), **refused.params)})
+    ctx.flash("saved")
+    return RedirectResponse(ctx.url_for("portal_manual", id=edition.id), status_code=303)

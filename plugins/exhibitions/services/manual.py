@@ -3,10 +3,12 @@ each exhibitor is with each form, and the reminders.
 
 An exhibitor of an edition is a customer holding a reserved or sold booth
 in it. Each (exhibitor, form) is ``done`` when a submission is recorded
-(:func:`record`) — except the special-decoration drawings form, which is
-never recorded here: it is done when the exhibitor's projects are all past
-their draft (the special-decoration part is its source of truth), and
-applies only to exhibitors holding raw space. Not done, it is ``overdue``
+(:func:`record`) — except three forms another part is the source of
+truth of, never recorded here (:data:`FOLLOWED`): the special-decoration
+drawings form is done when the exhibitor's projects are all past their
+draft, and applies only to exhibitors holding raw space; the staff badge
+names form when the exhibitor has named badges (the badges part), and the
+company profile form when its directory profile is saved (the portal). Not done, it is ``overdue``
 after its deadline and ``due`` until then. :func:`cells` computes this in
 SQL, and :func:`board` counts it in SQL (one query for the grid, one for
 the counts, whatever the number of exhibitors).
@@ -38,6 +40,8 @@ from plugins.exhibitions.models import (
     DecorationProject,
     DecorationRound,
     Edition,
+    ExhibitorBadge,
+    ExhibitorProfile,
     ManualForm,
     ManualReminder,
     ManualSubmission,
@@ -47,6 +51,13 @@ from plugins.sales.services.documents import today
 
 BOOKED = ("reserved", "sold")
 FORM_FIELDS = ("code", "name", "name_en", "kind", "mandatory", "deadline", "remind_days", "sequence")
+
+#: the forms whose "done" follows another part, with what to do instead of recording them
+FOLLOWED = {
+    "drawings": N_("The drawings form is done when the special-decoration drawings are submitted."),
+    "badges": N_("The badge names form is done when the exhibitor's staff badges are named."),
+    "profile": N_("The company profile form is done when the exhibitor's directory profile is saved."),
+}
 
 
 # ------------------------------------------------------------------ forms
@@ -117,10 +128,20 @@ def cells(edition_id: int, actor: Actor | None, on: date) -> Any:
                    .join(DecorationProject, DecorationProject.id == DecorationRound.project_id)
                    .where(projects).scalar_subquery())
     is_drawings = ManualForm.kind == "drawings"
-    done = case((is_drawings, drawings_in), else_=ManualSubmission.id.is_not(None))
+    # the staff badge names and the directory profile are done where the exhibitor gave them
+    badges_of = and_(ExhibitorBadge.edition_id == edition_id,
+                     ExhibitorBadge.customer_id == exhibitors.c.customer_id)
+    profile_of = and_(ExhibitorProfile.edition_id == edition_id,
+                      ExhibitorProfile.customer_id == exhibitors.c.customer_id)
+    is_badges, is_profile = ManualForm.kind == "badges", ManualForm.kind == "profile"
+    done = case((is_drawings, drawings_in), (is_badges, exists().where(badges_of)),
+                (is_profile, exists().where(profile_of)), else_=ManualSubmission.id.is_not(None))
+    badges_on = select(func.min(ExhibitorBadge.created_at)).where(badges_of).scalar_subquery()
+    profile_on = select(func.min(ExhibitorProfile.created_at)).where(profile_of).scalar_subquery()
     status = case((done, literal("done")), (ManualForm.deadline < on, literal("overdue")), else_=literal("due"))
     stmt = (select(exhibitors.c.customer_id, ManualForm.id.label("form_id"), status.label("status"),
-                   case((is_drawings, func.date(drawings_on)), else_=ManualSubmission.done_on).label("done_on"))
+                   case((is_drawings, func.date(drawings_on)), (is_badges, func.date(badges_on)),
+                        (is_profile, func.date(profile_on)), else_=ManualSubmission.done_on).label("done_on"))
             .select_from(exhibitors)
             .join(ManualForm, ManualForm.edition_id == edition_id)
             .outerjoin(ManualSubmission, and_(ManualSubmission.form_id == ManualForm.id,
@@ -191,8 +212,8 @@ def record(db: Session, actor: Actor, form_id: Any, customer_id: Any, data: Mapp
     follows the special-decoration projects and is refused here."""
     actor.require("exhibitions.manual_submission.create")
     form = get_for(db, actor, ManualForm, form_id)
-    if form.kind == "drawings":
-        raise Conflict(N_("The drawings form is done when the special-decoration drawings are submitted."))
+    if form.kind in FOLLOWED:
+        raise Conflict(FOLLOWED[form.kind])
     ident = int(customer_id) if str(customer_id or "").isdigit() else None
     if ident is None or not db.scalar(select(Booth.id).where(
             Booth.edition_id == form.edition_id, Booth.customer_id == ident, Booth.status.in_(BOOKED),

@@ -286,3 +286,53 @@ def total_due(rows: list[tuple[Instalment, Contract]], on: date) -> tuple[Decima
     open_ = sum((i.amount - i.received for i, _c in rows), Decimal(0))
     overdue = sum((i.amount - i.received for i, _c in rows if i.due_on < on), Decimal(0))
     return open_, overdue
+
+
+# ------------------------------------------------------------------ the exhibitor manual
+
+#: what the portal's stand-in actor may do to send a form of the manual
+MANUAL_CODES = ("exhibitions.manual_form.read", "exhibitions.manual_submission.create", "crm.customer.read")
+
+
+@dataclass(frozen=True)
+class ManualRow:
+    """A form of the manual as the exhibitor sees it: its status and day, and what it sent."""
+
+    form: Any
+    status: str
+    done_on: date | None
+    text: str
+
+
+def manual_of(db: Session, account: PortalAccount, edition_id: int) -> list[ManualRow]:
+    """The edition's forms that apply to the exhibitor (the manual part's
+    cells: the drawings form only with raw space), with its status."""
+    from plugins.exhibitions.models import ManualForm, ManualSubmission
+    from plugins.exhibitions.services.manual import cells
+    from plugins.sales.services.documents import today
+
+    grid = cells(edition_id, None, today()).subquery()
+    rows = db.execute(
+        select(ManualForm, grid.c.status, grid.c.done_on, ManualSubmission.data)
+        .join(grid, grid.c.form_id == ManualForm.id)
+        .outerjoin(ManualSubmission, (ManualSubmission.form_id == ManualForm.id)
+                   & (ManualSubmission.customer_id == account.customer_id))
+        .where(grid.c.customer_id == account.customer_id, ManualForm.org_id == account.org_id)
+        .order_by(ManualForm.sequence, ManualForm.deadline, ManualForm.code))
+    return [ManualRow(form, status, done_on if isinstance(done_on, date) or done_on is None
+                      else date.fromisoformat(str(done_on)[:10]), str((data or {}).get("text", "")))
+            for form, status, done_on, data in rows]
+
+
+def send_form(db: Session, account: PortalAccount, edition_id: int, form_id: Any, text: str) -> None:
+    """The exhibitor's content of a form (the manual part's ``record``): a
+    form of its edition that applies to it, with something written."""
+    from plugins.exhibitions.services import manual
+
+    if form_id is None or not any(str(r.form.id) == str(form_id) for r in manual_of(db, account, edition_id)):
+        raise NotFound()
+    body = (text or "").strip()
+    if not body:
+        raise ValidationError({"text": N_("Write what the form asks for.")})
+    manual.record(db, portal_actor(db, account, MANUAL_CODES), form_id, account.customer_id, {"text": body},
+                  note=f"展商门户 / portal: {account.name}")

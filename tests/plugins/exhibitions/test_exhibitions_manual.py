@@ -22,7 +22,7 @@ from core.app import Kernel
 from core.jobs import Worker
 from plugins.activity.models import ChannelSettings
 from plugins.crm.models import Contact
-from plugins.exhibitions.models import ManualReminder
+from plugins.exhibitions.models import ExhibitorBadge, ExhibitorProfile, ManualReminder
 from plugins.exhibitions.services import decoration, manual
 
 
@@ -36,7 +36,7 @@ def reviewer(make: Any, expo: dict[str, Any]) -> Any:
 def fair(kernel: Kernel, expo: dict[str, Any], plan: Any, booth: Any, new_customer: Any) -> dict[str, Any]:
     """北大荒 (a raw booth; its main contact 张经理 has an e-mail and a mobile),
     寿光 (a shell booth; the company's own e-mail), 云南 (a booth only held:
-    not an exhibitor); the forms F01 profile (due 10-10, remind 7 days),
+    not an exhibitor); the forms F01 (a form of the organiser's own, due 10-10, remind 7 days),
     F02 fascia (10-30, 5 days), F04 drawings (10-17, 10 days), F05 power
     (optional, 10-05)."""
     manager = expo["manager"]
@@ -51,7 +51,7 @@ def fair(kernel: Kernel, expo: dict[str, Any], plan: Any, booth: Any, new_custom
         db.add(Contact(org_id=expo["hq"].id, owner_id=manager.id, customer_id=farm, name="张经理", is_main=True,
                        email="zhang@beidahuang.example", mobile="13800000001"))
     forms = {}
-    for code, kind, deadline, remind, mandatory in (("F01", "profile", date(2027, 10, 10), 7, True),
+    for code, kind, deadline, remind, mandatory in (("F01", "custom", date(2027, 10, 10), 7, True),
                                                     ("F02", "fascia", date(2027, 10, 30), 5, True),
                                                     ("F04", "drawings", date(2027, 10, 17), 10, True),
                                                     ("F05", "power", date(2027, 10, 5), 7, False)):
@@ -211,3 +211,26 @@ def test_with_sms_switched_on_the_contact_gets_a_text_too(kernel, expo, fair):
         channels = sorted(db.execute(select(ManualReminder.channel, ManualReminder.address)).all())
     assert channels == [("email", "info@shouguang.example"), ("email", "zhang@beidahuang.example"),
                         ("sms", "13800000001")]
+
+
+def test_the_badge_names_and_the_profile_follow_what_the_exhibitor_gave(kernel, expo, fair):
+    """Those two forms are never recorded by hand: the badges part and the
+    portal's directory profile are their source of truth, with their day."""
+    forms = {}
+    for code, kind in (("F07", "badges"), ("F08", "profile")):
+        forms[kind] = call(kernel, expo["manager"], manual.create_form, {
+            "edition_id": expo["edition"], "code": code, "name": f"{code} 表格", "kind": kind,
+            "deadline": date(2027, 10, 20)}).id
+    for kind in ("badges", "profile"):
+        with pytest.raises(Conflict):
+            call(kernel, expo["manager"], manual.record, forms[kind], fair["farm"], {"text": "手工登记"})
+    with on(date(2027, 10, 9)), kernel.db.session() as db:
+        db.add(ExhibitorProfile(org_id=expo["hq"].id, edition_id=expo["edition"], customer_id=fair["farm"],
+                                company_name="北大荒农垦集团", intro="北大荒集团简介"))
+        db.add(ExhibitorBadge(org_id=expo["hq"].id, edition_id=expo["edition"], customer_id=fair["veg"],
+                              name="王五", code="BADGE12345", sequence=1))
+    with on(date(2027, 10, 12)):
+        grid = the_board(kernel, expo["manager"], expo).grid
+    assert grid[(fair["farm"], forms["profile"])] == ("done", date(2027, 10, 9))
+    assert grid[(fair["veg"], forms["badges"])] == ("done", date(2027, 10, 9))
+    assert grid[(fair["farm"], forms["badges"])][0] == grid[(fair["veg"], forms["profile"])][0] == "due"

@@ -24,7 +24,7 @@ def test_the_board_shows_counts_filters_overdue_and_records_a_form(kernel, clien
     board_url = f"/exhibitions/editions/{expo['edition']}/manual"
     with on(date(2027, 10, 12)):
         client.login("expomanager")
-        for code, name, kind, deadline in (("F01", "会刊企业简介", "profile", "2027-10-10"),
+        for code, name, kind, deadline in (("F01", "会刊企业简介", "custom", "2027-10-10"),
                                            ("F06", "保险证明", "insurance", "2027-11-07")):
             made = client.submit("/exhibitions/manual-forms", {
                 "edition_id": str(expo["edition"]), "code": code, "name": name, "kind": kind,
