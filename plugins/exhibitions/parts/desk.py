@@ -45,18 +45,22 @@ def timeline_entries(session: Session, actor: Actor, model_key: str, record: Any
 def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], made: dict[str, Any]) -> None:
     """Three requests of the 25th edition waiting on the desk, at exhibitors'
     booths (the past editions' requests come with the insights part's
-    history: who complained, and who did not come back). 王芳 takes them at
-    the desk, and resolves them too."""
+    history: who complained, and who did not come back); 赵磊 (zhaolei) runs
+    the desk, 钱进 (qianjin) is its electrician."""
     from core import next_number
-    from plugins.crm.kernel import grant_role
+    from plugins.crm.kernel import demo_user, grant_role
     from plugins.exhibitions.models import Booth, DeskRequest, Edition
     from plugins.exhibitions.services.desk import sla_minutes
     from plugins.sales.services.documents import registry_of
 
     editions = made.get("editions") or {}
-    if "HQ" in orgs and "wangfang" in users:
-        for role in ("exhibitions.desk", "exhibitions.technician"):
-            grant_role(session, users["wangfang"], role, orgs["HQ"])
+    if "HQ" in orgs and "zhangwei" in users:
+        for username, name, position, phone, role in (
+                ("zhaolei", "赵磊", "现场服务主管", "13610020001", "exhibitions.desk"),
+                ("qianjin", "钱进", "现场电工", "13610020002", "exhibitions.technician")):
+            uid = demo_user(session, username=username, name=name, org_id=orgs["HQ"], department_id=None,
+                            position=position, phone=phone, like_user_id=users["zhangwei"])
+            grant_role(session, uid, role, orgs["HQ"])
     edition = session.get(Edition, editions.get(25) or 0)
     if edition is None:
         return
