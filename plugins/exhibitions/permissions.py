@@ -82,8 +82,9 @@ PERMISSIONS: list[PermissionDecl] = [
     *model_permissions(ExhibitorProduct, ("read",)),
     *model_permissions(Survey, (*_SETUP, "send")),
     *model_permissions(RebookingOffer, (*_SETUP, "accept")),
-    PermissionDecl("exhibitions.insights.read",
-                   N_("See exhibitors' segments and rebooking likelihood, and make service plans")),
+    PermissionDecl("exhibitions.insights.read", N_("See exhibitors' segments and rebooking likelihood")),
+    PermissionDecl("exhibitions.insights.plan",
+                   N_("Make pre-show service plans (tasks for the key exhibitors' account managers)")),
     # special decoration, the exhibitor manual, storage (issue 10)
     *model_permissions(Builder, _SETUP),
     *model_permissions(DecorationRule, _SETUP),
@@ -224,8 +225,8 @@ ROLE_GRANTS: list[RoleGrant] = [
 _CYCLE = {
     "manager": {**{f"exhibitions.{m}.{a}": "org" for m in ("survey", "rebooking_offer") for a in _SETUP},
                 "exhibitions.survey.send": "org", "exhibitions.rebooking_offer.accept": "org",
-                "exhibitions.insights.read": "org", "sales.contract.create": "org",
-                "sales.contract.update": "org"},
+                "exhibitions.insights.read": "org", "exhibitions.insights.plan": "org",
+                "sales.contract.create": "org", "sales.contract.update": "org"},
     "seller": {**{f"exhibitions.rebooking_offer.{a}": "org" for a in ("read", "create", "update", "accept")},
                "exhibitions.insights.read": "org", "exhibitions.survey.read": "org"},
     "services": {"exhibitions.survey.read": "org"},

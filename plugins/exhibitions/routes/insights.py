@@ -36,7 +36,7 @@ def insights_edition(ctx: Ctx) -> Response:
 
 
 @routes.post("/editions/{id:int}/service-plans", name="insights_service_plans",
-             permission="exhibitions.insights.read")
+             permission="exhibitions.insights.plan")
 def insights_service_plans(ctx: Ctx) -> Response:
     ctx.attempt(lambda: service_plans.make(ctx.db, ctx.user, ctx.params["id"]))
     return ctx.redirect("insights_edition", id=ctx.params["id"])

@@ -33,6 +33,7 @@ def make(db: Session, actor: Actor, edition_id: Any, *, top: int = 10) -> list[A
     from plugins.activity.models import Activity
     from plugins.crm.models import Customer
 
+    actor.require("exhibitions.insights.plan")
     edition = get_for(db, actor, Edition, edition_id)
     hist = history(db, actor, edition.series_id)
     here = [c for c, years in hist.items() if years.get(edition.number, Year()).area > 0]

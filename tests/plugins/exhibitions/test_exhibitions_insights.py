@@ -12,10 +12,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from cycle_support import edition
 from exhibitions_support import actor_of
 from sqlalchemy import func, select
 
+from core import Forbidden
 from core.setup import load_demo
 from plugins.activity.models import Activity
 from plugins.exhibitions.models import (
@@ -148,3 +150,15 @@ def test_the_demo_model_beats_the_base_rate_on_the_held_out_editions(kernel, cli
         panel = client.get(f"/crm/customers/{customer}")
         assert panel.status_code == 200 and "exh-insights-probability" in panel.text
         assert client.get("/exhibitions/surveys").status_code == 200
+
+
+def test_reading_the_insights_does_not_make_plans(kernel, expo, client, make):
+    """Service plans write tasks: a reader of the insights (a space seller)
+    neither sees the button nor makes them."""
+    seller = expo["seller1"]
+    with kernel.db.session() as db, pytest.raises(Forbidden):
+        service_plans.make(db, actor_of(kernel, db, seller), expo["edition"])
+    client.login("seller1")
+    page = client.get(f"/exhibitions/editions/{expo['edition']}/insights")
+    assert page.status_code == 200 and 'id="exh-service-plans"' not in page.text
+    assert client.submit(f"/exhibitions/editions/{expo['edition']}/service-plans", {}).status_code == 403
