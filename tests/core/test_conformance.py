@@ -96,7 +96,8 @@ DECLARED: dict[str, dict[str, object]] = {
     "crm": {"custom_actions": frozenset({"claim", "release"})},
     "sales": {"custom_actions": frozenset({"terminate", "pay", "void", "refund"})},
     "exhibitions": {"custom_actions": frozenset({"sell", "release", "confirm", "admit", "dispatch", "resolve",
-                                                 "send", "accept", "review", "permit", "inspect", "deposit"}),
+                                                 "send", "accept", "review", "permit", "inspect", "deposit",
+                                                 "plan"}),
                     "permission_groups": frozenset({"insights"})},
 }
 

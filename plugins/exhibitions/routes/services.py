@@ -159,19 +159,27 @@ def _exhibitors(ctx: Ctx, text: str = "", limit: int = LISTED_EXHIBITORS) -> lis
     return [(i, n) for i, n in ctx.db.execute(stmt)]
 
 
-def _customer_choices(ctx: Ctx) -> list[tuple[str, str]]:
-    """The edition's exhibitors first, and the chosen customer (of the
-    order, the query or the form) wherever it is in the list."""
-    options = _exhibitors(ctx)
-    raw = str(ctx.form.get("customer_id") or ctx.query.get("customer_id") or "")
-    record_id = ctx.params.get("id")
-    if not raw and record_id is not None:
-        chosen = ctx.db.scalar(select(ServiceOrder.customer_id).where(ServiceOrder.id == int(record_id)))
-        raw = str(chosen or "")
-    if raw.isdigit() and int(raw) not in {i for i, _ in options}:
-        options += list(ctx.db.execute(select(Customer.id, Customer.name).where(
-            Customer.id == int(raw), scope(ctx.user, Customer, "read"))).tuples())
-    return [(str(i), n) for i, n in options]
+def exhibitor_choices(model: Any) -> Any:
+    """The choices of a form's exhibitor field for records of ``model``: the
+    edition's exhibitors first, and the chosen customer (of the record being
+    edited, the query or the form) wherever it is in the list."""
+
+    def choices(ctx: Ctx) -> list[tuple[str, str]]:
+        options = _exhibitors(ctx)
+        raw = str(ctx.form.get("customer_id") or ctx.query.get("customer_id") or "")
+        record_id = str(ctx.params.get("id") or "")
+        if not raw and record_id.isdigit():
+            chosen = ctx.db.scalar(select(model.customer_id).where(model.id == int(record_id)))
+            raw = str(chosen or "")
+        if raw.isdigit() and int(raw) not in {i for i, _ in options}:
+            options += [(i, n) for i, n in ctx.db.execute(select(Customer.id, Customer.name).where(
+                Customer.id == int(raw), scope(ctx.user, Customer, "read")))]
+        return [(str(i), n) for i, n in options]
+
+    return choices
+
+
+_customer_choices = exhibitor_choices(ServiceOrder)
 
 
 @routes.get("/service-orders/customers", name="service_order_customers",

@@ -28,7 +28,7 @@ from plugins.crm.models import Customer
 from plugins.exhibitions.models import Booth, Edition, StorageReceipt
 from plugins.exhibitions.models.choices import STORAGE_STATES
 from plugins.exhibitions.routes import routes
-from plugins.exhibitions.routes.services import _customer_choices
+from plugins.exhibitions.routes.services import exhibitor_choices
 from plugins.exhibitions.routes.venues import Prefilled, _edition_choices
 from plugins.exhibitions.services import storage as services
 from plugins.exhibitions.services import venues as venue_services
@@ -112,7 +112,8 @@ receipts = ReceiptCrud(
     ], default_sort="id"),
     form=Form([
         FormField("edition_id", N_("Edition"), "select", required=True, choices=_edition_choices),
-        FormField("customer_id", N_("Exhibitor"), "select", required=True, choices=_customer_choices),
+        FormField("customer_id", N_("Exhibitor"), "select", required=True,
+                  choices=exhibitor_choices(StorageReceipt)),
         FormField("received_on", N_("Received on"), "date", required=True),
         FormField("location", N_("Storage location"), max_length=60),
         FormField("note", N_("Remarks"), "textarea", max_length=2000),
