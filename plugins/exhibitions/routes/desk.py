@@ -19,14 +19,14 @@ from plugins.exhibitions.models.choices import DESK_CATEGORIES, DESK_CHANNELS, D
 from plugins.exhibitions.routes import routes
 from plugins.exhibitions.routes.venues import Prefilled, _edition_choices
 from plugins.exhibitions.services import desk as services
+from plugins.exhibitions.services.editions import ident
 
 #: how often the desk's queue refreshes itself, in seconds
 REFRESH = 30
 
 
 def _edition_of(ctx: Ctx) -> int | None:
-    raw = str(ctx.form.get("edition_id") or ctx.query.get("edition_id") or "")
-    return int(raw) if raw.isdigit() else None
+    return ident(ctx.form.get("edition_id") or ctx.query.get("edition_id"))
 
 
 def _exhibitor_choices(ctx: Ctx) -> list[tuple[str, str]]:
@@ -162,8 +162,7 @@ def desk_queue(ctx: Ctx) -> Response:
     every request), of one hall (``?hall=``), the overdue first; htmx
     asks for the table alone every half minute."""
     edition = get_for(ctx.db, ctx.user, Edition, ctx.params["id"])
-    raw_hall = str(ctx.query.get("hall", ""))
-    hall = int(raw_hall) if raw_hall.isdigit() else None
+    hall = ident(ctx.query.get("hall"))
     waiting = ctx.query.get("all", "") != "1"
     rows = services.queue(ctx.db, ctx.user, edition.id, hall=hall, waiting=waiting)
     context: dict[str, Any] = {

@@ -45,6 +45,7 @@ from plugins.exhibitions.routes import routes
 from plugins.exhibitions.routes.venues import Prefilled, _edition_choices
 from plugins.exhibitions.services import service_orders as services
 from plugins.exhibitions.services import venues as venue_services
+from plugins.exhibitions.services.editions import ident
 from plugins.sales.models import Contract
 
 #: blank lines the order form offers beyond those filled
@@ -146,8 +147,7 @@ LISTED_EXHIBITORS = 50
 def _exhibitors(ctx: Ctx, text: str = "", limit: int = LISTED_EXHIBITORS) -> list[tuple[int, str]]:
     """Customers the reader may read, those with a booth booked in the form's
     edition first; whose name holds ``text`` when given."""
-    raw = str(ctx.form.get("edition_id") or ctx.query.get("edition_id") or "")
-    edition_id = int(raw) if raw.isdigit() else 0
+    edition_id = ident(ctx.form.get("edition_id") or ctx.query.get("edition_id")) or 0
     booked = (select(Booth.customer_id).where(Booth.edition_id == edition_id, Booth.customer_id.is_not(None),
                                               Booth.status.in_(services.BOOKED)))
     stmt = select(Customer.id, Customer.name).where(scope(ctx.user, Customer, "read"))
@@ -166,14 +166,13 @@ def exhibitor_choices(model: Any) -> Any:
 
     def choices(ctx: Ctx) -> list[tuple[str, str]]:
         options = _exhibitors(ctx)
-        raw = str(ctx.form.get("customer_id") or ctx.query.get("customer_id") or "")
-        record_id = str(ctx.params.get("id") or "")
-        if not raw and record_id.isdigit():
-            chosen = ctx.db.scalar(select(model.customer_id).where(model.id == int(record_id)))
-            raw = str(chosen or "")
-        if raw.isdigit() and int(raw) not in {i for i, _ in options}:
+        chosen = ident(ctx.form.get("customer_id") or ctx.query.get("customer_id"))
+        record_id = ident(ctx.params.get("id"))
+        if chosen is None and record_id is not None:
+            chosen = ctx.db.scalar(select(model.customer_id).where(model.id == record_id))
+        if chosen is not None and chosen not in {i for i, _ in options}:
             options += [(i, n) for i, n in ctx.db.execute(select(Customer.id, Customer.name).where(
-                Customer.id == int(raw), scope(ctx.user, Customer, "read")))]
+                Customer.id == chosen, scope(ctx.user, Customer, "read")))]
         return [(str(i), n) for i, n in options]
 
     return choices

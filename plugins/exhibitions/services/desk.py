@@ -41,6 +41,7 @@ from core import (
 from plugins.crm.models import Customer
 from plugins.exhibitions.models import Booth, DeskRequest, DeskSla, Edition, FloorPlan, Space
 from plugins.exhibitions.models.choices import DESK_CATEGORIES, DESK_CHANNELS, DESK_PRIORITIES, DESK_STATES
+from plugins.exhibitions.services.editions import ident
 from plugins.sales.services.documents import registry_of
 
 #: minutes to resolve a request of normal priority, by category, where the organisation set none
@@ -142,16 +143,16 @@ def _clean(db: Session, actor: Actor, edition: Edition, customer_id: Any,
     if data["channel"] not in DESK_CHANNELS:
         errors["channel"] = N_("Choose how the request came in.")
     customer = None
-    if str(customer_id or "").isdigit():
-        customer = db.scalar(select(Customer).where(Customer.id == int(customer_id),
+    if ident(customer_id) is not None:
+        customer = db.scalar(select(Customer).where(Customer.id == ident(customer_id),
                                                     scope(actor, Customer, "read")))
     if customer is None:
         errors["customer_id"] = N_("Choose the exhibitor.")
     booth_id = str(data.get("booth_id") or "")
     data["booth_id"] = None
     if booth_id:
-        booth = db.scalar(select(Booth).where(Booth.id == int(booth_id), Booth.edition_id == edition.id)
-                          ) if booth_id.isdigit() else None
+        booth = db.scalar(select(Booth).where(Booth.id == ident(booth_id), Booth.edition_id == edition.id)
+                          ) if ident(booth_id) is not None else None
         if booth is None or (customer is not None and booth.customer_id != customer.id):
             errors["booth_id"] = N_("Choose one of the exhibitor's booths in this edition.")
         else:
@@ -220,13 +221,14 @@ def dispatch(db: Session, actor: Actor, request_id: Any, assignee_id: Any) -> De
     if request.state not in ACTIVE:
         raise Conflict(N_("Only a request waiting on the desk is dispatched."))
     allowed = dict(assignees(db, request.org_id))
-    if not str(assignee_id or "").isdigit() or int(assignee_id) not in allowed:
+    chosen = ident(assignee_id)
+    if chosen is None or chosen not in allowed:
         raise ValidationError({"assignee_id": N_("Choose a member of staff who resolves desk requests.")})
-    request.assignee_id = int(assignee_id)
+    request.assignee_id = chosen
     request.state = "dispatched"
     request.dispatched_at = utcnow()
     db.flush()
-    notify(db, user_ids=[request.assignee_id], subject=N_("Desk request {number}: {title}"),
+    notify(db, user_ids=[chosen], subject=N_("Desk request {number}: {title}"),
            body=N_("Due by {due}."), params={"number": request.number, "title": request.title,
                                              "due": request.due_at.isoformat(timespec="minutes")},
            link=f"/exhibitions/desk/{request.id}", category="task",

@@ -188,3 +188,10 @@ def _series(db: Session, actor: Actor, series_id: Any) -> ShowSeries:
     if series.org_id != actor.org_id:
         raise ValidationError({"series_id": N_("Choose a show series of your organisation.")})
     return series
+
+
+def ident(raw: Any) -> int | None:
+    """A record id as a form or query gives it: None unless it is digits
+    that fit a 64-bit integer (what SQLite and PostgreSQL store)."""
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 18 else None
