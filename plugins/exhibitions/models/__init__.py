@@ -45,11 +45,12 @@ __all__ = ["Admission", "Application", "Booth", "DeskRequest", "DeskSla", "Editi
            "ManualForm", "ManualReminder", "ManualSubmission", "StorageLine", "StorageReceipt"]
 __all__ += ["ExhibitorBadge", "VisitorGate", "VisitorQuestion", "VisitorSetup"]
 
-#: every model, in the order register_models gives them (parents first)
+#: every model, in the order register_models gives them (parents first); not PortalSession, whose
+#: key is a token's hash (as the kernel's AuthSession, a table of the login's, not a record of anyone's)
 MODELS = [Venue, Space, Zone, ShowSeries, Edition, SpaceBooking, FloorPlan, Booth, PriceRule, Application,
           WaitlistEntry, PointsAdjustment, EditionDeal, ExhibitorService, ServiceOrder, ServiceOrderLine,
           ServiceBooking, Visitor, Admission, VisitorSetup, VisitorQuestion, VisitorGate, ExhibitorBadge,
           Builder, DecorationRule, DecorationProject, DecorationRound, DecorationDeposit,
           ManualForm, ManualSubmission, ManualReminder, StorageReceipt, StorageLine,
-          DeskRequest, DeskSla, PortalAccount, PortalSession, ExhibitorProfile, ExhibitorProduct, Lead,
+          DeskRequest, DeskSla, PortalAccount, ExhibitorProfile, ExhibitorProduct, Lead,
           Survey, SurveyQuestion, SurveyInvite, SurveyAnswer, RebookingOffer]
