@@ -36,12 +36,14 @@ from core.db import Database
 from core.models import ExternalId
 from core.plugins import Manifest
 from plugins.crm.services.demo import PEOPLE as CRM_PEOPLE
+from plugins.exhibitions.parts.desk import PEOPLE as DESK_PEOPLE
 
 SUANPAN = Path(sys.executable).parent / "suanpan"
 ADMIN_PASSWORD = "admin-password-1"
 USER_PASSWORD = "user-password-1"
 #: the kernel's demo users and the sales team the CRM's demo adds
-DEMO_USERS = {"zhangwei", "lina", "wangfang", "chenjie", "liuyang", *(person[0] for person in CRM_PEOPLE)}
+DEMO_USERS = {"zhangwei", "lina", "wangfang", "chenjie", "liuyang", *(person[0] for person in CRM_PEOPLE),
+              *(person[0] for person in DESK_PEOPLE)}
 CONFIGURED = os.environ.get("SUANPAN_DATABASE_URL", "")
 ON_POSTGRES = CONFIGURED.startswith("postgresql")
 _seq = count(1)

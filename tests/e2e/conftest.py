@@ -57,6 +57,18 @@ def _server_env(var_dir: Path, plugins: Path) -> dict[str, str]:
     return env
 
 
+def demo_ids(server: Any, plugins: Path, script: str) -> dict[str, Any]:
+    """Run ``script`` (Python that prints one JSON object last) against the
+    server's database, in the server's environment: the ids of demo records
+    a browser test opens. A script that fails fails the test with its stderr."""
+    import json
+
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=_server_env(server.var_dir, plugins),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

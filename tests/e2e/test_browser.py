@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from plugins.crm.services.demo import PEOPLE as CRM_PEOPLE
+from plugins.exhibitions.parts.desk import PEOPLE as DESK_PEOPLE
 from tests.e2e.conftest import shoot
 
 pytestmark = pytest.mark.e2e
@@ -155,8 +156,8 @@ def test_a_wrong_password_shows_an_error_and_keeps_the_username(page):
 def test_searching_users_updates_the_table_in_place(admin_page):
     page = admin_page
     page.goto("/admin/users")
-    # admin, the five demo users and the CRM demo's sales team
-    expect(page.locator("#kit-user-table tbody tr")).to_have_count(6 + len(CRM_PEOPLE))
+    # admin, the five demo users, the CRM demo's sales team and the exhibitions' desk staff
+    expect(page.locator("#kit-user-table tbody tr")).to_have_count(6 + len(CRM_PEOPLE) + len(DESK_PEOPLE))
     page.evaluate("window.__e2eSameDocument = true")
 
     with page.expect_request(lambda r: "/admin/users?" in r.url and "q=" in r.url) as sent:
@@ -189,7 +190,7 @@ def test_sorting_users_by_name_and_opening_one(admin_page):
     expect(name_header).to_have_attribute("aria-sort", "ascending")
     ascending = table_names(page)
 
-    assert len(ascending) == 6 + len(CRM_PEOPLE) and "张伟" in ascending
+    assert len(ascending) == 6 + len(CRM_PEOPLE) + len(DESK_PEOPLE) and "张伟" in ascending
     assert ascending == list(reversed(descending))
     assert page.evaluate("window.__e2eSameDocument") is True, "sorting reloaded the page"
 

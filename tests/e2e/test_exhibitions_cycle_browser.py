@@ -6,20 +6,15 @@ shot for the docs."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shoot
+from tests.e2e.conftest import demo_ids, shoot
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
 
 FIND = r'''
 import json
@@ -35,18 +30,9 @@ with kernel.db.session(write=False) as db:
 '''
 
 
-def demo(server: Any, plugins: Path) -> dict[str, Any]:
-    from tests.e2e.conftest import _server_env  # the server's environment
-
-    done = subprocess.run([sys.executable, "-c", FIND], cwd=ROOT, env=_server_env(server.var_dir, plugins),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def test_insights_survey_results_rebooking_and_the_reports_across_editions(admin_page: Any, server: Any,
                                                                            example_plugin: Path):
-    made = demo(server, example_plugin)
+    made = demo_ids(server, example_plugin, FIND)
     page = admin_page
     page.goto(f"/exhibitions/editions/{made['e24']}")
     page.locator("#exhibitions-edition-work").get_by_role("link", name="展商洞察").click()

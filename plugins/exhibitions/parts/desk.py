@@ -26,6 +26,10 @@ MENU = [
 
 SEQUENCES = [SequenceDecl("exhibitions.desk_request", N_("Desk request number"), "XC-{year}-{seq:05}")]
 
+#: the demo's desk staff: username, name, position, mobile, role
+PEOPLE = (("zhaolei", "赵磊", "现场服务主管", "13610020001", "exhibitions.desk"),
+          ("qianjin", "钱进", "现场电工", "13610020002", "exhibitions.technician"))
+
 #: the demo's waiting requests: category, priority, subject
 DEMO = (
     ("power", "urgent", "展位总电源跳闸，灯箱不亮"),
@@ -55,9 +59,7 @@ def load_demo(session: Session, orgs: dict[str, int], users: dict[str, int], mad
 
     editions = made.get("editions") or {}
     if "HQ" in orgs and "zhangwei" in users:
-        for username, name, position, phone, role in (
-                ("zhaolei", "赵磊", "现场服务主管", "13610020001", "exhibitions.desk"),
-                ("qianjin", "钱进", "现场电工", "13610020002", "exhibitions.technician")):
+        for username, name, position, phone, role in PEOPLE:
             uid = demo_user(session, username=username, name=name, org_id=orgs["HQ"], department_id=None,
                             position=position, phone=phone, like_user_id=users["zhangwei"])
             grant_role(session, uid, role, orgs["HQ"])
