@@ -19,7 +19,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from core import N_, PUBLIC, Conflict, Ctx, NotFound, ValidationError
+from core import PUBLIC, Conflict, Ctx, NotFound, ValidationError
 from plugins.exhibitions.models import ExhibitorProduct, PortalAccount, ServiceOrder
 from plugins.exhibitions.models.choices import (
     DESK_CATEGORIES,
@@ -362,12 +362,9 @@ def portal_request_list(ctx: Ctx, account: PortalAccount) -> Response:
 def portal_request_create(ctx: Ctx, account: PortalAccount) -> Response:
     """Open a request at one of the exhibitor's booths (its edition is the booth's)."""
     values = {k: ctx.field(k) for k in ("booth_id", "category", "priority", "title", "description")}
-    booth = next((b for b in pages.booths_of(ctx.db, account) if str(b.id) == values["booth_id"]), None)
     try:
-        if booth is None:
-            raise ValidationError({"booth_id": N_("Choose one of the exhibitor's booths in this edition.")})
         with ctx.db.begin_nested():
-            desk.open_for_exhibitor(ctx.db, account, booth.edition_id, values)
+            desk.open_for_exhibitor(ctx.db, account, values)
     except ValidationError as bad:
         return _requests_page(ctx, account, status=422, values=values,
                               errors={k: ctx._(v) for k, v in bad.errors.items()})

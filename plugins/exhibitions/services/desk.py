@@ -228,13 +228,18 @@ def dispatch(db: Session, actor: Actor, request_id: Any, assignee_id: Any) -> De
     request.state = "dispatched"
     request.dispatched_at = utcnow()
     db.flush()
-    notify(db, user_ids=[chosen], subject=N_("Desk request {number}: {title}"),
-           body=N_("Due by {due}."), params={"number": request.number, "title": request.title,
-                                             "due": request.due_at.isoformat(timespec="minutes")},
-           link=f"/exhibitions/desk/{request.id}", category="task",
-           record=("exhibitions.desk_request", request.id),
-           urgent=request.priority == "urgent", actor_id=actor.user_id)
+    _tell(db, request, [chosen], actor_id=actor.user_id)
     return request
+
+
+def _tell(db: Session, request: DeskRequest, user_ids: Any, *, actor_id: int | None = None) -> None:
+    """Notify staff of a request: its subject and deadline, by SMS too when urgent."""
+    notify(db, user_ids=list(user_ids), subject=N_("Desk request {number}: {title}"), body=N_("Due by {due}."),
+           params={"number": request.number, "title": request.title,
+                   "due": request.due_at.isoformat(timespec="minutes")},
+           link=f"/exhibitions/desk/{request.id}", category="task",
+           record=("exhibitions.desk_request", request.id), urgent=request.priority == "urgent",
+           actor_id=actor_id)
 
 
 def resolve(db: Session, actor: Actor, request_id: Any, resolution: Any) -> DeskRequest:
@@ -367,25 +372,25 @@ PORTAL_CODES = ("exhibitions.edition.read", "exhibitions.desk_request.create", "
 PORTAL_PRIORITIES = ("high", "normal", "low")
 
 
-def open_for_exhibitor(db: Session, account: Any, edition_id: Any, values: Mapping[str, Any]) -> DeskRequest:
-    """A request the exhibitor opens in the portal: for its own customer, at
-    one of its booths, reported by the account, channel ``portal``; the desk
-    staff of the edition are told at once."""
-    from plugins.exhibitions.services.portal import portal_actor
+def open_for_exhibitor(db: Session, account: Any, values: Mapping[str, Any]) -> DeskRequest:
+    """A request the exhibitor opens in the portal: at one of its reserved or
+    sold booths (the request's edition is the booth's), reported by the
+    account, channel ``portal``; the staff who dispatch requests are told at once."""
+    from plugins.exhibitions.services.portal import portal_actor, portal_scope
 
+    booth_id = ident(values.get("booth_id"))
+    booth = db.scalar(portal_scope(select(Booth), Booth, account).where(
+        Booth.id == booth_id, Booth.status.in_(("reserved", "sold")))) if booth_id is not None else None
+    if booth is None:
+        raise ValidationError({"booth_id": N_("Choose one of the exhibitor's booths in this edition.")})
     priority = str(values.get("priority") or "normal")
     if priority not in PORTAL_PRIORITIES:
         raise ValidationError({"priority": N_("Choose the priority.")})
     request = open_request(db, portal_actor(db, account, PORTAL_CODES), {
-        **{k: values.get(k) for k in ("category", "title", "description", "booth_id")},
-        "priority": priority, "edition_id": edition_id, "customer_id": account.customer_id, "channel": "portal",
-        "reported_by": account.name, "phone": account.mobile})
-    staff = list(db.scalars(permission_holders("exhibitions.desk_request.dispatch", request.org_id)))
-    notify(db, user_ids=staff, subject=N_("Desk request {number}: {title}"), body=N_("Due by {due}."),
-           params={"number": request.number, "title": request.title,
-                   "due": request.due_at.isoformat(timespec="minutes")},
-           link=f"/exhibitions/desk/{request.id}", category="task",
-           record=("exhibitions.desk_request", request.id))
+        **{k: values.get(k) for k in ("category", "title", "description")}, "booth_id": booth.id,
+        "priority": priority, "edition_id": booth.edition_id, "customer_id": account.customer_id,
+        "channel": "portal", "reported_by": account.name, "phone": account.mobile})
+    _tell(db, request, db.scalars(permission_holders("exhibitions.desk_request.dispatch", request.org_id)))
     return request
 
 
